@@ -1,0 +1,61 @@
+import { ModuleMetadata, RequestMethod } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger as PinoNestLogger } from 'nestjs-pino';
+import type { Logger } from 'pino';
+import { AppModule } from './app.module';
+import { requestIdFor } from './common/logging/logger';
+import { RuntimeConfig } from './config/config.module';
+
+export const API_PREFIX = 'api/v1';
+
+/**
+ * Builds the whole HTTP application on Fastify, exactly as it runs in production; main.ts and the
+ * e2e tests both call this. The caller listens and closes.
+ */
+export async function createApp(
+  config: RuntimeConfig,
+  logger: Logger,
+  extraImports: ModuleMetadata['imports'] = [],
+): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.env.BODY_LIMIT_BYTES,
+    genReqId: requestIdFor,
+    logger: false,
+    return503OnClosing: true,
+  });
+  adapter.getInstance().addHook('onRequest', (request, reply, done) => {
+    void reply.header('x-request-id', request.id);
+    done();
+  });
+
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(config, logger, extraImports),
+    adapter,
+    {
+      bufferLogs: true,
+    },
+  );
+  app.useLogger(app.get(PinoNestLogger));
+  app.setGlobalPrefix(API_PREFIX, {
+    exclude: [
+      { path: 'health/live', method: RequestMethod.GET },
+      { path: 'health/ready', method: RequestMethod.GET },
+    ],
+  });
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Research Integrity Registry')
+      .setDescription(
+        'Records of research misconduct, sanctions and the red/black list, and screening of applicants ' +
+          'against them. Every error answers `{ code, message, details, requestId }`.',
+      )
+      .setVersion('1')
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
+  return app;
+}

@@ -1,0 +1,113 @@
+import { HttpException, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import { QueryFailedError } from 'typeorm';
+import { AppError, CommonErrorCode } from './app-error';
+import { resolveError } from './error.filter';
+import { flattenValidationErrors } from './validation';
+
+describe('resolveError', () => {
+  it('keeps an AppError as it is', () => {
+    const error = AppError.badRequest('SUBJECT_ID_CHECKSUM', 'bad check character', 'identifier');
+    expect(resolveError(error)).toEqual({
+      status: 400,
+      code: 'SUBJECT_ID_CHECKSUM',
+      message: 'bad check character',
+      details: [{ field: 'identifier', code: 'SUBJECT_ID_CHECKSUM', message: 'bad check character' }],
+    });
+  });
+
+  it('turns an unknown route into ROUTE_NOT_FOUND', () => {
+    expect(resolveError(new NotFoundException('Cannot GET /nope'))).toMatchObject({
+      status: 404,
+      code: CommonErrorCode.ROUTE_NOT_FOUND,
+    });
+  });
+
+  it('hides the internals of an unexpected error', () => {
+    const resolved = resolveError(new Error('password=hunter2 at db.ts:12'));
+    expect(resolved).toEqual({ status: 500, code: 'INTERNAL_ERROR', message: 'Internal error', details: [] });
+  });
+
+  it('maps a PostgreSQL unique violation to 409', () => {
+    const driverError = Object.assign(new Error('duplicate key'), {
+      code: '23505',
+      constraint: 'uq_subject_id',
+    });
+    const resolved = resolveError(new QueryFailedError('INSERT', [], driverError));
+    expect(resolved).toMatchObject({ status: 409, code: 'CONFLICT', details: [{ field: 'uq_subject_id' }] });
+  });
+
+  it('keeps other database errors internal', () => {
+    const driverError = Object.assign(new Error('syntax error at "FROM"'), { code: '42601' });
+    expect(resolveError(new QueryFailedError('SELECT', [], driverError))).toMatchObject({
+      status: 500,
+      message: 'Internal error',
+    });
+  });
+
+  it('lists the indicators that are down when not ready', () => {
+    const body = { status: 'error', error: { database: { status: 'down', message: 'timeout' } } };
+    expect(resolveError(new ServiceUnavailableException(body))).toEqual({
+      status: 503,
+      code: 'NOT_READY',
+      message: 'The service is not ready',
+      details: [{ field: 'database', code: 'DOWN', message: 'timeout' }],
+    });
+  });
+
+  it('maps Fastify body errors by their status', () => {
+    const tooLarge = Object.assign(new Error('Request body is too large'), {
+      statusCode: 413,
+      code: 'FST_ERR_CTP_BODY_TOO_LARGE',
+    });
+    expect(resolveError(tooLarge)).toMatchObject({ status: 413, code: 'PAYLOAD_TOO_LARGE' });
+  });
+});
+
+describe('flattenValidationErrors', () => {
+  it('gives one detail per failed constraint with a dotted path', () => {
+    const details = flattenValidationErrors([
+      {
+        property: 'applicants',
+        children: [
+          {
+            property: '0',
+            children: [
+              { property: 'name', constraints: { isNotEmpty: 'name should not be empty' }, children: [] },
+            ],
+          },
+        ],
+      },
+      {
+        property: 'extra',
+        constraints: { whitelistValidation: 'property extra should not exist' },
+        children: [],
+      },
+    ]);
+    expect(details).toEqual([
+      { field: 'applicants.0.name', code: 'IS_NOT_EMPTY', message: 'name should not be empty' },
+      { field: 'extra', code: 'UNKNOWN_FIELD', message: 'property extra should not exist' },
+    ]);
+  });
+});
+
+describe('resolveError for a JSON syntax error', () => {
+  it('answers 400 MALFORMED_BODY', () => {
+    const error = Object.assign(new SyntaxError('Unexpected end of JSON input'), { statusCode: 400 });
+    expect(resolveError(error)).toMatchObject({ status: 400, code: 'MALFORMED_BODY' });
+  });
+
+  it('does not treat an unmarked SyntaxError as the caller fault', () => {
+    expect(resolveError(new SyntaxError('bad regexp in code'))).toMatchObject({ status: 500 });
+  });
+});
+
+describe('resolveError for a Fastify error wrapped by Nest', () => {
+  it('looks through the HttpException to its cause', () => {
+    const cause = Object.assign(new Error('Body is not valid JSON'), {
+      statusCode: 400,
+      code: 'FST_ERR_CTP_INVALID_JSON_BODY',
+    });
+    const wrapped = new HttpException(cause.message, 400, { cause });
+    expect(resolveError(wrapped)).toMatchObject({ status: 400, code: 'MALFORMED_BODY' });
+  });
+});

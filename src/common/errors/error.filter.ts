@@ -1,0 +1,165 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { QueryFailedError } from 'typeorm';
+import { AppError, CommonErrorCode, ErrorBody, ErrorDetail } from './app-error';
+
+const PG_UNIQUE_VIOLATION = '23505';
+
+function codeForStatus(status: number): CommonErrorCode {
+  switch (status) {
+    case 400:
+      return CommonErrorCode.BAD_REQUEST;
+    case 401:
+      return CommonErrorCode.UNAUTHENTICATED;
+    case 403:
+      return CommonErrorCode.FORBIDDEN;
+    case 404:
+      return CommonErrorCode.NOT_FOUND;
+    case 405:
+      return CommonErrorCode.METHOD_NOT_ALLOWED;
+    case 409:
+      return CommonErrorCode.CONFLICT;
+    case 412:
+      return CommonErrorCode.PRECONDITION_FAILED;
+    case 413:
+      return CommonErrorCode.PAYLOAD_TOO_LARGE;
+    case 415:
+      return CommonErrorCode.UNSUPPORTED_MEDIA_TYPE;
+    case 429:
+      return CommonErrorCode.RATE_LIMITED;
+    case 503:
+      return CommonErrorCode.SERVICE_UNAVAILABLE;
+    default:
+      return status >= 500 ? CommonErrorCode.INTERNAL_ERROR : CommonErrorCode.BAD_REQUEST;
+  }
+}
+
+type Resolved = Omit<ErrorBody, 'requestId'> & { status: number };
+
+/** A framework HTTP error: its status stands; the message is kept only where it is meant for callers. */
+function fromHttpException(exception: HttpException): Resolved {
+  const status = exception.getStatus();
+  const response = exception.getResponse();
+  const body = typeof response === 'object' && response !== null ? (response as Record<string, unknown>) : {};
+  if (status === HttpStatus.NOT_FOUND && /^Cannot [A-Z]+ /.test(exception.message)) {
+    return {
+      status,
+      code: CommonErrorCode.ROUTE_NOT_FOUND,
+      message: `No route matches ${exception.message.slice('Cannot '.length)}`,
+      details: [],
+    };
+  }
+  // @nestjs/terminus answers 503 with the state of every indicator.
+  if (status === HttpStatus.SERVICE_UNAVAILABLE && typeof body.error === 'object' && body.error !== null) {
+    return {
+      status,
+      code: CommonErrorCode.NOT_READY,
+      message: 'The service is not ready',
+      details: Object.entries(body.error as Record<string, { message?: string }>).map(([field, info]) => ({
+        field,
+        code: 'DOWN',
+        message: info?.message ?? 'down',
+      })),
+    };
+  }
+  const message = typeof body.message === 'string' ? body.message : exception.message;
+  return {
+    status,
+    code: codeForStatus(status),
+    message: status >= 500 ? 'Internal error' : message,
+    details: [],
+  };
+}
+
+type FastifyError = Error & { statusCode: number; code?: string };
+
+/**
+ * Errors raised by Fastify itself carry a statusCode: its own (FST_*: content type, size limits) or a
+ * JSON parser's SyntaxError marked 400.
+ */
+function isFastifyError(e: unknown): e is FastifyError {
+  const candidate = e as Partial<FastifyError> | null;
+  return (
+    e instanceof Error &&
+    typeof candidate?.statusCode === 'number' &&
+    (e instanceof SyntaxError || (typeof candidate.code === 'string' && candidate.code.startsWith('FST_')))
+  );
+}
+
+function fromFastifyError(error: FastifyError): Resolved {
+  const status = error.statusCode;
+  const malformed = status === 400 && (error instanceof SyntaxError || /JSON/.test(error.code ?? ''));
+  return {
+    status,
+    code: malformed ? CommonErrorCode.MALFORMED_BODY : codeForStatus(status),
+    message:
+      status >= 500
+        ? 'Internal error'
+        : malformed
+          ? `The body is not valid JSON: ${error.message}`
+          : error.message,
+    details: [],
+  };
+}
+
+export function resolveError(exception: unknown): Resolved {
+  if (exception instanceof AppError) {
+    return {
+      status: exception.status,
+      code: exception.code,
+      message: exception.message,
+      details: exception.details,
+    };
+  }
+  // Nest wraps Fastify's own 4xx errors in an HttpException whose cause is the original.
+  const fastifyError = exception instanceof HttpException ? exception.cause : exception;
+  if (isFastifyError(fastifyError)) return fromFastifyError(fastifyError);
+  if (exception instanceof HttpException) return fromHttpException(exception);
+  if (exception instanceof QueryFailedError) {
+    const driverError = exception.driverError as { code?: string; constraint?: string; detail?: string };
+    if (driverError?.code === PG_UNIQUE_VIOLATION) {
+      const details: ErrorDetail[] = driverError.constraint
+        ? [
+            {
+              code: 'UNIQUE_VIOLATION',
+              field: driverError.constraint,
+              message: 'A record with this value exists',
+            },
+          ]
+        : [];
+      return {
+        status: 409,
+        code: CommonErrorCode.CONFLICT,
+        message: 'A record with the same key exists',
+        details,
+      };
+    }
+  }
+  return { status: 500, code: CommonErrorCode.INTERNAL_ERROR, message: 'Internal error', details: [] };
+}
+
+/**
+ * The one exception filter of the API: every error leaves as `{ code, message, details, requestId }`.
+ * Server errors are logged with their stack and answered without internals.
+ */
+@Catch()
+export class ErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ErrorFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    const request = ctx.getRequest<FastifyRequest>();
+    const reply = ctx.getResponse<FastifyReply>();
+    const resolved = resolveError(exception);
+    if (resolved.status >= 500) {
+      this.logger.error({ err: exception, requestId: request?.id }, 'request failed');
+    }
+    const body: ErrorBody = {
+      code: resolved.code,
+      message: resolved.message,
+      details: resolved.details,
+      requestId: request?.id,
+    };
+    void reply.status(resolved.status).header('content-type', 'application/json; charset=utf-8').send(body);
+  }
+}

