@@ -2,10 +2,10 @@ import { ModuleMetadata, RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { Logger as PinoNestLogger } from 'nestjs-pino';
+import { Logger as PinoNestLogger, PinoLogger } from 'nestjs-pino';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module';
-import { requestIdFor } from './common/logging/logger';
+import { httpLoggerOptions, requestIdFor } from './common/logging/logger';
 import { RuntimeConfig } from './config/config.module';
 
 export const API_PREFIX = 'api/v1';
@@ -30,14 +30,14 @@ export async function createApp(
     done();
   });
 
+  // Nest's own lines (start-up, errors while the modules load) go through the same pino logger, and
+  // a failure rejects here instead of exiting, so the caller reports it and stops the database.
+  const loggerParams = httpLoggerOptions(logger);
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config, logger, extraImports),
     adapter,
-    {
-      bufferLogs: true,
-    },
+    { abortOnError: false, logger: new PinoNestLogger(new PinoLogger(loggerParams), loggerParams) },
   );
-  app.useLogger(app.get(PinoNestLogger));
   app.setGlobalPrefix(API_PREFIX, {
     exclude: [
       { path: 'health/live', method: RequestMethod.GET },

@@ -18,8 +18,11 @@ async function withAdmin<T>(fn: (admin: Client) => Promise<T>): Promise<T> {
   }
 }
 
-/** A database of its own for one test file, cloned from the migrated template of this run. */
-export async function createTestDatabase(): Promise<TestDatabase> {
+/**
+ * A database of its own for one test file, cloned from the migrated template of this run, or empty
+ * (no migrations applied) when asked.
+ */
+export async function createTestDatabase(options: { empty?: boolean } = {}): Promise<TestDatabase> {
   const adminUrl = process.env.TEST_PG_ADMIN_URL;
   const template = process.env.TEST_TEMPLATE_DB;
   if (!adminUrl || !template) throw new Error('the e2e global setup did not run (TEST_PG_ADMIN_URL unset)');
@@ -29,7 +32,8 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     for (let attempt = 1; ; attempt++) {
       try {
         await admin.query(
-          `CREATE DATABASE ${admin.escapeIdentifier(name)} TEMPLATE ${admin.escapeIdentifier(template)}`,
+          `CREATE DATABASE ${admin.escapeIdentifier(name)}` +
+            (options.empty ? '' : ` TEMPLATE ${admin.escapeIdentifier(template)}`),
         );
         return;
       } catch (error) {
