@@ -1,14 +1,23 @@
 import { DynamicModule, Module, ModuleMetadata } from '@nestjs/common';
-import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import type { Logger } from 'pino';
+import { ApiClientsModule } from './api-clients/api-clients.module';
+import { AuditModule } from './audit/audit.module';
+import { AccessGuard } from './auth/access.guard';
+import { AuthModule } from './auth/auth.module';
+import { RateLimitGuard, rateLimitOptions } from './auth/rate-limit';
 import { ErrorFilter } from './common/errors/error.filter';
 import { createValidationPipe } from './common/errors/validation';
 import { httpLoggerOptions } from './common/logging/logger';
 import { ConfigModule, RuntimeConfig } from './config/config.module';
 import { dataSourceOptions } from './database/data-source';
+import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { PersonalDataModule } from './personal-data/personal-data.module';
+import { UsersModule } from './users/users.module';
 
 @Module({})
 export class AppModule {
@@ -24,7 +33,11 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
+        ApiClientsModule,
+        AuditModule,
+        AuthModule,
         ConfigModule.forRoot(config),
+        DatabaseModule,
         HealthModule,
         LoggerModule.forRoot(httpLoggerOptions(logger)),
         TypeOrmModule.forRoot({
@@ -33,10 +46,16 @@ export class AppModule {
           retryAttempts: 3,
           retryDelay: 1000,
         }),
+        PersonalDataModule,
+        ThrottlerModule.forRoot(rateLimitOptions(config.env)),
+        UsersModule,
         ...extraImports,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ErrorFilter },
+        // Order matters: the access guard identifies the caller, then the rate limit counts per caller.
+        { provide: APP_GUARD, useClass: AccessGuard },
+        { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_PIPE, useFactory: createValidationPipe },
       ],
     };

@@ -2,7 +2,20 @@ import 'reflect-metadata';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { createInterface } from 'node:readline';
 import { DataSource } from 'typeorm';
+import { AppModule } from './app.module';
+import { describeVerification } from './audit/audit.controller';
+import { AuditService } from './audit/audit.service';
+import { PASSWORD_MIN_LENGTH } from './auth/password';
+import { ALL_ROLES, Role } from './auth/principal';
+import { systemContext } from './common/request-context';
+import { resolveSecrets } from './config/secrets';
+import { USERNAME_PATTERN } from './users/users.dto';
+import { UsersService } from './users/users.service';
+import { AppError } from './common/errors/app-error';
 import { createLogger } from './common/logging/logger';
 import { EnvError, validateEnv } from './config/env';
 import { createDataSource } from './database/data-source';
@@ -15,14 +28,80 @@ Commands:
   migration:revert              undo the last applied migration
   migration:generate <Name>     write migrations/<timestamp>-<Name>.ts from the entities' difference to the schema
   migration:show                list migrations and whether each is applied
+  user:create --username <name> --role <ROLE> [--role <ROLE>...] [--display-name <text>]
+                                create a user; the password is read from standard input (or prompted for)
+  audit:verify                  recompute the audit chain; exit code 3 when it is broken
 
+Roles: ${ALL_ROLES.join(', ')}.
 The database is DATABASE_URL, or the embedded PostgreSQL under DATA_DIR when it is unset.`;
 
-type Command = (dataSource: DataSource, args: string[]) => Promise<void>;
+type DatabaseCommand = (dataSource: DataSource, args: string[]) => Promise<void>;
+type AppCommand = (app: INestApplicationContext, options: Options) => Promise<number | void>;
+type Options = Record<string, string | boolean | (string | boolean)[] | undefined>;
 
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
 
-const commands: Record<string, Command> = {
+/** Reads a password: all of standard input when piped, a prompt without echo in a terminal. */
+async function readPassword(): Promise<string> {
+  if (!process.stdin.isTTY) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks)
+      .toString('utf8')
+      .replace(/\r?\n$/, '');
+  }
+  const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: true });
+  const output = rl as unknown as { _writeToOutput: (s: string) => void };
+  const ask = (prompt: string) =>
+    new Promise<string>((resolve) => {
+      process.stdout.write(prompt);
+      output._writeToOutput = () => undefined;
+      rl.question('', (answer) => {
+        process.stdout.write('\n');
+        resolve(answer);
+      });
+    });
+  try {
+    const first = await ask('Password: ');
+    const again = await ask('Again: ');
+    if (first !== again) throw new UsageError('the passwords differ');
+    return first;
+  } finally {
+    rl.close();
+  }
+}
+
+const appCommands: Record<string, AppCommand> = {
+  'user:create': async (app, options) => {
+    const username = String(options.username ?? '')
+      .trim()
+      .toLowerCase();
+    const roles = [options.role ?? []].flat().map(String);
+    if (!USERNAME_PATTERN.test(username))
+      throw new UsageError('--username must be 3-64 characters: a-z, 0-9, . _ -');
+    const unknown = roles.filter((r) => !ALL_ROLES.includes(r as Role));
+    if (roles.length === 0 || unknown.length)
+      throw new UsageError(`--role must be one of ${ALL_ROLES.join(', ')}`);
+    const password = await readPassword();
+    if (password.length < PASSWORD_MIN_LENGTH) {
+      throw new UsageError(`the password must be at least ${PASSWORD_MIN_LENGTH} characters`);
+    }
+    const user = await app.get(UsersService).create(systemContext('cli'), {
+      username,
+      displayName: String(options['display-name'] ?? username),
+      password,
+      roles: roles as Role[],
+    });
+    out(`created user ${user.username} (${user.id}) with roles ${user.roles.join(', ')}`);
+  },
+  'audit:verify': async (app) => {
+    const result = await app.get(AuditService).verify();
+    out(describeVerification(result));
+    return result.ok ? 0 : 3;
+  },
+};
+
+const databaseCommands: Record<string, DatabaseCommand> = {
   'migration:run': async (ds) => {
     const applied = await ds.runMigrations({ transaction: 'each' });
     out(applied.length ? applied.map((m) => `applied ${m.name}`).join('\n') : 'no pending migrations');
@@ -77,23 +156,48 @@ ${sql.downQueries
 class UsageError extends Error {}
 
 async function main(argv: string[]): Promise<number> {
-  const { positionals } = parseArgs({ args: argv, allowPositionals: true, strict: false });
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: false,
+    options: {
+      role: { type: 'string', multiple: true },
+      username: { type: 'string' },
+      'display-name': { type: 'string' },
+    },
+  });
   const [name, ...args] = positionals;
-  const command = name ? commands[name] : undefined;
-  if (!command) {
+  const databaseCommand = name ? databaseCommands[name] : undefined;
+  const appCommand = name ? appCommands[name] : undefined;
+  if (!databaseCommand && !appCommand) {
     process.stderr.write(`${name ? `unknown command: ${name}\n\n` : ''}${USAGE}\n`);
     return 2;
   }
   const env = validateEnv(process.env);
   const logger = createLogger({ ...env, LOG_LEVEL: env.LOG_LEVEL === 'info' ? 'warn' : env.LOG_LEVEL });
+  const secrets = await resolveSecrets(env, logger);
   const database = await openDatabase(env, logger);
-  const dataSource = createDataSource(database.url, 2);
   try {
-    await dataSource.initialize();
-    await command(dataSource, args);
-    return 0;
+    if (databaseCommand) {
+      const dataSource = createDataSource(database.url, 2);
+      await dataSource.initialize();
+      try {
+        await databaseCommand(dataSource, args);
+        return 0;
+      } finally {
+        await dataSource.destroy();
+      }
+    }
+    const app = await NestFactory.createApplicationContext(
+      AppModule.forRoot({ env, databaseUrl: database.url, secrets }, logger),
+      { abortOnError: false, logger: false },
+    );
+    try {
+      return (await appCommand!(app, values)) ?? 0;
+    } finally {
+      await app.close();
+    }
   } finally {
-    if (dataSource.isInitialized) await dataSource.destroy();
     await database.stop();
   }
 }
@@ -101,7 +205,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2))
   .then((code) => process.exit(code))
   .catch((error: unknown) => {
-    if (error instanceof EnvError || error instanceof UsageError) {
+    if (error instanceof EnvError || error instanceof UsageError || error instanceof AppError) {
       process.stderr.write(`${error.message}\n`);
       process.exit(2);
     }

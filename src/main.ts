@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createApp } from './app.factory';
 import { createLogger } from './common/logging/logger';
 import { Env, EnvError, validateEnv } from './config/env';
+import { resolveSecrets } from './config/secrets';
 import { openDatabase } from './database/open-database';
 
 function loadEnv(): Env {
@@ -21,11 +22,12 @@ async function bootstrap(): Promise<void> {
   const started = Date.now();
   const env = loadEnv();
   const logger = createLogger(env);
+  const secrets = await resolveSecrets(env, logger);
   const database = await openDatabase(env, logger);
 
   let app: Awaited<ReturnType<typeof createApp>>;
   try {
-    app = await createApp({ env, databaseUrl: database.url }, logger);
+    app = await createApp({ env, databaseUrl: database.url, secrets }, logger);
     await app.listen({ port: env.PORT, host: env.HOST });
   } catch (error) {
     logger.fatal({ err: error }, 'start-up failed');

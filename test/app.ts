@@ -1,10 +1,21 @@
+import { randomBytes } from 'node:crypto';
 import { ModuleMetadata } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
 import { createApp } from '../src/app.factory';
 import { createLogger } from '../src/common/logging/logger';
 import { LogLevel, validateEnv } from '../src/config/env';
+import { Secrets } from '../src/config/secrets';
 import { createTestDatabase } from './database';
+
+/** Fresh random secrets for each test app. */
+export function testSecrets(): Secrets {
+  return {
+    jwtSecret: randomBytes(32).toString('hex'),
+    piiHmacKey: randomBytes(32),
+    piiEncryptionKeys: [{ id: 't1', key: randomBytes(32) }],
+  };
+}
 
 export interface TestApp {
   app: NestFastifyApplication;
@@ -33,7 +44,11 @@ export async function createTestApp(
     LOG_LEVEL: (process.env.TEST_LOG_LEVEL as LogLevel) ?? 'silent',
     LOG_FORMAT: 'json',
   });
-  const app = await createApp({ env, databaseUrl: database.url }, logger, options.imports);
+  const app = await createApp(
+    { env, databaseUrl: database.url, secrets: testSecrets() },
+    logger,
+    options.imports,
+  );
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   return {

@@ -8,6 +8,7 @@ import {
   Matches,
   Max,
   Min,
+  MinLength,
   validateSync,
 } from 'class-validator';
 
@@ -26,7 +27,26 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** Marks a variable whose value must never be printed (logs, error messages). */
-export const SENSITIVE_VARIABLES = new Set<string>(['DATABASE_URL']);
+export const SENSITIVE_VARIABLES = new Set<string>([
+  'DATABASE_URL',
+  'JWT_SECRET',
+  'PII_HMAC_KEY',
+  'PII_ENCRYPTION_KEYS',
+  'BOOTSTRAP_ADMIN_PASSWORD',
+]);
+
+/** Optional variables: they have no default, so they are listed for validateEnv to pick up. */
+const OPTIONAL_VARIABLES = [
+  'DATABASE_URL',
+  'JWT_SECRET',
+  'PII_HMAC_KEY',
+  'PII_ENCRYPTION_KEYS',
+  'BOOTSTRAP_ADMIN_USERNAME',
+  'BOOTSTRAP_ADMIN_PASSWORD',
+  'CORS_ORIGINS',
+];
+
+const BASE64_32_BYTES = /^[A-Za-z0-9+/_-]{43}=?$/;
 
 /**
  * Every environment variable the service reads, validated once at start-up.
@@ -84,6 +104,75 @@ export class Env {
   @IsInt()
   @Min(0)
   SHUTDOWN_TIMEOUT_MS = 10_000;
+
+  /** HMAC secret of access tokens. Unset outside production: generated once into DATA_DIR/secrets.json. */
+  @IsOptional()
+  @IsString()
+  @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })
+  JWT_SECRET?: string;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(60)
+  @Max(86_400)
+  JWT_ACCESS_TTL_SECONDS = 900;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(365)
+  REFRESH_TOKEN_TTL_DAYS = 14;
+
+  /** Key of the keyed hash (HMAC-SHA256) of personal identifiers: 32 bytes, base64. */
+  @IsOptional()
+  @Matches(BASE64_32_BYTES, { message: 'PII_HMAC_KEY must be 32 bytes in base64' })
+  PII_HMAC_KEY?: string;
+
+  /**
+   * AES-256-GCM keys of personal identifiers at rest, `id:base64key` separated by commas; the first
+   * encrypts, all decrypt (key rotation, docs/personal-data.md).
+   */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_-]{1,16}:[A-Za-z0-9+/_-]{43}=?(,[A-Za-z0-9_-]{1,16}:[A-Za-z0-9+/_-]{43}=?)*$/, {
+    message: 'PII_ENCRYPTION_KEYS must be id:base64key[,id:base64key...] with 32-byte keys',
+  })
+  PII_ENCRYPTION_KEYS?: string;
+
+  /** Creates this administrator at start-up when the database has no user at all. */
+  @IsOptional()
+  @Matches(/^[a-z0-9][a-z0-9._-]{2,63}$/, {
+    message: 'BOOTSTRAP_ADMIN_USERNAME must be 3-64 characters: a-z, 0-9, dot, underscore, hyphen',
+  })
+  BOOTSTRAP_ADMIN_USERNAME?: string;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(12, { message: 'BOOTSTRAP_ADMIN_PASSWORD must be at least 12 characters' })
+  BOOTSTRAP_ADMIN_PASSWORD?: string;
+
+  /** Requests a minute per user, API client or (unauthenticated) address. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_PER_MINUTE = 1200;
+
+  /** Login attempts a minute per address. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_LOGIN_PER_MINUTE = 10;
+
+  /** Comma-separated origins allowed by CORS; unset: CORS off. */
+  @IsOptional()
+  @IsString()
+  CORS_ORIGINS?: string;
+
+  /** How often the audit sealer chains new entries. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(10)
+  @Max(60_000)
+  AUDIT_SEAL_INTERVAL_MS = 200;
 }
 
 export class EnvError extends Error {
@@ -100,7 +189,7 @@ export class EnvError extends Error {
 export function validateEnv(raw: Record<string, string | undefined>): Env {
   const defined = Object.fromEntries(
     Object.keys(new Env())
-      .concat('DATABASE_URL')
+      .concat(OPTIONAL_VARIABLES)
       .filter((key) => raw[key] !== undefined && raw[key] !== '')
       .map((key) => [key, raw[key]]),
   );

@@ -18,6 +18,9 @@ export function dataSourceOptions(url: string, poolSize = 10): DataSourceOptions
     migrationsTableName: 'typeorm_migrations',
     migrationsTransactionMode: 'each',
     synchronize: false,
+    // Extensions are created by migrations; generated uuids use pgcrypto's gen_random_uuid().
+    installExtensions: false,
+    uuidExtension: 'pgcrypto',
     logging: false,
     extra: { max: poolSize, application_name: 'research-integrity-registry' },
   };

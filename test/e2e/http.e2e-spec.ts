@@ -3,6 +3,7 @@ import { Type } from 'class-transformer';
 import { IsInt, IsNotEmpty, IsString, Max, Min, ValidateNested } from 'class-validator';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
+import { Public } from '../../src/auth/access.decorators';
 import { createTestApp, TestApp } from '../app';
 
 class ProbeItemDto {
@@ -24,6 +25,7 @@ class ProbeDto {
 
 /** Routes that exercise the global pipe and filter; mounted only in this test's app. */
 @Controller('probe')
+@Public()
 class ProbeController {
   constructor(private readonly dataSource: DataSource) {}
 

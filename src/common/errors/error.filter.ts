@@ -160,6 +160,13 @@ export class ErrorFilter implements ExceptionFilter {
       details: resolved.details,
       requestId: request?.id,
     };
+    if (resolved.status === HttpStatus.TOO_MANY_REQUESTS && !reply.getHeader('retry-after')) {
+      // @nestjs/throttler names the header after a named limit (Retry-After-login); callers expect the standard one.
+      const named = Object.entries(reply.getHeaders()).find(([name]) =>
+        name.toLowerCase().startsWith('retry-after-'),
+      );
+      if (named) void reply.header('retry-after', named[1]);
+    }
     void reply.status(resolved.status).header('content-type', 'application/json; charset=utf-8').send(body);
   }
 }

@@ -1,0 +1,94 @@
+import { Injectable } from '@nestjs/common';
+import { AuditService } from '../audit/audit.service';
+import { ApiClientPrincipal, Scope } from '../auth/principal';
+import { AppError } from '../common/errors/app-error';
+import { RequestContext } from '../common/request-context';
+import { Transactions } from '../database/transactions';
+import { ApiClientEntity } from './api-client.entity';
+import { ApiClientsRepository } from './api-clients.repository';
+import { generateApiKey, hashApiKey } from './api-keys';
+
+export enum ApiClientErrorCode {
+  API_CLIENT_NOT_FOUND = 'API_CLIENT_NOT_FOUND',
+  API_CLIENT_NAME_TAKEN = 'API_CLIENT_NAME_TAKEN',
+}
+
+/** lastUsedAt is written at most this often per client, so the key's hot path stays a read. */
+const TOUCH_INTERVAL_MS = 60_000;
+
+@Injectable()
+export class ApiClientsService {
+  private readonly touched = new Map<string, number>();
+
+  constructor(
+    private readonly clients: ApiClientsRepository,
+    private readonly audit: AuditService,
+    private readonly tx: Transactions,
+  ) {}
+
+  /** Creates a client and returns its key, which is never stored nor shown again. */
+  create(
+    ctx: RequestContext,
+    name: string,
+    scopes: Scope[],
+  ): Promise<{ client: ApiClientEntity; key: string }> {
+    return this.tx.run(async (m) => {
+      if (await this.clients.activeNameExists(m, name)) {
+        throw AppError.conflict(
+          ApiClientErrorCode.API_CLIENT_NAME_TAKEN,
+          `An active API client is named "${name}"`,
+          [{ field: 'name', code: ApiClientErrorCode.API_CLIENT_NAME_TAKEN, message: 'is taken' }],
+        );
+      }
+      const { key, hash, prefix } = generateApiKey();
+      const client = await this.clients.create(m, {
+        name,
+        scopes: [...new Set(scopes)].sort(),
+        keyHash: hash,
+        keyPrefix: prefix,
+        createdBy: ctx.principal?.kind === 'USER' ? ctx.principal.id : null,
+      });
+      await this.audit.record(m, ctx, {
+        action: 'API_CLIENT_CREATED',
+        targetType: 'API_CLIENT',
+        targetId: client.id,
+        changes: { after: { name: client.name, scopes: client.scopes, keyPrefix: client.keyPrefix } },
+      });
+      return { client, key };
+    });
+  }
+
+  list(includeRevoked: boolean): Promise<ApiClientEntity[]> {
+    return this.clients.list(includeRevoked);
+  }
+
+  revoke(ctx: RequestContext, id: string): Promise<ApiClientEntity> {
+    return this.tx.run(async (m) => {
+      const client = await this.clients.findById(id, m);
+      if (!client)
+        throw AppError.notFound(ApiClientErrorCode.API_CLIENT_NOT_FOUND, `No API client has id ${id}`);
+      if (client.revokedAt) return client;
+      client.revokedAt = new Date();
+      const saved = await this.clients.save(m, client);
+      await this.audit.record(m, ctx, {
+        action: 'API_CLIENT_REVOKED',
+        targetType: 'API_CLIENT',
+        targetId: id,
+        changes: { before: { revoked: false }, after: { revoked: true } },
+      });
+      return saved;
+    });
+  }
+
+  /** The principal behind a key, or null for an unknown or revoked key. */
+  async authenticate(key: string): Promise<ApiClientPrincipal | null> {
+    const client = await this.clients.findActiveByKeyHash(hashApiKey(key));
+    if (!client) return null;
+    const now = Date.now();
+    if (now - (this.touched.get(client.id) ?? 0) > TOUCH_INTERVAL_MS) {
+      this.touched.set(client.id, now);
+      void this.clients.touch(client.id, new Date(now)).catch(() => this.touched.delete(client.id));
+    }
+    return { kind: 'API_CLIENT', id: client.id, name: client.name, scopes: client.scopes };
+  }
+}

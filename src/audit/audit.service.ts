@@ -1,0 +1,125 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { Principal } from '../auth/principal';
+import { RequestContext } from '../common/request-context';
+import { ChainBreak, ChainVerifier, chainHash, GENESIS_HASH, redactChanges } from './audit-chain';
+import { AuditFilter, AuditInsert, AuditRepository, AuditRow } from './audit.repository';
+
+/** What a feature tells the audit trail about one change or read. */
+export interface AuditEvent {
+  action: string;
+  targetType?: string;
+  targetId?: string;
+  /** Why the caller acted, where they said (required for checks). */
+  purpose?: string;
+  /** What changed: `{ before, after }`, or what was read. Identifiers are masked, secrets dropped. */
+  changes?: unknown;
+  /** Acting as someone other than the request's principal (failed logins name the attempted user). */
+  actor?: { type: 'ANONYMOUS' | 'SYSTEM'; name?: string };
+}
+
+export interface VerifyResult {
+  ok: boolean;
+  /** Links that hold, in order from the first. */
+  verified: number;
+  /** Entries written but not sealed yet (their transactions were still open moments ago). */
+  pending: number;
+  firstBroken?: ChainBreak;
+}
+
+function actorOf(principal: Principal | undefined, override?: AuditEvent['actor']) {
+  if (override || !principal) {
+    return {
+      actorType: override?.type ?? 'SYSTEM',
+      actorId: null,
+      actorName: override?.name ?? null,
+      actorRoles: [],
+    };
+  }
+  return principal.kind === 'USER'
+    ? {
+        actorType: 'USER' as const,
+        actorId: principal.id,
+        actorName: principal.username,
+        actorRoles: principal.roles,
+      }
+    : {
+        actorType: 'API_CLIENT' as const,
+        actorId: principal.id,
+        actorName: principal.name,
+        actorRoles: principal.scopes,
+      };
+}
+
+/**
+ * The audit trail other modules call. `record` writes inside the caller's transaction, so a change
+ * and its entry commit together or not at all; the sealer chains entries afterwards (docs/audit.md).
+ */
+@Injectable()
+export class AuditService {
+  static readonly SEAL_BATCH = 5000;
+
+  constructor(private readonly repository: AuditRepository) {}
+
+  toInsert(ctx: RequestContext, event: AuditEvent, at = new Date()): AuditInsert {
+    return {
+      at,
+      ...actorOf(ctx.principal, event.actor),
+      action: event.action,
+      targetType: event.targetType ?? null,
+      targetId: event.targetId ?? null,
+      requestId: ctx.requestId,
+      purpose: event.purpose ?? null,
+      changes: event.changes === undefined ? null : redactChanges(event.changes),
+    };
+  }
+
+  async record(manager: EntityManager, ctx: RequestContext, event: AuditEvent): Promise<void> {
+    await this.repository.insert(manager, [this.toInsert(ctx, event)]);
+  }
+
+  async recordMany(manager: EntityManager, ctx: RequestContext, events: AuditEvent[]): Promise<void> {
+    const at = new Date();
+    await this.repository.insert(
+      manager,
+      events.map((e) => this.toInsert(ctx, e, at)),
+    );
+  }
+
+  /** Chains every committed entry not sealed yet; returns how many were sealed (null: another instance is sealing). */
+  async sealPending(): Promise<number | null> {
+    let total = 0;
+    for (;;) {
+      const sealed = await this.repository.sealRound(AuditService.SEAL_BATCH, chainHash, GENESIS_HASH);
+      if (sealed === null) return total > 0 ? total : null;
+      total += sealed;
+      if (sealed < AuditService.SEAL_BATCH) return total;
+    }
+  }
+
+  /** Seals what is pending, then recomputes the whole chain from the first link. */
+  async verify(): Promise<VerifyResult> {
+    await this.sealPending();
+    const verifier = new ChainVerifier();
+    let after = '0';
+    for (;;) {
+      const links = await this.repository.links(after, 5000);
+      for (const link of links) {
+        const broken = verifier.check(link);
+        if (broken) return { ok: false, verified: verifier.count, pending: 0, firstBroken: broken };
+      }
+      if (links.length < 5000) break;
+      after = links[links.length - 1].position;
+    }
+    const { entries, sealed } = await this.repository.counts();
+    return { ok: true, verified: verifier.count, pending: Math.max(0, entries - sealed) };
+  }
+
+  find(filter: AuditFilter, limit: number, order: 'ASC' | 'DESC' = 'DESC'): Promise<AuditRow[]> {
+    return this.repository.find(filter, limit, order);
+  }
+
+  head() {
+    return this.repository.head();
+  }
+}

@@ -1,0 +1,36 @@
+import { ExecutionContext, Injectable } from '@nestjs/common';
+import { ThrottlerGuard, ThrottlerModuleOptions } from '@nestjs/throttler';
+import { Env } from '../config/env';
+import { LOGIN_RATE_LIMIT } from './auth.controller';
+import { Principal } from './principal';
+
+const isLoginRoute = (context: ExecutionContext): boolean =>
+  Reflect.getMetadata(LOGIN_RATE_LIMIT, context.getHandler()) === true;
+
+/**
+ * Two limits: RATE_LIMIT_PER_MINUTE per user, API client or (without credentials) address on every
+ * route; RATE_LIMIT_LOGIN_PER_MINUTE per address on login. Counters live in the process's memory.
+ */
+export function rateLimitOptions(env: Env): ThrottlerModuleOptions {
+  return {
+    throttlers: [
+      { name: 'default', ttl: 60_000, limit: env.RATE_LIMIT_PER_MINUTE },
+      {
+        name: 'login',
+        ttl: 60_000,
+        limit: env.RATE_LIMIT_LOGIN_PER_MINUTE,
+        skipIf: (context) => !isLoginRoute(context),
+        getTracker: (req) => `ip:${(req as { ip: string }).ip}`,
+      },
+    ],
+  };
+}
+
+/** Counts per principal once the access guard has identified the caller, per address otherwise. */
+@Injectable()
+export class RateLimitGuard extends ThrottlerGuard {
+  protected override async getTracker(req: Record<string, unknown>): Promise<string> {
+    const principal = req.user as Principal | undefined;
+    return principal ? `${principal.kind}:${principal.id}` : `ip:${req.ip as string}`;
+  }
+}

@@ -1,0 +1,74 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { Env } from './env';
+
+export interface EncryptionKey {
+  id: string;
+  key: Buffer;
+}
+
+/** Secrets of the process, from configuration or, outside production, from DATA_DIR/secrets.json. */
+export interface Secrets {
+  jwtSecret: string;
+  piiHmacKey: Buffer;
+  /** The first key encrypts; every key decrypts. */
+  piiEncryptionKeys: EncryptionKey[];
+}
+
+interface StoredSecrets {
+  jwtSecret: string;
+  piiHmacKey: string;
+  piiEncryptionKeys: string;
+}
+
+const fromBase64 = (value: string): Buffer =>
+  Buffer.from(value.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+
+export function parseEncryptionKeys(value: string): EncryptionKey[] {
+  const keys = value.split(',').map((pair) => {
+    const [id, key] = pair.split(':');
+    return { id, key: fromBase64(key) };
+  });
+  if (new Set(keys.map((k) => k.id)).size !== keys.length)
+    throw new Error('PII_ENCRYPTION_KEYS repeats a key id');
+  return keys;
+}
+
+/**
+ * Reads the secrets from the environment. Where one is missing: in production the process stops;
+ * elsewhere the secret is generated once into DATA_DIR/secrets.json (mode 0600) and a warning is
+ * logged, so a developer's data stays readable across restarts.
+ */
+export async function resolveSecrets(env: Env, logger: Pick<Logger, 'warn'>): Promise<Secrets> {
+  const missing = (['JWT_SECRET', 'PII_HMAC_KEY', 'PII_ENCRYPTION_KEYS'] as const).filter((k) => !env[k]);
+  let stored: StoredSecrets | undefined;
+  if (missing.length > 0) {
+    if (env.NODE_ENV === 'production') {
+      throw new Error(`${missing.join(', ')} must be set in production (see README, Configuration)`);
+    }
+    const file = join(env.DATA_DIR, 'secrets.json');
+    if (existsSync(file)) {
+      stored = JSON.parse(await readFile(file, 'utf8')) as StoredSecrets;
+    } else {
+      stored = {
+        jwtSecret: randomBytes(48).toString('base64url'),
+        piiHmacKey: randomBytes(32).toString('base64'),
+        piiEncryptionKeys: `dev1:${randomBytes(32).toString('base64')}`,
+      };
+      await mkdir(env.DATA_DIR, { recursive: true });
+      await writeFile(file, JSON.stringify(stored, null, 2) + '\n', { mode: 0o600 });
+    }
+    logger.warn(
+      `${missing.join(', ')} not configured: using generated development secrets from ${file}. ` +
+        'Configure them before storing real data (docs/personal-data.md).',
+    );
+  }
+  return {
+    jwtSecret: env.JWT_SECRET ?? stored!.jwtSecret,
+    piiHmacKey: fromBase64(env.PII_HMAC_KEY ?? stored!.piiHmacKey),
+    piiEncryptionKeys: parseEncryptionKeys(env.PII_ENCRYPTION_KEYS ?? stored!.piiEncryptionKeys),
+  };
+}
