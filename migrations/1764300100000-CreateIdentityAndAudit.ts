@@ -64,7 +64,9 @@ export class CreateIdentityAndAudit1764300100000 implements MigrationInterface {
         revoked_at timestamptz,
         last_used_at timestamptz
       )`);
-    await q.query('CREATE UNIQUE INDEX api_client_name_key ON api_client (lower(name)) WHERE revoked_at IS NULL');
+    await q.query(
+      'CREATE UNIQUE INDEX api_client_name_key ON api_client (lower(name)) WHERE revoked_at IS NULL',
+    );
 
     await q.query(`
       CREATE TABLE audit_entry (
@@ -121,7 +123,15 @@ export class CreateIdentityAndAudit1764300100000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    for (const table of ['audit_seal_round', 'audit_seal', 'audit_entry', 'api_client', 'refresh_token', 'login_failure', 'app_user']) {
+    for (const table of [
+      'audit_seal_round',
+      'audit_seal',
+      'audit_entry',
+      'api_client',
+      'refresh_token',
+      'login_failure',
+      'app_user',
+    ]) {
       await q.query(`DROP TABLE IF EXISTS ${table}`);
     }
     await q.query('DROP FUNCTION IF EXISTS audit_refuse_change()');

@@ -29,6 +29,10 @@ export interface TestApp {
 /**
  * The real application (same factory as main.ts) on a database of its own, cloned from the migrated
  * template. Set TEST_LOG_LEVEL=debug to see its logs.
+ *
+ * Keep one app alive at a time in a test file: passport keeps its strategies in a process-wide
+ * registry, so a second app would take over the first one's authentication (and keep it after it
+ * closes). Separate top-level `describe` blocks with their own beforeAll/afterAll run one after another.
  */
 export async function createTestApp(
   options: { env?: Record<string, string>; imports?: ModuleMetadata['imports'] } = {},
@@ -38,6 +42,9 @@ export async function createTestApp(
     NODE_ENV: 'test',
     DATABASE_URL: database.url,
     DATABASE_POOL_SIZE: '5',
+    // Every test request comes from 127.0.0.1: rate limits are tested on purpose, with an override.
+    RATE_LIMIT_PER_MINUTE: '100000',
+    RATE_LIMIT_LOGIN_PER_MINUTE: '100000',
     ...options.env,
   });
   const logger = createLogger({

@@ -1,0 +1,126 @@
+import { JwtService } from '@nestjs/jwt';
+import request from 'supertest';
+import { ALL_ROLES, ALL_SCOPES, Role, Scope } from '../../src/auth/principal';
+import { createTestApp, TestApp } from '../app';
+import { newApiClient, newUser } from '../factories';
+
+type Method = 'get' | 'post' | 'put';
+type Who = 'PUBLIC' | { roles: Role[]; scopes: Scope[] };
+
+const ANY_USER = { roles: ALL_ROLES, scopes: [] };
+const ADMIN_ONLY = { roles: [Role.ADMIN], scopes: [] };
+const AUDITOR_ONLY = { roles: [Role.AUDITOR], scopes: [] };
+const MISSING = '00000000-0000-4000-8000-000000000000';
+
+/**
+ * The access table of the identity issue, written out: who may call each route. Users and API
+ * clients not listed must get 403; callers without valid credentials 401.
+ */
+const ROUTES: { method: Method; path: string; who: Who }[] = [
+  { method: 'get', path: '/health/live', who: 'PUBLIC' },
+  { method: 'get', path: '/health/ready', who: 'PUBLIC' },
+  { method: 'post', path: '/api/v1/auth/login', who: 'PUBLIC' },
+  { method: 'post', path: '/api/v1/auth/refresh', who: 'PUBLIC' },
+  { method: 'post', path: '/api/v1/auth/logout', who: 'PUBLIC' },
+  { method: 'get', path: '/api/v1/auth/me', who: { roles: ALL_ROLES, scopes: ALL_SCOPES } },
+  { method: 'post', path: '/api/v1/auth/password', who: ANY_USER },
+  { method: 'post', path: '/api/v1/users', who: ADMIN_ONLY },
+  { method: 'get', path: '/api/v1/users', who: ADMIN_ONLY },
+  { method: 'get', path: `/api/v1/users/${MISSING}`, who: ADMIN_ONLY },
+  { method: 'put', path: `/api/v1/users/${MISSING}/roles`, who: ADMIN_ONLY },
+  { method: 'post', path: `/api/v1/users/${MISSING}/disable`, who: ADMIN_ONLY },
+  { method: 'post', path: `/api/v1/users/${MISSING}/enable`, who: ADMIN_ONLY },
+  { method: 'post', path: '/api/v1/api-clients', who: ADMIN_ONLY },
+  { method: 'get', path: '/api/v1/api-clients', who: ADMIN_ONLY },
+  { method: 'post', path: `/api/v1/api-clients/${MISSING}/revoke`, who: ADMIN_ONLY },
+  { method: 'get', path: '/api/v1/audit', who: AUDITOR_ONLY },
+  { method: 'get', path: '/api/v1/audit/export', who: AUDITOR_ONLY },
+  { method: 'post', path: '/api/v1/audit/verify', who: AUDITOR_ONLY },
+  { method: 'get', path: '/api/v1/audit/head', who: AUDITOR_ONLY },
+];
+
+interface Caller {
+  name: string;
+  headers: Record<string, string>;
+  role?: Role;
+  scope?: Scope;
+  /** Credentials that must be refused with 401 (and this code). */
+  invalid?: string;
+}
+
+describe('access: every route × every kind of caller', () => {
+  let t: TestApp;
+  const callers: Caller[] = [];
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    for (const role of ALL_ROLES) {
+      callers.push({ name: `user ${role}`, role, headers: (await newUser(t, [role])).auth });
+    }
+    for (const scope of ALL_SCOPES) {
+      callers.push({ name: `client ${scope}`, scope, headers: (await newApiClient(t, [scope])).auth });
+    }
+    callers.push({ name: 'no credentials', headers: {}, invalid: 'UNAUTHENTICATED' });
+
+    const revoked = await newApiClient(t, ALL_SCOPES);
+    const admin = await newUser(t, [Role.ADMIN]);
+    await request(t.http).post(`/api/v1/api-clients/${revoked.id}/revoke`).set(admin.auth).expect(200);
+    callers.push({ name: 'revoked API key', headers: revoked.auth, invalid: 'UNAUTHENTICATED' });
+    callers.push({
+      name: 'revoked API key as Bearer',
+      headers: { Authorization: `Bearer ${revoked.key}` },
+      invalid: 'UNAUTHENTICATED',
+    });
+
+    const expired = t.app
+      .get(JwtService)
+      .sign({ sub: admin.id, usr: admin.username, pwc: 0 }, { expiresIn: -60 });
+    callers.push({
+      name: 'expired token',
+      headers: { Authorization: `Bearer ${expired}` },
+      invalid: 'AUTH_TOKEN_EXPIRED',
+    });
+
+    const [h, p] = admin.accessToken.split('.');
+    callers.push({
+      name: 'forged signature',
+      headers: { Authorization: `Bearer ${h}.${p}.AAAA` },
+      invalid: 'UNAUTHENTICATED',
+    });
+
+    const disabled = await newUser(t, [Role.ADMIN, Role.AUDITOR]);
+    await request(t.http).post(`/api/v1/users/${disabled.id}/disable`).set(admin.auth).expect(200);
+    callers.push({ name: 'disabled user', headers: disabled.auth, invalid: 'UNAUTHENTICATED' });
+  });
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('covers every route of the OpenAPI document', async () => {
+    const doc = (await request(t.http).get('/docs/openapi.json').expect(200)).body as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    const documented = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.keys(ops).map((method) => `${method} ${path.replace(/\{[^}]+\}/g, MISSING)}`),
+    );
+    expect(documented.sort()).toEqual(ROUTES.map((r) => `${r.method} ${r.path}`).sort());
+  });
+
+  it.each(ROUTES.map((r) => [`${r.method.toUpperCase()} ${r.path}`, r] as const))('%s', async (_, route) => {
+    const outcomes: string[] = [];
+    const expected: string[] = [];
+    for (const caller of callers) {
+      const res = await request(t.http)[route.method](route.path).set(caller.headers).send({});
+      const got = res.status === 401 || res.status === 403 ? `${res.status} ${res.body.code}` : 'through';
+      let want: string;
+      if (route.who === 'PUBLIC') want = 'through';
+      else if (caller.invalid) want = `401 ${caller.invalid}`;
+      else if (caller.role) want = route.who.roles.includes(caller.role) ? 'through' : '403 ACCESS_DENIED';
+      else want = route.who.scopes.includes(caller.scope!) ? 'through' : '403 ACCESS_DENIED';
+      outcomes.push(`${caller.name}: ${got}`);
+      expected.push(`${caller.name}: ${want}`);
+    }
+    expect(outcomes).toEqual(expected);
+  });
+});

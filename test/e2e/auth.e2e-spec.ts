@@ -1,0 +1,450 @@
+import request from 'supertest';
+import { Role, Scope } from '../../src/auth/principal';
+import { createTestApp, TestApp } from '../app';
+import { auditCount, login, newApiClient, newUser } from '../factories';
+
+describe('identity and access', () => {
+  let t: TestApp;
+  let admin: Awaited<ReturnType<typeof newUser>>;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    admin = await newUser(t, [Role.ADMIN]);
+  });
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const loginAs = (username: string, password: string) =>
+    request(t.http).post('/api/v1/auth/login').send({ username, password });
+
+  describe('login', () => {
+    it('returns an access token that works and a refresh token, and audits the login', async () => {
+      const user = await newUser(t, [Role.REVIEWER], { login: false });
+      const before = await auditCount(t, 'AUTH_LOGIN');
+      const res = await loginAs(user.username, user.password).expect(200);
+      expect(res.body).toMatchObject({
+        tokenType: 'Bearer',
+        expiresIn: 900,
+        refreshToken: expect.any(String),
+      });
+      const me = await request(t.http)
+        .get('/api/v1/auth/me')
+        .set('Authorization', `Bearer ${res.body.accessToken}`)
+        .expect(200);
+      expect(me.body).toEqual({
+        kind: 'USER',
+        id: user.id,
+        name: user.username,
+        permissions: [Role.REVIEWER],
+      });
+      expect(await auditCount(t, 'AUTH_LOGIN')).toBe(before + 1);
+    });
+
+    it('accepts the username in any case', async () => {
+      const user = await newUser(t, [Role.REVIEWER], { login: false });
+      await loginAs(user.username.toUpperCase(), user.password).expect(200);
+    });
+
+    it('answers a wrong password and an unknown user alike', async () => {
+      const user = await newUser(t, [Role.REVIEWER], { login: false });
+      const wrong = await loginAs(user.username, 'not the password').expect(401);
+      const unknown = await loginAs('nobody-here', 'not the password').expect(401);
+      expect(wrong.body.code).toBe('AUTH_INVALID_CREDENTIALS');
+      expect(unknown.body.code).toBe(wrong.body.code);
+      expect(unknown.body.message).toBe(wrong.body.message);
+    });
+
+    it('answers missing credentials with 400', async () => {
+      const res = await request(t.http).post('/api/v1/auth/login').send({ username: 'x' }).expect(400);
+      expect(res.body.code).toBe('VALIDATION_FAILED');
+    });
+
+    it('locks a username after 5 failures in 15 minutes, even against the right password', async () => {
+      const user = await newUser(t, [Role.REVIEWER], { login: false });
+      for (let i = 0; i < 4; i++) await loginAs(user.username, `wrong-${i}`).expect(401);
+      const fifth = await loginAs(user.username, 'wrong-5').expect(401);
+      expect(fifth.body.code).toBe('AUTH_LOCKED');
+      const right = await loginAs(user.username, user.password).expect(401);
+      expect(right.body.code).toBe('AUTH_LOCKED');
+      const [{ n }] = await t.dataSource.query(
+        "SELECT count(*)::int AS n FROM audit_entry WHERE action = 'AUTH_LOCKED' AND target_id = $1",
+        [user.id],
+      );
+      expect(n).toBe(1);
+      expect(await auditCount(t, 'AUTH_LOGIN_REFUSED_LOCKED')).toBeGreaterThanOrEqual(1);
+    });
+
+    it('locks an unknown username the same way, so locks reveal nothing', async () => {
+      for (let i = 0; i < 5; i++) await loginAs('ghost-user', `wrong-${i}`).expect(401);
+      const res = await loginAs('ghost-user', 'anything').expect(401);
+      expect(res.body.code).toBe('AUTH_LOCKED');
+    });
+
+    it('forgets earlier failures after a successful login', async () => {
+      const user = await newUser(t, [Role.REVIEWER], { login: false });
+      for (let i = 0; i < 4; i++) await loginAs(user.username, `wrong-${i}`).expect(401);
+      await loginAs(user.username, user.password).expect(200);
+      for (let i = 0; i < 4; i++) await loginAs(user.username, `wrong-again-${i}`).expect(401);
+      await loginAs(user.username, user.password).expect(200);
+    });
+
+    it('refuses a disabled user', async () => {
+      const user = await newUser(t, [Role.REVIEWER]);
+      await request(t.http).post(`/api/v1/users/${user.id}/disable`).set(admin.auth).expect(200);
+      const res = await loginAs(user.username, user.password).expect(401);
+      expect(res.body.code).toBe('AUTH_INVALID_CREDENTIALS');
+      await request(t.http).get('/api/v1/auth/me').set(user.auth).expect(401);
+      await request(t.http)
+        .post('/api/v1/auth/refresh')
+        .send({ refreshToken: user.refreshToken })
+        .expect(401);
+    });
+  });
+
+  describe('refresh tokens', () => {
+    it('rotate: the new pair works, the old refresh token does not', async () => {
+      const user = await newUser(t, [Role.REVIEWER]);
+      const res = await request(t.http)
+        .post('/api/v1/auth/refresh')
+        .send({ refreshToken: user.refreshToken })
+        .expect(200);
+      expect(res.body.refreshToken).not.toBe(user.refreshToken);
+      await request(t.http)
+        .get('/api/v1/auth/me')
+        .set('Authorization', `Bearer ${res.body.accessToken}`)
+        .expect(200);
+      const reuse = await request(t.http)
+        .post('/api/v1/auth/refresh')
+        .send({ refreshToken: user.refreshToken })
+        .expect(401);
+      expect(reuse.body.code).toBe('AUTH_INVALID_REFRESH_TOKEN');
+    });
+
+    it('reusing a rotated token revokes the whole family (a copied token is detected)', async () => {
+      const user = await newUser(t, [Role.REVIEWER]);
+      const rotated = await request(t.http)
+        .post('/api/v1/auth/refresh')
+        .send({ refreshToken: user.refreshToken })
+        .expect(200);
+      await request(t.http)
+        .post('/api/v1/auth/refresh')
+        .send({ refreshToken: user.refreshToken })
+        .expect(401);
+      await request(t.http)
+        .post('/api/v1/auth/refresh')
+        .send({ refreshToken: rotated.body.refreshToken })
+        .expect(401);
+      expect(await auditCount(t, 'AUTH_REFRESH_REUSED')).toBeGreaterThanOrEqual(1);
+    });
+
+    it('only one of two concurrent refreshes of one token succeeds', async () => {
+      const user = await newUser(t, [Role.REVIEWER]);
+      const results = await Promise.all(
+        [1, 2].map(() =>
+          request(t.http).post('/api/v1/auth/refresh').send({ refreshToken: user.refreshToken }),
+        ),
+      );
+      expect(results.map((r) => r.status).sort()).toEqual([200, 401]);
+    });
+
+    it('logout revokes the refresh token', async () => {
+      const user = await newUser(t, [Role.REVIEWER]);
+      await request(t.http).post('/api/v1/auth/logout').send({ refreshToken: user.refreshToken }).expect(204);
+      await request(t.http)
+        .post('/api/v1/auth/refresh')
+        .send({ refreshToken: user.refreshToken })
+        .expect(401);
+      await request(t.http).post('/api/v1/auth/logout').send({ refreshToken: user.refreshToken }).expect(401);
+      expect(await auditCount(t, 'AUTH_LOGOUT')).toBeGreaterThanOrEqual(1);
+    });
+
+    it('refuses a made-up token', async () => {
+      const res = await request(t.http)
+        .post('/api/v1/auth/refresh')
+        .send({ refreshToken: 'x'.repeat(43) })
+        .expect(401);
+      expect(res.body.code).toBe('AUTH_INVALID_REFRESH_TOKEN');
+    });
+  });
+
+  describe('own password', () => {
+    it('changes, voiding older access and refresh tokens', async () => {
+      const user = await newUser(t, [Role.RECORDER]);
+      await request(t.http)
+        .post('/api/v1/auth/password')
+        .set(user.auth)
+        .send({ currentPassword: 'wrong', newPassword: 'a brand new password' })
+        .expect(400);
+      await request(t.http)
+        .post('/api/v1/auth/password')
+        .set(user.auth)
+        .send({ currentPassword: user.password, newPassword: 'a brand new password' })
+        .expect(204);
+      await request(t.http).get('/api/v1/auth/me').set(user.auth).expect(401);
+      await request(t.http)
+        .post('/api/v1/auth/refresh')
+        .send({ refreshToken: user.refreshToken })
+        .expect(401);
+      await loginAs(user.username, user.password).expect(401);
+      await loginAs(user.username, 'a brand new password').expect(200);
+    });
+
+    it('refuses a short new password, naming the field', async () => {
+      const user = await newUser(t, [Role.RECORDER]);
+      const res = await request(t.http)
+        .post('/api/v1/auth/password')
+        .set(user.auth)
+        .send({ currentPassword: user.password, newPassword: 'short' })
+        .expect(400);
+      expect(res.body.details).toEqual([
+        expect.objectContaining({ field: 'newPassword', code: 'MIN_LENGTH' }),
+      ]);
+    });
+  });
+
+  describe('users (admin)', () => {
+    it('creates, lists, changes roles with If-Match, disables and enables', async () => {
+      const created = await request(t.http)
+        .post('/api/v1/users')
+        .set(admin.auth)
+        .send({
+          username: 'Wang.Fang',
+          displayName: '王芳',
+          password: 'long enough password',
+          roles: ['RECORDER'],
+        })
+        .expect(201);
+      expect(created.body).toMatchObject({
+        username: 'wang.fang',
+        roles: ['RECORDER'],
+        version: 1,
+        disabledAt: null,
+      });
+      expect(created.body).not.toHaveProperty('passwordHash');
+
+      const list = await request(t.http)
+        .get('/api/v1/users?role=RECORDER&text=wang')
+        .set(admin.auth)
+        .expect(200);
+      expect(list.body.items.map((u: { id: string }) => u.id)).toEqual([created.body.id]);
+
+      const stale = await request(t.http)
+        .put(`/api/v1/users/${created.body.id}/roles`)
+        .set(admin.auth)
+        .set('If-Match', '"7"')
+        .send({ roles: ['APPROVER'] })
+        .expect(412);
+      expect(stale.body.code).toBe('USER_VERSION_MISMATCH');
+      const changed = await request(t.http)
+        .put(`/api/v1/users/${created.body.id}/roles`)
+        .set(admin.auth)
+        .set('If-Match', '"1"')
+        .send({ roles: ['APPROVER', 'RECORDER'] })
+        .expect(200);
+      expect(changed.body).toMatchObject({ roles: ['APPROVER', 'RECORDER'], version: 2 });
+
+      const disabled = await request(t.http)
+        .post(`/api/v1/users/${created.body.id}/disable`)
+        .set(admin.auth)
+        .expect(200);
+      expect(disabled.body.disabledAt).toEqual(expect.any(String));
+      await loginAs('wang.fang', 'long enough password').expect(401);
+      await request(t.http).post(`/api/v1/users/${created.body.id}/enable`).set(admin.auth).expect(200);
+      await loginAs('wang.fang', 'long enough password').expect(200);
+    });
+
+    it('refuses a taken username with 409, whatever the case', async () => {
+      const res = await request(t.http)
+        .post('/api/v1/users')
+        .set(admin.auth)
+        .send({
+          username: admin.username.toUpperCase(),
+          displayName: 'x',
+          password: 'long enough password',
+          roles: [],
+        })
+        .expect(409);
+      expect(res.body).toMatchObject({
+        code: 'USERNAME_TAKEN',
+        details: [expect.objectContaining({ field: 'username' })],
+      });
+    });
+
+    it('refuses bad input field by field', async () => {
+      const res = await request(t.http)
+        .post('/api/v1/users')
+        .set(admin.auth)
+        .send({ username: 'A B', displayName: '', password: 'short', roles: ['KING'], extra: 1 })
+        .expect(400);
+      const fields = res.body.details.map((d: { field: string }) => d.field).sort();
+      expect(fields).toEqual(['displayName', 'extra', 'password', 'roles', 'username']);
+    });
+
+    it('answers a malformed id with 400 and an unknown one with 404', async () => {
+      const bad = await request(t.http).get('/api/v1/users/not-a-uuid').set(admin.auth).expect(400);
+      expect(bad.body.code).toBe('INVALID_ID');
+      const missing = await request(t.http)
+        .get('/api/v1/users/00000000-0000-4000-8000-000000000000')
+        .set(admin.auth)
+        .expect(404);
+      expect(missing.body.code).toBe('USER_NOT_FOUND');
+    });
+  });
+
+  describe('API clients', () => {
+    it('shows the key once, stores only its hash, and the key works in either header', async () => {
+      const res = await request(t.http)
+        .post('/api/v1/api-clients')
+        .set(admin.auth)
+        .send({ name: 'provincial funding system', scopes: ['checks:run'] })
+        .expect(201);
+      const key: string = res.body.key;
+      expect(key).toMatch(/^rir_[A-Za-z0-9_-]{43}$/);
+      expect(key.startsWith(res.body.keyPrefix)).toBe(true);
+
+      const list = await request(t.http).get('/api/v1/api-clients').set(admin.auth).expect(200);
+      const listed = list.body.find((c: { id: string }) => c.id === res.body.id);
+      expect(listed).toBeDefined();
+      expect(listed).not.toHaveProperty('key');
+      expect(JSON.stringify(list.body)).not.toContain(key);
+      const [row] = await t.dataSource.query('SELECT key_hash FROM api_client WHERE id = $1', [res.body.id]);
+      expect(row.key_hash.toString('utf8')).not.toContain(key);
+      expect(row.key_hash).toHaveLength(32);
+
+      const viaHeader = await request(t.http).get('/api/v1/auth/me').set('X-Api-Key', key).expect(200);
+      expect(viaHeader.body).toMatchObject({
+        kind: 'API_CLIENT',
+        id: res.body.id,
+        permissions: ['checks:run'],
+      });
+      await request(t.http).get('/api/v1/auth/me').set('Authorization', `Bearer ${key}`).expect(200);
+
+      const [used] = await t.dataSource.query('SELECT last_used_at FROM api_client WHERE id = $1', [
+        res.body.id,
+      ]);
+      expect(used.last_used_at).toBeInstanceOf(Date);
+    });
+
+    it('stops a revoked key at once', async () => {
+      const client = await newApiClient(t, [Scope.CHECKS_RUN]);
+      await request(t.http).get('/api/v1/auth/me').set(client.auth).expect(200);
+      await request(t.http).post(`/api/v1/api-clients/${client.id}/revoke`).set(admin.auth).expect(200);
+      await request(t.http).get('/api/v1/auth/me').set(client.auth).expect(401);
+      expect(await auditCount(t, 'API_CLIENT_REVOKED')).toBeGreaterThanOrEqual(1);
+    });
+
+    it('refuses an unknown scope and a duplicate active name', async () => {
+      const bad = await request(t.http)
+        .post('/api/v1/api-clients')
+        .set(admin.auth)
+        .send({ name: 'x system', scopes: ['everything'] })
+        .expect(400);
+      expect(bad.body.details[0]).toMatchObject({ field: 'scopes', code: 'IS_ENUM' });
+      await request(t.http)
+        .post('/api/v1/api-clients')
+        .set(admin.auth)
+        .send({ name: 'twin', scopes: ['changes:read'] })
+        .expect(201);
+      const twin = await request(t.http)
+        .post('/api/v1/api-clients')
+        .set(admin.auth)
+        .send({ name: 'TWIN', scopes: ['changes:read'] })
+        .expect(409);
+      expect(twin.body.code).toBe('API_CLIENT_NAME_TAKEN');
+    });
+  });
+
+  describe('security headers', () => {
+    it('sets helmet headers and no CORS by default', async () => {
+      const res = await request(t.http)
+        .get('/health/live')
+        .set('Origin', 'https://elsewhere.example')
+        .expect(200);
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+      expect(res.headers['access-control-allow-origin']).toBeUndefined();
+    });
+  });
+});
+
+describe('rate limits', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await createTestApp({ env: { RATE_LIMIT_LOGIN_PER_MINUTE: '3', RATE_LIMIT_PER_MINUTE: '5' } });
+  });
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('limits login attempts per address with 429 and Retry-After', async () => {
+    for (let i = 0; i < 3; i++) {
+      await request(t.http)
+        .post('/api/v1/auth/login')
+        .send({ username: `rl${i}`, password: 'x' })
+        .expect(401);
+    }
+    const res = await request(t.http)
+      .post('/api/v1/auth/login')
+      .send({ username: 'rl9', password: 'x' })
+      .expect(429);
+    expect(res.body.code).toBe('RATE_LIMITED');
+    expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+  });
+
+  it('limits each caller separately on other routes', async () => {
+    const a = await newApiClient(t, [Scope.CHANGES_READ]);
+    const b = await newApiClient(t, [Scope.CHANGES_READ]);
+    for (let i = 0; i < 5; i++) await request(t.http).get('/api/v1/auth/me').set(a.auth).expect(200);
+    const limited = await request(t.http).get('/api/v1/auth/me').set(a.auth).expect(429);
+    expect(limited.headers['retry-after']).toBeDefined();
+    await request(t.http).get('/api/v1/auth/me').set(b.auth).expect(200);
+  });
+});
+
+describe('the first administrator', () => {
+  it('is created from BOOTSTRAP_ADMIN_* on an empty database, once', async () => {
+    const t = await createTestApp({
+      env: { BOOTSTRAP_ADMIN_USERNAME: 'root-admin', BOOTSTRAP_ADMIN_PASSWORD: 'bootstrap password 1' },
+    });
+    try {
+      const tokens = await login(t, 'root-admin', 'bootstrap password 1');
+      const me = await request(t.http)
+        .get('/api/v1/auth/me')
+        .set('Authorization', `Bearer ${tokens.accessToken}`)
+        .expect(200);
+      expect(me.body.permissions).toEqual(['ADMIN']);
+      const [{ n }] = await t.dataSource.query(
+        "SELECT count(*)::int AS n FROM audit_entry WHERE action = 'USER_CREATED' AND request_id = 'bootstrap'",
+      );
+      expect(n).toBe(1);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('the last administrator', () => {
+  it('keeps at least one enabled administrator and refuses self-disabling', async () => {
+    const solo = await createTestApp();
+    try {
+      const onlyAdmin = await newUser(solo, [Role.ADMIN]);
+      const self = await request(solo.http)
+        .post(`/api/v1/users/${onlyAdmin.id}/disable`)
+        .set(onlyAdmin.auth)
+        .expect(409);
+      expect(self.body.code).toBe('USER_CANNOT_DISABLE_SELF');
+      const demote = await request(solo.http)
+        .put(`/api/v1/users/${onlyAdmin.id}/roles`)
+        .set(onlyAdmin.auth)
+        .send({ roles: ['AUDITOR'] })
+        .expect(409);
+      expect(demote.body.code).toBe('LAST_ADMIN');
+    } finally {
+      await solo.close();
+    }
+  });
+});

@@ -1,0 +1,71 @@
+import { randomBytes } from 'node:crypto';
+import request from 'supertest';
+import { ApiClientsService } from '../src/api-clients/api-clients.service';
+import { Role, Scope } from '../src/auth/principal';
+import { systemContext } from '../src/common/request-context';
+import { UsersService } from '../src/users/users.service';
+import type { TestApp } from './app';
+
+export interface TestUser {
+  id: string;
+  username: string;
+  password: string;
+  accessToken: string;
+  refreshToken: string;
+  /** `{ Authorization: 'Bearer …' }` */
+  auth: Record<string, string>;
+}
+
+const unique = () => randomBytes(4).toString('hex');
+
+/** A user with the given roles, created through the service, logged in through HTTP. */
+export async function newUser(
+  t: TestApp,
+  roles: Role[],
+  options: { login?: boolean } = {},
+): Promise<TestUser> {
+  const username = `u${unique()}`;
+  const password = `pw-${unique()}-${unique()}`;
+  const user = await t.app
+    .get(UsersService)
+    .create(systemContext('test'), { username, displayName: username, password, roles });
+  if (options.login === false) {
+    return { id: user.id, username, password, accessToken: '', refreshToken: '', auth: {} };
+  }
+  const tokens = await login(t, username, password);
+  return {
+    id: user.id,
+    username,
+    password,
+    ...tokens,
+    auth: { Authorization: `Bearer ${tokens.accessToken}` },
+  };
+}
+
+export async function login(t: TestApp, username: string, password: string) {
+  const res = await request(t.http).post('/api/v1/auth/login').send({ username, password }).expect(200);
+  return { accessToken: res.body.accessToken as string, refreshToken: res.body.refreshToken as string };
+}
+
+export interface TestApiClient {
+  id: string;
+  key: string;
+  auth: Record<string, string>;
+}
+
+/** An API client with the given scopes, created through the service. */
+export async function newApiClient(t: TestApp, scopes: Scope[]): Promise<TestApiClient> {
+  const { client, key } = await t.app
+    .get(ApiClientsService)
+    .create(systemContext('test'), `client-${unique()}`, scopes);
+  return { id: client.id, key, auth: { 'X-Api-Key': key } };
+}
+
+/** Number of audit entries, optionally of one action. */
+export async function auditCount(t: TestApp, action?: string): Promise<number> {
+  const [row] = await t.dataSource.query(
+    `SELECT count(*)::int AS n FROM audit_entry ${action ? 'WHERE action = $1' : ''}`,
+    action ? [action] : [],
+  );
+  return row.n;
+}
