@@ -71,6 +71,14 @@ const toRecord = (r: RawEntry): AuditRecord => ({
   changes: r.changes,
 });
 
+/** State of one sealing round across its batches. */
+export interface SealRound {
+  horizon?: string;
+  floor?: string;
+  afterSeq: string;
+  sealed: number;
+}
+
 /** Advisory lock key of the sealer: one sealing round at a time across every instance. */
 const SEALER_LOCK = 7_351_001;
 
@@ -111,31 +119,38 @@ export class AuditRepository {
   }
 
   /**
-   * One sealing round, in its own transaction: chain every entry whose writing transaction has ended
-   * (its xid is below the oldest running transaction's) and is not sealed yet, in seq order, after
-   * the last link. `hashOf(prevHash, entry)` computes each link. Returns the number sealed, or null
-   * when another instance holds the sealer lock.
+   * One sealing batch, in its own transaction: chain, after the last link and in seq order, entries
+   * not sealed yet whose writing transaction had ended when the round began (xid below the round's
+   * horizon, the oldest transaction then running). A round is one or more batches sharing a horizon;
+   * `round` carries it and a seq cursor between batches, so no batch rescans what the previous ones
+   * sealed. When a round completes, its horizon becomes the floor below which every entry is sealed.
+   * Returns null when another instance holds the sealer lock.
    */
-  async sealRound(
+  async sealBatch(
+    round: SealRound,
     limit: number,
     hashOf: (prevHash: Buffer, entry: AuditRecord) => Buffer,
     genesis: Buffer,
-  ): Promise<number | null> {
+  ): Promise<{ sealed: number; complete: boolean } | null> {
     return this.dataSource.transaction(async (m) => {
       const [{ locked }] = await m.query('SELECT pg_try_advisory_xact_lock($1) AS locked', [SEALER_LOCK]);
       if (!locked) return null;
-      const [{ horizon }] = await m.query('SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon');
-      const [round] = await m.query(
-        'SELECT horizon::text AS floor FROM audit_seal_round WHERE complete ORDER BY id DESC LIMIT 1',
-      );
+      if (!round.horizon) {
+        [{ horizon: round.horizon }] = await m.query(
+          'SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon',
+        );
+        const [previous] = await m.query(
+          'SELECT horizon::text AS floor FROM audit_seal_round WHERE complete ORDER BY id DESC LIMIT 1',
+        );
+        round.floor = previous?.floor ?? '0';
+      }
       const [last] = await m.query('SELECT position, hash FROM audit_seal ORDER BY position DESC LIMIT 1');
-      const floor: string = round?.floor ?? '0';
       const rows: RawEntry[] = await m.query(
         `SELECT ${ENTRY_COLUMNS} FROM audit_entry e
-         WHERE e.xid >= $1::xid8 AND e.xid < $2::xid8
+         WHERE e.xid >= $1::xid8 AND e.xid < $2::xid8 AND e.seq > $3
            AND NOT EXISTS (SELECT 1 FROM audit_seal s WHERE s.entry_seq = e.seq)
-         ORDER BY e.seq LIMIT $3`,
-        [floor, horizon, limit],
+         ORDER BY e.seq LIMIT $4`,
+        [round.floor, round.horizon, round.afterSeq, limit],
       );
       let position = BigInt(last?.position ?? 0);
       let prevHash: Buffer = last?.hash ?? genesis;
@@ -158,16 +173,17 @@ export class AuditRepository {
            SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bytea[], $4::bytea[])`,
           [positions, seqs, prevHashes, hashes],
         );
+        round.afterSeq = rows[rows.length - 1].seq;
+        round.sealed += rows.length;
       }
-      if (rows.length > 0) {
-        // A complete round moves the floor up to its horizon: later rounds scan only newer transactions.
-        const complete = rows.length < limit;
+      const complete = rows.length < limit;
+      if (complete && round.sealed > 0) {
         await m.query(
-          'INSERT INTO audit_seal_round (horizon, complete, sealed, last_position) VALUES ($1::xid8, $2, $3, $4)',
-          [complete ? horizon : floor, complete, rows.length, position.toString()],
+          'INSERT INTO audit_seal_round (horizon, complete, sealed, last_position) VALUES ($1::xid8, true, $2, $3)',
+          [round.horizon, round.sealed, position.toString()],
         );
       }
-      return rows.length;
+      return { sealed: rows.length, complete };
     });
   }
 

@@ -1,9 +1,11 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { DataSource } from 'typeorm';
 import { EntityManager } from 'typeorm';
 import { Principal } from '../auth/principal';
+import { Batcher } from '../common/batcher';
 import { RequestContext } from '../common/request-context';
 import { ChainBreak, ChainVerifier, chainHash, GENESIS_HASH, redactChanges } from './audit-chain';
-import { AuditFilter, AuditInsert, AuditRepository, AuditRow } from './audit.repository';
+import { AuditFilter, AuditInsert, AuditRepository, AuditRow, SealRound } from './audit.repository';
 
 /** What a feature tells the audit trail about one change or read. */
 export interface AuditEvent {
@@ -56,10 +58,25 @@ function actorOf(principal: Principal | undefined, override?: AuditEvent['actor'
  * and its entry commit together or not at all; the sealer chains entries afterwards (docs/audit.md).
  */
 @Injectable()
-export class AuditService {
+export class AuditService implements OnModuleDestroy {
   static readonly SEAL_BATCH = 5000;
 
-  constructor(private readonly repository: AuditRepository) {}
+  /** Entries whose only companion write is the entry itself (reads, checks), grouped into shared commits. */
+  private readonly grouped: Batcher<AuditInsert>;
+
+  constructor(
+    private readonly repository: AuditRepository,
+    dataSource: DataSource,
+  ) {
+    this.grouped = new Batcher(
+      (entries) => dataSource.transaction((m) => this.repository.insert(m, entries)),
+      { maxWaitMs: 2, maxBatch: 1000, maxConcurrent: 4 },
+    );
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.grouped.drain();
+  }
 
   toInsert(ctx: RequestContext, event: AuditEvent, at = new Date()): AuditInsert {
     return {
@@ -86,14 +103,22 @@ export class AuditService {
     );
   }
 
+  /**
+   * Records an event that changes nothing else (a read of personal data, a check) through group
+   * commit: it shares one insert and one commit with concurrent requests' entries, and resolves once
+   * committed, so the caller still answers only after its entry is durable.
+   */
+  recordGrouped(ctx: RequestContext, event: AuditEvent): Promise<void> {
+    return this.grouped.submit(this.toInsert(ctx, event));
+  }
+
   /** Chains every committed entry not sealed yet; returns how many were sealed (null: another instance is sealing). */
   async sealPending(): Promise<number | null> {
-    let total = 0;
+    const round: SealRound = { afterSeq: '0', sealed: 0 };
     for (;;) {
-      const sealed = await this.repository.sealRound(AuditService.SEAL_BATCH, chainHash, GENESIS_HASH);
-      if (sealed === null) return total > 0 ? total : null;
-      total += sealed;
-      if (sealed < AuditService.SEAL_BATCH) return total;
+      const batch = await this.repository.sealBatch(round, AuditService.SEAL_BATCH, chainHash, GENESIS_HASH);
+      if (batch === null) return round.sealed > 0 ? round.sealed : null;
+      if (batch.complete) return round.sealed;
     }
   }
 
