@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
+import { normalizeResidentId, normalizeUscc, residentIdCheckChar } from '../identifiers/identifiers';
 
 /** One audit entry as stored: what the chain's hash covers. */
 export interface AuditRecord {
@@ -88,31 +89,52 @@ export class ChainVerifier {
   }
 }
 
-const SECRET_KEYS =
-  /^(password|passwordHash|password_hash|token|refreshToken|accessToken|apiKey|key|secret)$/i;
+/** Keys whose values never reach the audit trail: any key naming a password, token, secret or key. */
+const SECRET_KEY = /password|passwd|secret|token|apikey|api_key|^key$|privatekey/i;
 
-function maskResidentIds(text: string): string {
-  return text.replace(
-    /(?<![0-9])[0-9]{17}[0-9Xx](?![0-9A-Za-z])|(?<![0-9])[0-9]{15}(?![0-9A-Za-z])/g,
-    (id) =>
-      id.length === 18 ? `${id.slice(0, 6)}********${id.slice(14)}` : `${id.slice(0, 6)}*****${id.slice(11)}`,
-  );
-}
+const ID_CANDIDATE = /(?<![0-9A-Za-z])(?:[0-9]{17}[0-9Xx]|[0-9]{15})(?![0-9A-Za-z])/g;
+
+/** Whether characters 7–14 of an 18-character code are a real birth date, as in a resident ID. */
+const hasBirthDate = (id: string): boolean =>
+  normalizeResidentId(id).ok ||
+  normalizeResidentId(id.slice(0, 17) + residentIdCheckChar(id.slice(0, 17))).ok;
 
 /**
- * The safety net applied to every `changes` object before it is stored: secrets are dropped and any
- * string that looks like a resident ID number is masked (first 6, last 4), whatever the caller passed.
+ * Masks what may be a resident ID number: every 18- or 15-digit run, even with a wrong check
+ * character, except an 18-character code that is a valid USCC and has no birth date where a resident
+ * ID has one (organisations' codes are public, DOMAIN.md).
+ */
+function maskResidentIds(text: string): string {
+  return text.replace(ID_CANDIDATE, (id) => {
+    if (id.length === 18 && normalizeUscc(id).ok && !hasBirthDate(id)) return id;
+    return id.length === 18
+      ? `${id.slice(0, 6)}********${id.slice(14)}`
+      : `${id.slice(0, 6)}*****${id.slice(11)}`;
+  });
+}
+
+/** PostgreSQL text and jsonb cannot hold U+0000; it is replaced so one caller's input cannot fail a write. */
+const clean = (text: string): string => maskResidentIds(text.replace(/\u0000/g, '\uFFFD'));
+
+/**
+ * The safety net applied to every `changes` object before it is stored: values under secret-looking
+ * keys are replaced, and any string (values and keys) that looks like a resident ID number is masked
+ * (first 6, last 4), whatever the caller passed.
  */
 export function redactChanges(value: unknown): unknown {
-  if (typeof value === 'string') return maskResidentIds(value);
+  if (typeof value === 'string') return clean(value);
   if (Array.isArray(value)) return value.map(redactChanges);
   if (value instanceof Date) return value.toISOString();
   if (value && typeof value === 'object') {
     return Object.fromEntries(
       Object.entries(value as Record<string, unknown>)
         .filter(([, v]) => v !== undefined)
-        .map(([k, v]) => [k, SECRET_KEYS.test(k) ? '[redacted]' : redactChanges(v)]),
+        .map(([k, v]) => [clean(k), SECRET_KEY.test(k) ? '[redacted]' : redactChanges(v)]),
     );
   }
   return value;
 }
+
+/** The same cleaning for the entry's plain text fields. */
+export const cleanText = (text: string | null | undefined): string | null =>
+  text === null || text === undefined ? null : clean(text);

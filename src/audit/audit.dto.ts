@@ -1,7 +1,23 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDate, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import {
+  IsDate,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxDate,
+  MaxLength,
+  Min,
+  MinDate,
+} from 'class-validator';
 import { AuditRow } from './audit.repository';
+
+/** Times PostgreSQL can store and a person could mean. */
+const EARLIEST = new Date('1900-01-01T00:00:00Z');
+const LATEST = new Date('9999-12-31T00:00:00Z');
 
 export class AuditQueryDto {
   @ApiPropertyOptional({ description: 'User or API client id' })
@@ -30,12 +46,16 @@ export class AuditQueryDto {
   @IsOptional()
   @Type(() => Date)
   @IsDate()
+  @MinDate(EARLIEST)
+  @MaxDate(LATEST)
   from?: Date;
 
   @ApiPropertyOptional({ description: 'Until this time (exclusive), ISO 8601' })
   @IsOptional()
   @Type(() => Date)
   @IsDate()
+  @MinDate(EARLIEST)
+  @MaxDate(LATEST)
   to?: Date;
 }
 
@@ -52,7 +72,7 @@ export class AuditPageQueryDto extends AuditQueryDto {
     description: 'Cursor: entries older than this seq (from `next` of the previous page)',
   })
   @IsOptional()
-  @Matches(/^[1-9][0-9]{0,18}$/)
+  @Matches(/^[1-9][0-9]{0,17}$/, { message: 'before must be a seq from a previous page' })
   before?: string;
 }
 

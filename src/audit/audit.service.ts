@@ -4,7 +4,7 @@ import { EntityManager } from 'typeorm';
 import { Principal } from '../auth/principal';
 import { Batcher } from '../common/batcher';
 import { RequestContext } from '../common/request-context';
-import { ChainBreak, ChainVerifier, chainHash, GENESIS_HASH, redactChanges } from './audit-chain';
+import { ChainBreak, ChainVerifier, chainHash, cleanText, GENESIS_HASH, redactChanges } from './audit-chain';
 import { AuditFilter, AuditInsert, AuditRepository, AuditRow, SealRound } from './audit.repository';
 
 /** What a feature tells the audit trail about one change or read. */
@@ -79,14 +79,16 @@ export class AuditService implements OnModuleDestroy {
   }
 
   toInsert(ctx: RequestContext, event: AuditEvent, at = new Date()): AuditInsert {
+    const actor = actorOf(ctx.principal, event.actor);
     return {
       at,
-      ...actorOf(ctx.principal, event.actor),
+      ...actor,
+      actorName: cleanText(actor.actorName),
       action: event.action,
       targetType: event.targetType ?? null,
-      targetId: event.targetId ?? null,
+      targetId: cleanText(event.targetId),
       requestId: ctx.requestId,
-      purpose: event.purpose ?? null,
+      purpose: cleanText(event.purpose),
       changes: event.changes === undefined ? null : redactChanges(event.changes),
     };
   }

@@ -28,18 +28,26 @@ describe('Batcher', () => {
     expect(Math.max(...sizes)).toBeLessThanOrEqual(4);
   });
 
-  it('fails every item of a failed flush, and only those', async () => {
-    let calls = 0;
+  it('retries a failed batch item by item, so only the refused item fails', async () => {
     const batcher = new Batcher<number>(
-      async () => {
-        calls++;
-        if (calls === 1) throw new Error('commit failed');
+      async (items) => {
+        if (items.includes(2)) throw new Error('refused');
       },
       { maxWaitMs: 1, maxBatch: 100, maxConcurrent: 1 },
     );
-    const first = Promise.allSettled([batcher.submit(1), batcher.submit(2)]);
-    expect((await first).map((r) => r.status)).toEqual(['rejected', 'rejected']);
-    await expect(batcher.submit(3)).resolves.toBeUndefined();
+    const results = await Promise.allSettled([1, 2, 3].map((i) => batcher.submit(i)));
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+  });
+
+  it('fails every item when the database refuses them all', async () => {
+    const batcher = new Batcher<number>(
+      async () => {
+        throw new Error('database down');
+      },
+      { maxWaitMs: 1, maxBatch: 100, maxConcurrent: 1 },
+    );
+    const results = await Promise.allSettled([1, 2].map((i) => batcher.submit(i)));
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
   });
 
   it('never runs more flushes at once than allowed, and drain waits for all', async () => {

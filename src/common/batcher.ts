@@ -15,7 +15,8 @@ export interface BatcherOptions {
 /**
  * Group commit for inserts: items submitted by concurrent requests within a moment of each other are
  * written by one `flush` (one statement, one transaction, one durable commit), and each submitter
- * resumes when that flush has committed. If the flush fails, every item of its batch fails.
+ * resumes when that flush has committed. A failed batch is retried item by item, so only the items
+ * the database refuses fail.
  */
 export class Batcher<T> {
   private queue: Pending<T>[] = [];
@@ -56,13 +57,27 @@ export class Batcher<T> {
     }
   }
 
+  /**
+   * Writes a batch; if it fails, writes its items one by one, so an item the database refuses fails
+   * alone instead of taking its companions down with it.
+   */
+  private async write(batch: Pending<T>[]): Promise<void> {
+    try {
+      await this.flush(batch.map((p) => p.item));
+      batch.forEach((p) => p.resolve());
+    } catch (error) {
+      if (batch.length === 1) {
+        batch[0].reject(error);
+        return;
+      }
+      for (const pending of batch) await this.write([pending]);
+    }
+  }
+
   private start(): void {
     const batch = this.queue.splice(0, this.options.maxBatch);
     if (batch.length === 0) return;
-    const running = this.flush(batch.map((p) => p.item)).then(
-      () => batch.forEach((p) => p.resolve()),
-      (error: unknown) => batch.forEach((p) => p.reject(error)),
-    );
+    const running = this.write(batch);
     this.inFlight.add(running);
     void running.finally(() => {
       this.inFlight.delete(running);

@@ -28,7 +28,8 @@ export function createValidationPipe(): ValidationPipe {
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,
-    stopAtFirstError: false,
+    // One detail per field: the first constraint it fails, in declaration order.
+    stopAtFirstError: true,
     exceptionFactory: (errors) => {
       const details = flattenValidationErrors(errors);
       return new AppError(
