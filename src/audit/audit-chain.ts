@@ -114,7 +114,8 @@ function maskResidentIds(text: string): string {
 }
 
 /** PostgreSQL text and jsonb cannot hold U+0000; it is replaced so one caller's input cannot fail a write. */
-const clean = (text: string): string => maskResidentIds(text.replace(/\u0000/g, '\uFFFD'));
+const NUL = String.fromCharCode(0);
+const clean = (text: string): string => maskResidentIds(text.replaceAll(NUL, '\uFFFD'));
 
 /**
  * The safety net applied to every `changes` object before it is stored: values under secret-looking
