@@ -17,6 +17,7 @@ import { dataSourceOptions } from './database/data-source';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { PersonalDataModule } from './personal-data/personal-data.module';
+import { SubjectsModule } from './subjects/subjects.module';
 import { UsersModule } from './users/users.module';
 
 @Module({})
@@ -47,6 +48,7 @@ export class AppModule {
           retryDelay: 1000,
         }),
         PersonalDataModule,
+        SubjectsModule,
         ThrottlerModule.forRoot(rateLimitOptions(config.env)),
         UsersModule,
         ...extraImports,

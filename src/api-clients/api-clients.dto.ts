@@ -30,7 +30,7 @@ export class ApiClientCreateDto {
 }
 
 export class ApiClientQueryDto {
-  @ApiPropertyOptional({ default: false })
+  @ApiPropertyOptional({ type: Boolean, default: false })
   @IsOptional()
   @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
   @IsBoolean()

@@ -60,7 +60,7 @@ export class AuditQueryDto {
 }
 
 export class AuditPageQueryDto extends AuditQueryDto {
-  @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 500 })
+  @ApiPropertyOptional({ type: Number, default: 50, minimum: 1, maximum: 500 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()

@@ -4,13 +4,20 @@ import { ALL_ROLES, ALL_SCOPES, Role, Scope } from '../../src/auth/principal';
 import { createTestApp, TestApp } from '../app';
 import { newApiClient, newUser } from '../factories';
 
-type Method = 'get' | 'post' | 'put';
+type Method = 'get' | 'post' | 'put' | 'patch';
 type Who = 'PUBLIC' | { roles: Role[]; scopes: Scope[] };
 
 const ANY_USER = { roles: ALL_ROLES, scopes: [] };
 const ADMIN_ONLY = { roles: [Role.ADMIN], scopes: [] };
 const AUDITOR_ONLY = { roles: [Role.AUDITOR], scopes: [] };
 const MISSING = '00000000-0000-4000-8000-000000000000';
+// ADMIN may do all a RECORDER and an APPROVER may.
+const SUBJECT_READERS = {
+  roles: [Role.ADMIN, Role.RECORDER, Role.APPROVER, Role.REVIEWER],
+  scopes: [Scope.RECORDS_READ],
+};
+const SUBJECT_WRITERS = { roles: [Role.ADMIN, Role.RECORDER], scopes: [Scope.RECORDS_WRITE] };
+const IDENTIFIER_REVEALERS = { roles: [Role.ADMIN, Role.RECORDER, Role.APPROVER], scopes: [] };
 
 /**
  * The access table of the identity issue, written out: who may call each route. Users and API
@@ -37,6 +44,12 @@ const ROUTES: { method: Method; path: string; who: Who }[] = [
   { method: 'get', path: '/api/v1/audit/export', who: AUDITOR_ONLY },
   { method: 'post', path: '/api/v1/audit/verify', who: AUDITOR_ONLY },
   { method: 'get', path: '/api/v1/audit/head', who: AUDITOR_ONLY },
+  { method: 'post', path: '/api/v1/subjects', who: SUBJECT_WRITERS },
+  { method: 'post', path: '/api/v1/subjects/search', who: SUBJECT_READERS },
+  { method: 'get', path: `/api/v1/subjects/${MISSING}`, who: SUBJECT_READERS },
+  { method: 'patch', path: `/api/v1/subjects/${MISSING}`, who: SUBJECT_WRITERS },
+  { method: 'post', path: `/api/v1/subjects/${MISSING}/identifiers`, who: SUBJECT_WRITERS },
+  { method: 'get', path: `/api/v1/subjects/${MISSING}/identifiers/revealed`, who: IDENTIFIER_REVEALERS },
 ];
 
 interface Caller {

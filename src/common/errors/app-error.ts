@@ -5,6 +5,8 @@ export interface ErrorDetail {
   field?: string;
   code: string;
   message: string;
+  /** Ids and values the error refers to, e.g. `{ existingSubjectId }` on a duplicate. */
+  context?: Record<string, string>;
 }
 
 /** The body of every error answer of the API. */

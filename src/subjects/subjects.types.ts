@@ -1,0 +1,30 @@
+/** 责任主体的类型 (DOMAIN.md, Subjects). */
+export const SubjectKind = {
+  NATURAL_PERSON: 'NATURAL_PERSON',
+  LEGAL_PERSON: 'LEGAL_PERSON',
+  UNINCORPORATED_ORG: 'UNINCORPORATED_ORG',
+} as const;
+export type SubjectKind = (typeof SubjectKind)[keyof typeof SubjectKind];
+
+export const SUBJECT_KIND_LABELS: Readonly<Record<SubjectKind, string>> = {
+  NATURAL_PERSON: '自然人',
+  LEGAL_PERSON: '法人',
+  UNINCORPORATED_ORG: '非法人组织',
+};
+
+export enum SubjectErrorCode {
+  SUBJECT_NOT_FOUND = 'SUBJECT_NOT_FOUND',
+  SUBJECT_IDENTIFIER_EXISTS = 'SUBJECT_IDENTIFIER_EXISTS',
+  SUBJECT_IDENTIFIER_DUPLICATE = 'SUBJECT_IDENTIFIER_DUPLICATE',
+  SUBJECT_IDENTIFIER_KIND_MISMATCH = 'SUBJECT_IDENTIFIER_KIND_MISMATCH',
+  SUBJECT_IDENTIFIER_COUNTRY = 'SUBJECT_IDENTIFIER_COUNTRY',
+  SUBJECT_VERSION_MISMATCH = 'SUBJECT_VERSION_MISMATCH',
+  SUBJECT_SEARCH_EMPTY = 'SUBJECT_SEARCH_EMPTY',
+}
+
+/** Which identifier types each kind of subject may hold. */
+export const IDENTIFIER_TYPES_BY_KIND: Readonly<Record<SubjectKind, readonly string[]>> = {
+  NATURAL_PERSON: ['RESIDENT_ID', 'PASSPORT', 'OTHER'],
+  LEGAL_PERSON: ['USCC', 'OTHER'],
+  UNINCORPORATED_ORG: ['USCC', 'OTHER'],
+};
