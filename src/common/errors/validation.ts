@@ -28,7 +28,8 @@ export function createValidationPipe(): ValidationPipe {
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,
-    // One detail per field: the first constraint it fails, in declaration order.
+    // One detail per field: the first constraint it fails. class-validator applies a property's
+    // decorators bottom-up, so the check listed last is reported first.
     stopAtFirstError: true,
     exceptionFactory: (errors) => {
       const details = flattenValidationErrors(errors);
