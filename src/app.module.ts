@@ -8,6 +8,7 @@ import { ApiClientsModule } from './api-clients/api-clients.module';
 import { AuditModule } from './audit/audit.module';
 import { AccessGuard } from './auth/access.guard';
 import { AuthModule } from './auth/auth.module';
+import { CasesModule } from './cases/cases.module';
 import { RateLimitGuard, rateLimitOptions } from './auth/rate-limit';
 import { ErrorFilter } from './common/errors/error.filter';
 import { createValidationPipe } from './common/errors/validation';
@@ -16,7 +17,9 @@ import { ConfigModule, RuntimeConfig } from './config/config.module';
 import { dataSourceOptions } from './database/data-source';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { ListingsModule } from './listings/listings.module';
 import { PersonalDataModule } from './personal-data/personal-data.module';
+import { RulesModule } from './rules/rules.module';
 import { SubjectsModule } from './subjects/subjects.module';
 import { UsersModule } from './users/users.module';
 
@@ -37,9 +40,11 @@ export class AppModule {
         ApiClientsModule,
         AuditModule,
         AuthModule,
+        CasesModule,
         ConfigModule.forRoot(config),
         DatabaseModule,
         HealthModule,
+        ListingsModule,
         LoggerModule.forRoot(httpLoggerOptions(logger)),
         TypeOrmModule.forRoot({
           ...dataSourceOptions(config.databaseUrl, config.env.DATABASE_POOL_SIZE),
@@ -48,6 +53,7 @@ export class AppModule {
           retryDelay: 1000,
         }),
         PersonalDataModule,
+        RulesModule,
         SubjectsModule,
         ThrottlerModule.forRoot(rateLimitOptions(config.env)),
         UsersModule,

@@ -1,5 +1,5 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
-import { QueryFailedError } from 'typeorm';
+import { EntityManager, QueryFailedError } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { AppError } from '../common/errors/app-error';
 import { RequestContext } from '../common/request-context';
@@ -88,28 +88,53 @@ export class SubjectsService {
   async create(ctx: RequestContext, dto: SubjectCreateDto): Promise<SubjectRow> {
     const identifiers = this.prepareIdentifiers(dto.kind, dto.identifiers ?? [], 'identifiers');
     return this.withIdentifierConflicts(identifiers, () =>
-      this.tx.run(async (m) => {
-        await this.assertNoHolders(m, identifiers);
-        const id = await this.subjects.insert(m, {
-          kind: dto.kind,
-          name: dto.name,
-          nameKey: nameKey(dto.name),
-          organisation: dto.organisation ?? null,
-          organisationKey: dto.organisation ? nameKey(dto.organisation) : null,
-          createdBy: ctx.principal?.kind === 'USER' ? ctx.principal.id : null,
-        });
-        await this.subjects.replaceNames(m, id, this.names(dto.formerNames ?? [], dto.aliases ?? []));
-        await this.subjects.insertIdentifiers(m, id, identifiers);
-        const created = (await this.subjects.findById(id, m))!;
-        await this.audit.record(m, ctx, {
-          action: 'SUBJECT_CREATED',
-          targetType: 'SUBJECT',
-          targetId: id,
-          changes: { after: summary(created) },
-        });
-        return created;
-      }),
+      this.tx.run((m) => this.insertWith(m, ctx, dto, identifiers)),
     );
+  }
+
+  /**
+   * Records a subject inside the caller's transaction (a case recorded with new subjects uses this);
+   * `path` prefixes the field names of errors, e.g. `subjects.2.subject.identifiers`.
+   */
+  createWith(
+    m: EntityManager,
+    ctx: RequestContext,
+    dto: SubjectCreateDto,
+    path: string,
+  ): Promise<SubjectRow> {
+    return this.insertWith(m, ctx, dto, this.prepareIdentifiers(dto.kind, dto.identifiers ?? [], path));
+  }
+
+  private async insertWith(
+    m: EntityManager,
+    ctx: RequestContext,
+    dto: SubjectCreateDto,
+    identifiers: Prepared[],
+  ) {
+    await this.assertNoHolders(m, identifiers);
+    const id = await this.subjects.insert(m, {
+      kind: dto.kind,
+      name: dto.name,
+      nameKey: nameKey(dto.name),
+      organisation: dto.organisation ?? null,
+      organisationKey: dto.organisation ? nameKey(dto.organisation) : null,
+      createdBy: ctx.principal?.kind === 'USER' ? ctx.principal.id : null,
+    });
+    await this.subjects.replaceNames(m, id, this.names(dto.formerNames ?? [], dto.aliases ?? []));
+    await this.subjects.insertIdentifiers(m, id, identifiers);
+    const created = (await this.subjects.findById(id, m))!;
+    await this.audit.record(m, ctx, {
+      action: 'SUBJECT_CREATED',
+      targetType: 'SUBJECT',
+      targetId: id,
+      changes: { after: summary(created) },
+    });
+    return created;
+  }
+
+  /** Whether a subject exists, inside a transaction. */
+  async exists(m: EntityManager, id: string): Promise<boolean> {
+    return (await this.subjects.findById(id, m)) !== undefined;
   }
 
   async update(

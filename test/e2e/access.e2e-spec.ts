@@ -18,6 +18,13 @@ const SUBJECT_READERS = {
 };
 const SUBJECT_WRITERS = { roles: [Role.ADMIN, Role.RECORDER], scopes: [Scope.RECORDS_WRITE] };
 const IDENTIFIER_REVEALERS = { roles: [Role.ADMIN, Role.RECORDER, Role.APPROVER], scopes: [] };
+const RULE_READERS = {
+  roles: [Role.ADMIN, Role.RECORDER, Role.APPROVER, Role.REVIEWER],
+  scopes: [Scope.RECORDS_READ, Scope.CHECKS_RUN],
+};
+const RECORD_READERS = SUBJECT_READERS;
+const RECORD_WRITERS = SUBJECT_WRITERS;
+const APPROVERS = { roles: [Role.ADMIN, Role.APPROVER], scopes: [] };
 
 /**
  * The access table of the identity issue, written out: who may call each route. Users and API
@@ -50,6 +57,25 @@ const ROUTES: { method: Method; path: string; who: Who }[] = [
   { method: 'patch', path: `/api/v1/subjects/${MISSING}`, who: SUBJECT_WRITERS },
   { method: 'post', path: `/api/v1/subjects/${MISSING}/identifiers`, who: SUBJECT_WRITERS },
   { method: 'get', path: `/api/v1/subjects/${MISSING}/identifiers/revealed`, who: IDENTIFIER_REVEALERS },
+  { method: 'get', path: '/api/v1/rule-sets', who: RULE_READERS },
+  { method: 'get', path: '/api/v1/rule-sets/current', who: RULE_READERS },
+  { method: 'get', path: `/api/v1/rule-sets/${MISSING}`, who: RULE_READERS },
+  { method: 'post', path: '/api/v1/rule-sets', who: ADMIN_ONLY },
+  { method: 'post', path: '/api/v1/cases', who: RECORD_WRITERS },
+  { method: 'get', path: '/api/v1/cases', who: RECORD_READERS },
+  { method: 'get', path: `/api/v1/cases/${MISSING}`, who: RECORD_READERS },
+  { method: 'post', path: `/api/v1/cases/${MISSING}/transitions`, who: RECORD_WRITERS },
+  { method: 'post', path: `/api/v1/cases/${MISSING}/measures`, who: RECORD_WRITERS },
+  { method: 'post', path: '/api/v1/listings', who: RECORD_WRITERS },
+  { method: 'get', path: '/api/v1/listings', who: RECORD_READERS },
+  { method: 'get', path: `/api/v1/listings/${MISSING}`, who: RECORD_READERS },
+  { method: 'post', path: `/api/v1/listings/${MISSING}/approve`, who: APPROVERS },
+  { method: 'post', path: `/api/v1/listings/${MISSING}/reject`, who: APPROVERS },
+  { method: 'post', path: `/api/v1/listings/${MISSING}/revoke`, who: APPROVERS },
+  { method: 'post', path: `/api/v1/listings/${MISSING}/objections`, who: RECORD_WRITERS },
+  { method: 'post', path: `/api/v1/listings/${MISSING}/objections/${MISSING}/resolve`, who: APPROVERS },
+  { method: 'post', path: `/api/v1/listings/${MISSING}/repairs`, who: RECORD_WRITERS },
+  { method: 'post', path: `/api/v1/listings/${MISSING}/repairs/${MISSING}/decision`, who: APPROVERS },
 ];
 
 interface Caller {

@@ -1,0 +1,292 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Max,
+  MaxLength,
+  Min,
+  ValidateIf,
+} from 'class-validator';
+import { IsCalendarDate } from '../rules/rules.dto';
+import { IN_FORCE_REASONS, inForceAt } from './in-force';
+import { LIST_TYPES, LISTING_STATUSES, ListingStatus, ListType } from './listing-lifecycle';
+import { ListingEventRow, ListingRow, ObjectionRow, RepairRow } from './listings.repository';
+
+const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+
+export class ListingCreateDto {
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID()
+  subjectId: string;
+
+  @ApiProperty({ enum: LIST_TYPES })
+  @IsIn(LIST_TYPES)
+  listType: ListType;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'The decided case a BLACK or WATCH entry rests on' })
+  @IsOptional()
+  @IsUUID()
+  caseId?: string;
+
+  @ApiPropertyOptional({ description: 'The designation document of a RED entry' })
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  designationDocument?: string;
+
+  @ApiProperty({ example: '2026-01-01' })
+  @IsCalendarDate()
+  effectiveFrom: string;
+
+  @ApiPropertyOptional({ example: '2029-12-31', nullable: true, description: 'Omit for an open-ended entry' })
+  @IsOptional()
+  @IsCalendarDate()
+  effectiveTo?: string;
+}
+
+export class ReasonDto {
+  @ApiProperty()
+  @Transform(trim)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(2000)
+  reason: string;
+}
+
+export class ObjectionCreateDto extends ReasonDto {
+  @ApiProperty({ description: 'Who raised the objection (the subject, an agent, a third party)' })
+  @Transform(trim)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  raisedBy: string;
+}
+
+export class ObjectionResolveDto extends ReasonDto {
+  @ApiProperty({
+    enum: ['UPHOLD', 'REJECT'],
+    description: 'UPHOLD revokes the entry (or rejects a proposal)',
+  })
+  @IsIn(['UPHOLD', 'REJECT'])
+  outcome: 'UPHOLD' | 'REJECT';
+}
+
+export class RepairCreateDto {
+  @ApiProperty({ description: 'The misconduct was corrected' })
+  @IsBoolean()
+  correctionDone: boolean;
+
+  @ApiProperty({ description: 'Legal obligations were met' })
+  @IsBoolean()
+  obligationsMet: boolean;
+
+  @ApiProperty({ description: 'A credit commitment was made' })
+  @IsBoolean()
+  commitmentMade: boolean;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(4000)
+  statement?: string;
+}
+
+export class RepairDecisionDto {
+  @ApiProperty({ enum: ['APPROVE', 'REFUSE'] })
+  @IsIn(['APPROVE', 'REFUSE'])
+  decision: 'APPROVE' | 'REFUSE';
+
+  @ApiPropertyOptional()
+  @ValidateIf((o: RepairDecisionDto) => o.decision === 'REFUSE' || o.reason !== undefined)
+  @Transform(trim)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(2000)
+  reason?: string;
+}
+
+export class ListingQueryDto {
+  @ApiPropertyOptional({ enum: LISTING_STATUSES })
+  @IsOptional()
+  @IsIn(LISTING_STATUSES)
+  status?: ListingStatus;
+
+  @ApiPropertyOptional({ enum: LIST_TYPES })
+  @IsOptional()
+  @IsIn(LIST_TYPES)
+  listType?: ListType;
+
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @IsUUID()
+  subjectId?: string;
+
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @IsUUID()
+  caseId?: string;
+
+  @ApiPropertyOptional({ description: 'Entries whose period reaches this date or later' })
+  @IsOptional()
+  @IsCalendarDate()
+  from?: string;
+
+  @ApiPropertyOptional({ description: 'Entries whose period starts on this date or earlier' })
+  @IsOptional()
+  @IsCalendarDate()
+  to?: string;
+
+  @ApiPropertyOptional({ description: 'Part of the deciding authority' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  authority?: string;
+
+  @ApiPropertyOptional({ description: 'Part of the subject name, decision number or designation document' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  text?: string;
+
+  @ApiPropertyOptional({ type: Number, default: 1 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  page = 1;
+
+  @ApiPropertyOptional({ type: Number, default: 20, maximum: 100 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  pageSize = 20;
+}
+
+export class ListingEventDto {
+  @ApiProperty({ enum: LISTING_STATUSES }) status: ListingStatus;
+  @ApiProperty() at: string;
+  @ApiProperty({ nullable: true }) actorId: string | null;
+  @ApiProperty({ nullable: true }) reason: string | null;
+}
+
+export class ListingResponseDto {
+  @ApiProperty() id: string;
+  @ApiProperty() subjectId: string;
+  @ApiProperty() subjectName: string;
+  @ApiProperty({ enum: LIST_TYPES }) listType: ListType;
+  @ApiProperty({ nullable: true }) caseId: string | null;
+  @ApiProperty({ nullable: true }) measureId: string | null;
+  @ApiProperty({ nullable: true }) designationDocument: string | null;
+  @ApiProperty() effectiveFrom: string;
+  @ApiProperty({ nullable: true }) effectiveTo: string | null;
+  @ApiProperty({
+    enum: LISTING_STATUSES,
+    description: 'Stored status; whether it is in force depends on dates',
+  })
+  status: ListingStatus;
+  @ApiProperty({ description: 'In force today (China time), whatever the stored status' })
+  inForceToday: boolean;
+  @ApiProperty({ enum: IN_FORCE_REASONS }) inForceReason: string;
+  @ApiProperty() underObjection: boolean;
+  @ApiProperty({ nullable: true }) proposedBy: string | null;
+  @ApiProperty() proposedAt: string;
+  @ApiProperty({ nullable: true }) decidedBy: string | null;
+  @ApiProperty({ nullable: true }) decidedAt: string | null;
+  @ApiProperty({ nullable: true }) decisionReason: string | null;
+  @ApiProperty({ description: 'Send as If-Match when approving or rejecting' }) version: number;
+
+  static from(l: ListingRow, history: ListingEventRow[], today: string): ListingResponseDto {
+    const inForce = inForceAt(
+      {
+        history: history.map((e) => ({ status: e.status, at: new Date(e.at).toISOString() })),
+        effectiveFrom: l.effectiveFrom,
+        effectiveTo: l.effectiveTo,
+      },
+      today,
+    );
+    return {
+      id: l.id,
+      subjectId: l.subjectId,
+      subjectName: l.subjectName,
+      listType: l.listType,
+      caseId: l.caseId,
+      measureId: l.measureId,
+      designationDocument: l.designationDocument,
+      effectiveFrom: l.effectiveFrom,
+      effectiveTo: l.effectiveTo,
+      status: l.status,
+      inForceToday: inForce.inForce,
+      inForceReason: inForce.reason,
+      underObjection: l.underObjection,
+      proposedBy: l.proposedBy,
+      proposedAt: new Date(l.proposedAt).toISOString(),
+      decidedBy: l.decidedBy,
+      decidedAt: l.decidedAt ? new Date(l.decidedAt).toISOString() : null,
+      decisionReason: l.decisionReason,
+      version: l.version,
+    };
+  }
+}
+
+export class ObjectionDto {
+  @ApiProperty() id: string;
+  @ApiProperty() raisedBy: string;
+  @ApiProperty() reason: string;
+  @ApiProperty({ enum: ['OPEN', 'UPHELD', 'REJECTED'] }) status: string;
+  @ApiProperty() createdAt: string;
+  @ApiProperty({ nullable: true }) resolvedAt: string | null;
+  @ApiProperty({ nullable: true }) resolutionReason: string | null;
+
+  static from(o: ObjectionRow): ObjectionDto {
+    return {
+      id: o.id,
+      raisedBy: o.raisedBy,
+      reason: o.reason,
+      status: o.status,
+      createdAt: new Date(o.createdAt).toISOString(),
+      resolvedAt: o.resolvedAt ? new Date(o.resolvedAt).toISOString() : null,
+      resolutionReason: o.resolutionReason,
+    };
+  }
+}
+
+export class RepairDto {
+  @ApiProperty() id: string;
+  @ApiProperty({ enum: ['PENDING', 'APPROVED', 'REFUSED'] }) status: string;
+  @ApiProperty() requestedAt: string;
+  @ApiProperty({ nullable: true }) decidedAt: string | null;
+  @ApiProperty({ nullable: true }) decisionReason: string | null;
+
+  static from(r: RepairRow): RepairDto {
+    return {
+      id: r.id,
+      status: r.status,
+      requestedAt: new Date(r.requestedAt).toISOString(),
+      decidedAt: r.decidedAt ? new Date(r.decidedAt).toISOString() : null,
+      decisionReason: r.decisionReason,
+    };
+  }
+}
+
+export class ListingDetailsDto extends ListingResponseDto {
+  @ApiProperty({ type: [ListingEventDto] }) history: ListingEventDto[];
+  @ApiProperty({ type: [ObjectionDto] }) objections: ObjectionDto[];
+  @ApiProperty({ type: [RepairDto] }) repairs: RepairDto[];
+}
+
+export class ListingPageDto {
+  @ApiProperty({ type: [ListingResponseDto] }) items: ListingResponseDto[];
+  @ApiProperty() total: number;
+  @ApiProperty() page: number;
+  @ApiProperty() pageSize: number;
+}

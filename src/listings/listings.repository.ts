@@ -1,0 +1,391 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { ListingStatus, ListType } from './listing-lifecycle';
+
+export interface ListingRow {
+  id: string;
+  subjectId: string;
+  subjectName: string;
+  listType: ListType;
+  caseId: string | null;
+  measureId: string | null;
+  designationDocument: string | null;
+  effectiveFrom: string;
+  effectiveTo: string | null;
+  status: ListingStatus;
+  proposedBy: string | null;
+  proposedAt: Date;
+  decidedBy: string | null;
+  decidedAt: Date | null;
+  decisionReason: string | null;
+  underObjection: boolean;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+  caseSeverity: string | null;
+  caseDecisionDate: string | null;
+  caseDecisionNumber: string | null;
+  caseAuthority: string | null;
+}
+
+export interface ListingEventRow {
+  status: ListingStatus;
+  at: Date;
+  actorId: string | null;
+  reason: string | null;
+}
+
+export interface ObjectionRow {
+  id: string;
+  listingId: string;
+  raisedBy: string;
+  reason: string;
+  status: 'OPEN' | 'UPHELD' | 'REJECTED';
+  recordedBy: string | null;
+  createdAt: Date;
+  resolvedBy: string | null;
+  resolvedAt: Date | null;
+  resolutionReason: string | null;
+}
+
+export interface RepairRow {
+  id: string;
+  listingId: string;
+  correctionDone: boolean;
+  obligationsMet: boolean;
+  commitmentMade: boolean;
+  statement: string | null;
+  status: 'PENDING' | 'APPROVED' | 'REFUSED';
+  requestedBy: string | null;
+  requestedAt: Date;
+  decidedBy: string | null;
+  decidedAt: Date | null;
+  decisionReason: string | null;
+}
+
+export interface ListingFilter {
+  status?: ListingStatus;
+  listType?: ListType;
+  subjectId?: string;
+  caseId?: string;
+  /** Entries whose period overlaps [from, to]. */
+  from?: string;
+  to?: string;
+  authority?: string;
+  text?: string;
+  offset: number;
+  limit: number;
+}
+
+const LISTING_SELECT = `
+  SELECT l.id, l.subject_id AS "subjectId", s.name AS "subjectName", l.list_type AS "listType", l.case_id AS "caseId",
+    l.measure_id AS "measureId", l.designation_document AS "designationDocument",
+    to_char(l.effective_from, 'YYYY-MM-DD') AS "effectiveFrom", to_char(l.effective_to, 'YYYY-MM-DD') AS "effectiveTo",
+    l.status, l.proposed_by AS "proposedBy", l.proposed_at AS "proposedAt", l.decided_by AS "decidedBy",
+    l.decided_at AS "decidedAt", l.decision_reason AS "decisionReason", l.under_objection AS "underObjection",
+    l.version, l.created_at AS "createdAt", l.updated_at AS "updatedAt",
+    c.severity AS "caseSeverity", to_char(c.decision_date, 'YYYY-MM-DD') AS "caseDecisionDate",
+    c.decision_number AS "caseDecisionNumber", c.authority AS "caseAuthority"
+  FROM listing l JOIN subject s ON s.id = l.subject_id LEFT JOIN misconduct_case c ON c.id = l.case_id`;
+
+const OBJECTION_SELECT = `SELECT id, listing_id AS "listingId", raised_by AS "raisedBy", reason, status,
+  recorded_by AS "recordedBy", created_at AS "createdAt", resolved_by AS "resolvedBy", resolved_at AS "resolvedAt",
+  resolution_reason AS "resolutionReason" FROM objection`;
+
+const REPAIR_SELECT = `SELECT id, listing_id AS "listingId", correction_done AS "correctionDone",
+  obligations_met AS "obligationsMet", commitment_made AS "commitmentMade", statement, status,
+  requested_by AS "requestedBy", requested_at AS "requestedAt", decided_by AS "decidedBy", decided_at AS "decidedAt",
+  decision_reason AS "decisionReason" FROM repair_request`;
+
+/** SQL of list entries, their status history, objections and repair requests. */
+@Injectable()
+export class ListingsRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  private q(m?: EntityManager) {
+    return m ?? this.dataSource.manager;
+  }
+
+  async insert(
+    m: EntityManager,
+    l: {
+      subjectId: string;
+      listType: ListType;
+      caseId: string | null;
+      measureId: string | null;
+      designationDocument: string | null;
+      effectiveFrom: string;
+      effectiveTo: string | null;
+      proposedBy: string | null;
+    },
+  ): Promise<string> {
+    const [row] = await m.query(
+      `INSERT INTO listing (subject_id, list_type, case_id, measure_id, designation_document, effective_from,
+         effective_to, status, proposed_by)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 'PROPOSED', $8) RETURNING id`,
+      [
+        l.subjectId,
+        l.listType,
+        l.caseId,
+        l.measureId,
+        l.designationDocument,
+        l.effectiveFrom,
+        l.effectiveTo,
+        l.proposedBy,
+      ],
+    );
+    await this.addEvent(m, row.id, 'PROPOSED', l.proposedBy, null);
+    return row.id;
+  }
+
+  async addEvent(
+    m: EntityManager,
+    listingId: string,
+    status: ListingStatus,
+    actorId: string | null,
+    reason: string | null,
+  ) {
+    await m.query(
+      'INSERT INTO listing_event (listing_id, status, actor_id, reason) VALUES ($1, $2, $3, $4)',
+      [listingId, status, actorId, reason],
+    );
+  }
+
+  async findById(id: string, m?: EntityManager, lock = false): Promise<ListingRow | undefined> {
+    const [row] = await this.q(m).query(
+      `${LISTING_SELECT} WHERE l.id = $1${lock ? ' FOR UPDATE OF l' : ''}`,
+      [id],
+    );
+    return row;
+  }
+
+  async history(id: string, m?: EntityManager): Promise<ListingEventRow[]> {
+    return this.q(m).query(
+      `SELECT status, at, actor_id AS "actorId", reason FROM listing_event WHERE listing_id = $1 ORDER BY at, id`,
+      [id],
+    );
+  }
+
+  /** The histories of several entries in one query, by entry id. */
+  async histories(ids: string[]): Promise<Map<string, ListingEventRow[]>> {
+    const rows: (ListingEventRow & { listingId: string })[] = ids.length
+      ? await this.dataSource.query(
+          `SELECT listing_id AS "listingId", status, at, actor_id AS "actorId", reason FROM listing_event
+           WHERE listing_id = ANY($1::uuid[]) ORDER BY at, id`,
+          [ids],
+        )
+      : [];
+    const byId = new Map<string, ListingEventRow[]>(ids.map((id) => [id, []]));
+    for (const { listingId, ...event } of rows) byId.get(listingId)!.push(event);
+    return byId;
+  }
+
+  /**
+   * Moves an entry to a new status if it is still at `expectedVersion` and in one of `from`: the
+   * optimistic lock that lets exactly one of two concurrent approvals win. False when it lost.
+   */
+  async changeStatus(
+    m: EntityManager,
+    id: string,
+    expectedVersion: number,
+    from: readonly ListingStatus[],
+    to: ListingStatus,
+    fields: { decidedBy?: string | null; decisionReason?: string | null; effectiveTo?: string | null } = {},
+  ): Promise<boolean> {
+    const [, count] = await m.query(
+      `UPDATE listing SET status = $4, version = version + 1, updated_at = now(),
+         decided_by = CASE WHEN $5::boolean THEN $6 ELSE decided_by END,
+         decided_at = CASE WHEN $5::boolean THEN now() ELSE decided_at END,
+         decision_reason = CASE WHEN $5::boolean THEN $7 ELSE decision_reason END,
+         effective_to = CASE WHEN $8::boolean THEN $9::date ELSE effective_to END
+       WHERE id = $1 AND version = $2 AND status = ANY($3::text[])`,
+      [
+        id,
+        expectedVersion,
+        from,
+        to,
+        'decidedBy' in fields,
+        fields.decidedBy ?? null,
+        fields.decisionReason ?? null,
+        'effectiveTo' in fields,
+        fields.effectiveTo ?? null,
+      ],
+    );
+    return count === 1;
+  }
+
+  async setUnderObjection(m: EntityManager, id: string, underObjection: boolean): Promise<void> {
+    await m.query(
+      'UPDATE listing SET under_objection = $2, version = version + 1, updated_at = now() WHERE id = $1',
+      [id, underObjection],
+    );
+  }
+
+  /** Active RED entries of a subject, locked. */
+  async activeRed(m: EntityManager, subjectId: string): Promise<ListingRow[]> {
+    return m.query(
+      `${LISTING_SELECT} WHERE l.subject_id = $1 AND l.list_type = 'RED' AND l.status = 'ACTIVE' FOR UPDATE OF l`,
+      [subjectId],
+    );
+  }
+
+  /** The status of a case and whether it names the subject; undefined when there is no such case. */
+  async caseBasis(
+    m: EntityManager,
+    caseId: string,
+    subjectId: string,
+  ): Promise<{ status: string; namesSubject: boolean } | undefined> {
+    const [row] = await m.query(
+      `SELECT c.status, EXISTS (SELECT 1 FROM case_subject cs WHERE cs.case_id = c.id AND cs.subject_id = $2) AS "namesSubject"
+       FROM misconduct_case c WHERE c.id = $1`,
+      [caseId, subjectId],
+    );
+    return row;
+  }
+
+  async subjectHasActiveSanction(m: EntityManager, subjectId: string, today: string): Promise<boolean> {
+    const rows = await m.query(
+      `SELECT 1 FROM listing WHERE subject_id = $1 AND list_type IN ('BLACK','WATCH') AND status IN ('ACTIVE','EXPIRED')
+         AND effective_from <= $2 AND (effective_to IS NULL OR effective_to >= $2) LIMIT 1`,
+      [subjectId, today],
+    );
+    return rows.length > 0;
+  }
+
+  async list(f: ListingFilter): Promise<{ items: ListingRow[]; total: number }> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const p = (v: unknown) => {
+      params.push(v);
+      return `$${params.length}`;
+    };
+    if (f.status) where.push(`l.status = ${p(f.status)}`);
+    if (f.listType) where.push(`l.list_type = ${p(f.listType)}`);
+    if (f.subjectId) where.push(`l.subject_id = ${p(f.subjectId)}`);
+    if (f.caseId) where.push(`l.case_id = ${p(f.caseId)}`);
+    if (f.to) where.push(`l.effective_from <= ${p(f.to)}`);
+    if (f.from) where.push(`(l.effective_to IS NULL OR l.effective_to >= ${p(f.from)})`);
+    if (f.authority) where.push(`c.authority ILIKE '%' || ${p(f.authority)} || '%'`);
+    if (f.text) {
+      const t = p(f.text);
+      where.push(`(s.name ILIKE '%' || ${t} || '%' OR c.decision_number ILIKE '%' || ${t} || '%'
+        OR l.designation_document ILIKE '%' || ${t} || '%')`);
+    }
+    const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const [{ total }] = await this.dataSource.query(
+      `SELECT count(*)::int AS total FROM listing l JOIN subject s ON s.id = l.subject_id
+       LEFT JOIN misconduct_case c ON c.id = l.case_id ${filter}`,
+      params,
+    );
+    const items = await this.dataSource.query(
+      `${LISTING_SELECT} ${filter} ORDER BY l.proposed_at DESC, l.id LIMIT ${p(f.limit)} OFFSET ${p(f.offset)}`,
+      params,
+    );
+    return { items, total };
+  }
+
+  async insertObjection(
+    m: EntityManager,
+    o: { listingId: string; raisedBy: string; reason: string; recordedBy: string | null },
+  ) {
+    const [row] = await m.query(
+      'INSERT INTO objection (listing_id, raised_by, reason, recorded_by) VALUES ($1, $2, $3, $4) RETURNING id',
+      [o.listingId, o.raisedBy, o.reason, o.recordedBy],
+    );
+    return row.id as string;
+  }
+
+  async objection(
+    m: EntityManager,
+    listingId: string,
+    id: string,
+    lock = false,
+  ): Promise<ObjectionRow | undefined> {
+    const [row] = await m.query(
+      `${OBJECTION_SELECT} WHERE listing_id = $1 AND id = $2${lock ? ' FOR UPDATE' : ''}`,
+      [listingId, id],
+    );
+    return row;
+  }
+
+  objections(listingId: string, m?: EntityManager): Promise<ObjectionRow[]> {
+    return this.q(m).query(`${OBJECTION_SELECT} WHERE listing_id = $1 ORDER BY created_at, id`, [listingId]);
+  }
+
+  async resolveObjection(
+    m: EntityManager,
+    id: string,
+    status: 'UPHELD' | 'REJECTED',
+    by: string | null,
+    reason: string,
+  ) {
+    await m.query(
+      `UPDATE objection SET status = $2, resolved_by = $3, resolved_at = now(), resolution_reason = $4 WHERE id = $1`,
+      [id, status, by, reason],
+    );
+  }
+
+  async openObjectionCount(m: EntityManager, listingId: string): Promise<number> {
+    const [{ n }] = await m.query(
+      "SELECT count(*)::int AS n FROM objection WHERE listing_id = $1 AND status = 'OPEN'",
+      [listingId],
+    );
+    return n;
+  }
+
+  async insertRepair(
+    m: EntityManager,
+    r: {
+      listingId: string;
+      correctionDone: boolean;
+      obligationsMet: boolean;
+      commitmentMade: boolean;
+      statement: string | null;
+      requestedBy: string | null;
+    },
+  ): Promise<string> {
+    const [row] = await m.query(
+      `INSERT INTO repair_request (listing_id, correction_done, obligations_met, commitment_made, statement, requested_by)
+       VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+      [r.listingId, r.correctionDone, r.obligationsMet, r.commitmentMade, r.statement, r.requestedBy],
+    );
+    return row.id;
+  }
+
+  async repair(
+    m: EntityManager,
+    listingId: string,
+    id: string,
+    lock = false,
+  ): Promise<RepairRow | undefined> {
+    const [row] = await m.query(
+      `${REPAIR_SELECT} WHERE listing_id = $1 AND id = $2${lock ? ' FOR UPDATE' : ''}`,
+      [listingId, id],
+    );
+    return row;
+  }
+
+  repairs(listingId: string, m?: EntityManager): Promise<RepairRow[]> {
+    return this.q(m).query(`${REPAIR_SELECT} WHERE listing_id = $1 ORDER BY requested_at, id`, [listingId]);
+  }
+
+  async decideRepair(
+    m: EntityManager,
+    id: string,
+    status: 'APPROVED' | 'REFUSED',
+    by: string | null,
+    reason: string | null,
+  ) {
+    await m.query(
+      'UPDATE repair_request SET status = $2, decided_by = $3, decided_at = now(), decision_reason = $4 WHERE id = $1',
+      [id, status, by, reason],
+    );
+  }
+
+  async pendingRepairExists(m: EntityManager, listingId: string): Promise<boolean> {
+    const rows = await m.query("SELECT 1 FROM repair_request WHERE listing_id = $1 AND status = 'PENDING'", [
+      listingId,
+    ]);
+    return rows.length > 0;
+  }
+}
