@@ -8,6 +8,7 @@ import { createInterface } from 'node:readline';
 import { DataSource } from 'typeorm';
 import { AppModule } from './app.module';
 import { describeVerification } from './audit/audit.controller';
+import { seedDemo } from './demo/demo-seeder';
 import { AuditService } from './audit/audit.service';
 import { PASSWORD_MIN_LENGTH } from './auth/password';
 import { ALL_ROLES, Role } from './auth/principal';
@@ -31,6 +32,7 @@ Commands:
   user:create --username <name> --role <ROLE> [--role <ROLE>...] [--display-name <text>]
                                 create a user; the password is read from standard input (or prompted for)
   audit:verify                  recompute the audit chain; exit code 3 when it is broken
+  seed:demo                     load a demo data set (synthetic people and companies, decided cases, list entries)
 
 Roles: ${ALL_ROLES.join(', ')}.
 The database is DATABASE_URL, or the embedded PostgreSQL under DATA_DIR when it is unset.`;
@@ -93,6 +95,9 @@ const appCommands: Record<string, AppCommand> = {
       roles: roles as Role[],
     });
     out(`created user ${user.username} (${user.id}) with roles ${user.roles.join(', ')}`);
+  },
+  'seed:demo': async (app) => {
+    await seedDemo(app, out);
   },
   'audit:verify': async (app) => {
     const result = await app.get(AuditService).verify();
