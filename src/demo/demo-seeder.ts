@@ -122,7 +122,7 @@ export async function seedDemo(
     const severity = severityOf(g);
     const shape = g.next();
     const subjects: CaseSubject[] = [];
-    let measures: MeasureInputDto[] = [];
+    let measures: MeasureInputDto[];
     if (shape < 0.6) {
       const unit = organisation(g);
       subjects.push({ ref: 'unit', subject: unit, roles: ['IMPLEMENTING_UNIT'] as CaseSubjectRole[] });
