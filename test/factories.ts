@@ -3,6 +3,7 @@ import request from 'supertest';
 import { ApiClientsService } from '../src/api-clients/api-clients.service';
 import { Role, Scope } from '../src/auth/principal';
 import { systemContext } from '../src/common/request-context';
+import { orgCodeCheckChar, residentIdCheckChar, uscCheckChar } from '../src/identifiers/identifiers';
 import { UsersService } from '../src/users/users.service';
 import type { TestApp } from './app';
 
@@ -68,4 +69,45 @@ export async function auditCount(t: TestApp, action?: string): Promise<number> {
     action ? [action] : [],
   );
   return row.n;
+}
+
+const randomDigits = (n: number) => Array.from(randomBytes(n), (b) => String(b % 10)).join('');
+
+/**
+ * A valid resident ID nobody else in the test run is likely to hold: area 110105, a birth date in
+ * 1950–1999, a random sequence and its check character.
+ */
+export function newResidentId(): string {
+  const day = new Date(Date.UTC(1950, 0, 1) + (randomBytes(4).readUInt32BE() % 18_250) * 86_400_000);
+  const first17 = `110105${day.toISOString().slice(0, 10).replace(/-/g, '')}${randomDigits(3)}`;
+  return first17 + residentIdCheckChar(first17);
+}
+
+/** A valid USCC (its organisation code checks out too) nobody else in the test run is likely to hold. */
+export function newUscc(): string {
+  const body = randomDigits(8);
+  const first17 = `91440300${body}${orgCodeCheckChar(body)}`;
+  return first17 + uscCheckChar(first17);
+}
+
+/** A subject recorded through HTTP by `who` (a RECORDER); its id. */
+export async function newSubject(
+  t: TestApp,
+  who: { auth: Record<string, string> },
+  body: Record<string, unknown> = {},
+): Promise<string> {
+  const res = await request(t.http)
+    .post('/api/v1/subjects')
+    .set(who.auth)
+    .send({ kind: 'NATURAL_PERSON', name: `测试人${unique()}`, ...body })
+    .expect(201);
+  return res.body.id;
+}
+
+/** Row counts of the given tables, keyed by table name, read in one statement. */
+export async function rowCounts(t: TestApp, tables: readonly string[]): Promise<Record<string, number>> {
+  const [row] = await t.dataSource.query(
+    `SELECT ${tables.map((table) => `(SELECT count(*) FROM ${table})::int AS "${table}"`).join(', ')}`,
+  );
+  return row;
 }

@@ -51,10 +51,10 @@ export class CaseSubjectInputDto {
   subject?: SubjectCreateDto;
 
   @ApiProperty({ enum: CASE_SUBJECT_ROLES, isArray: true })
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayUnique()
   @IsIn(CASE_SUBJECT_ROLES, { each: true })
+  @ArrayUnique()
+  @ArrayMinSize(1)
+  @IsArray()
   roles: CaseSubjectRole[];
 }
 
@@ -130,16 +130,16 @@ export class CaseCreateDto {
   @ApiPropertyOptional({ example: '泉科〔2020〕34号', description: '文号; required once decided' })
   @IsOptional()
   @Transform(trim)
-  @IsString()
-  @IsNotEmpty()
   @MaxLength(100)
+  @IsNotEmpty()
+  @IsString()
   decisionNumber?: string;
 
   @ApiProperty({ example: '泉州市科学技术局' })
   @Transform(trim)
-  @IsString()
-  @IsNotEmpty()
   @MaxLength(200)
+  @IsNotEmpty()
+  @IsString()
   authority: string;
 
   @ApiPropertyOptional({ example: '2020-06-30', description: 'Required once decided' })
@@ -148,10 +148,10 @@ export class CaseCreateDto {
   decisionDate?: string;
 
   @ApiProperty({ enum: MISCONDUCT_TYPES, isArray: true })
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayUnique()
   @IsIn(MISCONDUCT_TYPES, { each: true })
+  @ArrayUnique()
+  @ArrayMinSize(1)
+  @IsArray()
   misconductTypes: MisconductType[];
 
   @ApiPropertyOptional({ enum: SEVERITIES, description: 'Required once decided' })
@@ -195,11 +195,11 @@ export class CaseCreateDto {
     type: [CaseSubjectInputDto],
     description: 'A unit and its responsible persons are often named together',
   })
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(50)
   @ValidateNested({ each: true })
   @Type(() => CaseSubjectInputDto)
+  @ArrayMaxSize(50)
+  @ArrayMinSize(1)
+  @IsArray()
   subjects: CaseSubjectInputDto[];
 
   @ApiPropertyOptional({ type: [MeasureInputDto] })
@@ -225,9 +225,9 @@ export class CaseTransitionDto {
   @ApiPropertyOptional({ description: 'When deciding: 文号' })
   @IsOptional()
   @Transform(trim)
-  @IsString()
-  @IsNotEmpty()
   @MaxLength(100)
+  @IsNotEmpty()
+  @IsString()
   decisionNumber?: string;
 
   @ApiPropertyOptional({ description: 'When deciding' })

@@ -69,7 +69,8 @@ const CASE_SELECT = `
       'startDate', to_char(m.start_date, 'YYYY-MM-DD'), 'endDate', to_char(m.end_date, 'YYYY-MM-DD'),
       'lifetime', m.lifetime, 'domains', m.domains, 'note', m.note) ORDER BY m.created_at, m.id)
       FROM measure m WHERE m.case_id = c.id), '[]') AS measures,
-    COALESCE((SELECT array_agg(l.id ORDER BY l.created_at) FROM listing l WHERE l.case_id = c.id), '{}') AS "listingIds"
+    COALESCE((SELECT array_agg(l.id ORDER BY l.created_at, lm.created_at, l.id) FROM listing l
+      LEFT JOIN measure lm ON lm.id = l.measure_id WHERE l.case_id = c.id), '{}') AS "listingIds"
   FROM misconduct_case c`;
 
 /** SQL of cases, the subjects they name and their measures. */
@@ -123,8 +124,10 @@ export class CasesRepository {
 
   async addMeasure(m: EntityManager, caseId: string, x: MeasureInsert): Promise<string> {
     const [row] = await m.query(
-      `INSERT INTO measure (case_id, subject_id, type, start_date, end_date, lifetime, domains, note)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+      // clock_timestamp(), not now(): the measures of one decision share a transaction, and their
+      // creation time is what keeps them in the order the decision gives them.
+      `INSERT INTO measure (case_id, subject_id, type, start_date, end_date, lifetime, domains, note, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, clock_timestamp()) RETURNING id`,
       [caseId, x.subjectId, x.type, x.startDate, x.endDate, x.lifetime, x.domains, x.note],
     );
     return row.id;

@@ -55,18 +55,18 @@ export class ListingCreateDto {
 export class ReasonDto {
   @ApiProperty()
   @Transform(trim)
-  @IsString()
-  @IsNotEmpty()
   @MaxLength(2000)
+  @IsNotEmpty()
+  @IsString()
   reason: string;
 }
 
 export class ObjectionCreateDto extends ReasonDto {
   @ApiProperty({ description: 'Who raised the objection (the subject, an agent, a third party)' })
   @Transform(trim)
-  @IsString()
-  @IsNotEmpty()
   @MaxLength(200)
+  @IsNotEmpty()
+  @IsString()
   raisedBy: string;
 }
 

@@ -229,6 +229,11 @@ export class ListingsRepository {
     );
   }
 
+  async subjectExists(m: EntityManager, subjectId: string): Promise<boolean> {
+    const rows = await m.query('SELECT 1 FROM subject WHERE id = $1', [subjectId]);
+    return rows.length > 0;
+  }
+
   /** The status of a case and whether it names the subject; undefined when there is no such case. */
   async caseBasis(
     m: EntityManager,
@@ -243,10 +248,14 @@ export class ListingsRepository {
     return row;
   }
 
+  /**
+   * Whether an approved BLACK or WATCH entry of the subject runs today or will run later: one that only
+   * begins later blocks a RED entry too, since nothing would end the RED entry when it begins.
+   */
   async subjectHasActiveSanction(m: EntityManager, subjectId: string, today: string): Promise<boolean> {
     const rows = await m.query(
       `SELECT 1 FROM listing WHERE subject_id = $1 AND list_type IN ('BLACK','WATCH') AND status IN ('ACTIVE','EXPIRED')
-         AND effective_from <= $2 AND (effective_to IS NULL OR effective_to >= $2) LIMIT 1`,
+         AND (effective_to IS NULL OR effective_to >= $2) LIMIT 1`,
       [subjectId, today],
     );
     return rows.length > 0;

@@ -22,6 +22,8 @@ export enum ListingErrorCode {
   LISTING_BASIS_REQUIRED = 'LISTING_BASIS_REQUIRED',
   LISTING_CASE_NOT_DECIDED = 'LISTING_CASE_NOT_DECIDED',
   LISTING_SUBJECT_NOT_IN_CASE = 'LISTING_SUBJECT_NOT_IN_CASE',
+  LISTING_SUBJECT_NOT_FOUND = 'LISTING_SUBJECT_NOT_FOUND',
+  LISTING_END_BEFORE_START = 'LISTING_END_BEFORE_START',
   RED_OBJECTION_PERIOD_RUNNING = 'RED_OBJECTION_PERIOD_RUNNING',
   RED_UNDER_OBJECTION = 'RED_UNDER_OBJECTION',
   RED_BLOCKED_BY_SANCTION = 'RED_BLOCKED_BY_SANCTION',
@@ -83,6 +85,20 @@ export class ListingsService {
           ? 'A RED entry needs its designation document'
           : `A ${p.listType} entry needs the case it rests on`,
         p.listType === 'RED' ? 'designationDocument' : 'caseId',
+      );
+    }
+    if (p.effectiveTo && p.effectiveTo < p.effectiveFrom) {
+      throw AppError.badRequest(
+        ListingErrorCode.LISTING_END_BEFORE_START,
+        'effectiveTo is before effectiveFrom',
+        'effectiveTo',
+      );
+    }
+    if (!(await this.listings.subjectExists(m, p.subjectId))) {
+      throw AppError.badRequest(
+        ListingErrorCode.LISTING_SUBJECT_NOT_FOUND,
+        `No subject has id ${p.subjectId}`,
+        'subjectId',
       );
     }
     if (p.caseId) {
@@ -515,25 +531,23 @@ export class ListingsService {
     });
   }
 
-  /** A BLACK or WATCH entry becoming active ends the subject's RED entries the day before. */
+  /**
+   * A BLACK or WATCH entry becoming active ends the subject's RED entries the day before. A RED entry
+   * that only begins today or later cannot end before it begins (nor would any end date stop it from
+   * counting on its first day), so it is revoked instead: it counts on no day from now on.
+   */
   private async endRedEntries(m: EntityManager, ctx: RequestContext, cause: ListingRow): Promise<void> {
     const yesterday = addDays(todayIn(), -1);
+    const reason = `ended by ${cause.listType} entry ${cause.id}`;
     for (const red of await this.listings.activeRed(m, cause.subjectId)) {
-      const end = red.effectiveTo && red.effectiveTo < yesterday ? red.effectiveTo : yesterday;
-      const effectiveTo = end < red.effectiveFrom ? red.effectiveFrom : end;
-      await this.move(
-        m,
-        ctx,
-        red,
-        undefined,
-        ['ACTIVE'],
-        'EXPIRED',
-        'LISTING_RED_ENDED',
-        `ended by ${cause.listType} entry ${cause.id}`,
-        {
+      const effectiveTo = red.effectiveTo && red.effectiveTo < yesterday ? red.effectiveTo : yesterday;
+      if (effectiveTo < red.effectiveFrom) {
+        await this.move(m, ctx, red, undefined, ['ACTIVE'], 'REVOKED', 'LISTING_RED_ENDED', reason);
+      } else {
+        await this.move(m, ctx, red, undefined, ['ACTIVE'], 'EXPIRED', 'LISTING_RED_ENDED', reason, {
           effectiveTo,
-        },
-      );
+        });
+      }
     }
   }
 }
