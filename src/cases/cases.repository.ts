@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { escapeLike } from '../common/sql';
 import { CaseStatus } from './case-lifecycle';
 
 export interface CaseRow {
@@ -193,7 +194,7 @@ export class CasesRepository {
       return `$${params.length}`;
     };
     if (f.status) where.push(`c.status = ${p(f.status)}`);
-    if (f.authority) where.push(`c.authority ILIKE '%' || ${p(f.authority)} || '%'`);
+    if (f.authority) where.push(`c.authority ILIKE '%' || ${p(escapeLike(f.authority))} || '%'`);
     if (f.subjectId)
       where.push(
         `EXISTS (SELECT 1 FROM case_subject cs WHERE cs.case_id = c.id AND cs.subject_id = ${p(f.subjectId)})`,
@@ -201,7 +202,7 @@ export class CasesRepository {
     if (f.from) where.push(`c.decision_date >= ${p(f.from)}`);
     if (f.to) where.push(`c.decision_date <= ${p(f.to)}`);
     if (f.text) {
-      const t = p(f.text);
+      const t = p(escapeLike(f.text));
       where.push(`(c.decision_number ILIKE '%' || ${t} || '%' OR c.facts ILIKE '%' || ${t} || '%')`);
     }
     const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';

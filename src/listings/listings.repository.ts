@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { escapeLike } from '../common/sql';
 import { ListingStatus, ListType } from './listing-lifecycle';
 
 export interface ListingRow {
@@ -274,9 +275,9 @@ export class ListingsRepository {
     if (f.caseId) where.push(`l.case_id = ${p(f.caseId)}`);
     if (f.to) where.push(`l.effective_from <= ${p(f.to)}`);
     if (f.from) where.push(`(l.effective_to IS NULL OR l.effective_to >= ${p(f.from)})`);
-    if (f.authority) where.push(`c.authority ILIKE '%' || ${p(f.authority)} || '%'`);
+    if (f.authority) where.push(`c.authority ILIKE '%' || ${p(escapeLike(f.authority))} || '%'`);
     if (f.text) {
-      const t = p(f.text);
+      const t = p(escapeLike(f.text));
       where.push(`(s.name ILIKE '%' || ${t} || '%' OR c.decision_number ILIKE '%' || ${t} || '%'
         OR l.designation_document ILIKE '%' || ${t} || '%')`);
     }

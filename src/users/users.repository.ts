@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { escapeLike } from '../common/sql';
 import { UserEntity } from './user.entity';
 
 export interface UserListFilter {
@@ -111,5 +112,3 @@ export class UsersRepository {
     await manager.query('DELETE FROM login_failure WHERE username_key = $1', [usernameKey]);
   }
 }
-
-export const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);

@@ -64,7 +64,7 @@ describe('resolveError', () => {
 });
 
 describe('flattenValidationErrors', () => {
-  it('gives one detail per failed constraint with a dotted path', () => {
+  it('gives one detail per offending field with a dotted path', () => {
     const details = flattenValidationErrors([
       {
         property: 'applicants',
@@ -109,5 +109,22 @@ describe('resolveError for a Fastify error wrapped by Nest', () => {
     });
     const wrapped = new HttpException(cause.message, 400, { cause });
     expect(resolveError(wrapped)).toMatchObject({ status: 400, code: 'MALFORMED_BODY' });
+  });
+});
+
+describe('flattenValidationErrors picks the most basic failure of a field', () => {
+  it('reports a wrong type before what is wrong with the content, whatever the order', () => {
+    const details = flattenValidationErrors([
+      {
+        property: 'authority',
+        constraints: { maxLength: 'too long', isNotEmpty: 'empty', isString: 'must be a string' },
+        children: [],
+      },
+      { property: 'count', constraints: { max: 'too big', min: 'too small' }, children: [] },
+    ]);
+    expect(details).toEqual([
+      { field: 'authority', code: 'IS_STRING', message: 'must be a string' },
+      { field: 'count', code: 'MAX', message: 'too big' },
+    ]);
   });
 });

@@ -6,15 +6,38 @@ const toCode = (constraint: string): string =>
     ? 'UNKNOWN_FIELD'
     : constraint.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
 
-/** Flattens class-validator's tree into one detail per failed constraint, with dotted field paths. */
+/**
+ * Which failed constraint speaks for a field: whether the value is there and of the right type
+ * comes before what is wrong with its content, whatever order the decorators are written in.
+ */
+const PRIORITY = [
+  'whitelistValidation',
+  'isDefined',
+  'isString',
+  'isInt',
+  'isNumber',
+  'isBoolean',
+  'isArray',
+  'isDate',
+  'isObject',
+  'nestedValidation',
+  'isNotEmpty',
+  'arrayMinSize',
+];
+const rank = (constraint: string): number => {
+  const i = PRIORITY.indexOf(constraint);
+  return i === -1 ? PRIORITY.length : i;
+};
+
+/**
+ * Flattens class-validator's tree into one detail per offending field (the most basic constraint it
+ * fails, by PRIORITY), with dotted field paths for nested ones.
+ */
 export function flattenValidationErrors(errors: ValidationError[], parent = ''): ErrorDetail[] {
   return errors.flatMap((error) => {
     const field = parent ? `${parent}.${error.property}` : error.property;
-    const own = Object.entries(error.constraints ?? {}).map(([constraint, message]) => ({
-      field,
-      code: toCode(constraint),
-      message,
-    }));
+    const [first] = Object.entries(error.constraints ?? {}).sort(([a], [b]) => rank(a) - rank(b));
+    const own = first ? [{ field, code: toCode(first[0]), message: first[1] }] : [];
     return [...own, ...flattenValidationErrors(error.children ?? [], field)];
   });
 }
@@ -28,9 +51,8 @@ export function createValidationPipe(): ValidationPipe {
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,
-    // One detail per field: the first constraint it fails. class-validator applies a property's
-    // decorators bottom-up, so the check listed last is reported first.
-    stopAtFirstError: true,
+    // Every constraint is checked; flattenValidationErrors reports the most basic one per field.
+    stopAtFirstError: false,
     exceptionFactory: (errors) => {
       const details = flattenValidationErrors(errors);
       return new AppError(
