@@ -50,7 +50,7 @@ export class CasesController {
   async getCases(@Query() q: CaseQueryDto): Promise<CasePageDto> {
     const { items, total } = await this.cases.list({
       ...q,
-      offset: (q.page - 1) * q.pageSize,
+      offset: q.offset,
       limit: q.pageSize,
     });
     return { items: items.map(toDto), total, page: q.page, pageSize: q.pageSize };

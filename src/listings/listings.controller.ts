@@ -65,7 +65,7 @@ export class ListingsController {
   async getListings(@Query() q: ListingQueryDto): Promise<ListingPageDto> {
     const { items, total, histories } = await this.listings.list({
       ...q,
-      offset: (q.page - 1) * q.pageSize,
+      offset: q.offset,
       limit: q.pageSize,
     });
     const today = todayIn();

@@ -1,16 +1,14 @@
+import { PageQueryDto } from '../common/pagination';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
+import { Transform } from 'class-transformer';
 import {
   IsBoolean,
   IsIn,
-  IsInt,
   IsNotEmpty,
   IsOptional,
   IsString,
   IsUUID,
-  Max,
   MaxLength,
-  Min,
   ValidateIf,
 } from 'class-validator';
 import { IsCalendarDate } from '../rules/rules.dto';
@@ -113,7 +111,7 @@ export class RepairDecisionDto {
   reason?: string;
 }
 
-export class ListingQueryDto {
+export class ListingQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: LISTING_STATUSES })
   @IsOptional()
   @IsIn(LISTING_STATUSES)
@@ -155,21 +153,6 @@ export class ListingQueryDto {
   @IsString()
   @MaxLength(200)
   text?: string;
-
-  @ApiPropertyOptional({ type: Number, default: 1 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  page = 1;
-
-  @ApiPropertyOptional({ type: Number, default: 20, maximum: 100 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  pageSize = 20;
 }
 
 export class ListingEventDto {

@@ -1,17 +1,15 @@
+import { PageQueryDto } from '../common/pagination';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
   IsIn,
-  IsInt,
   IsNotEmpty,
   IsOptional,
   IsString,
   Matches,
-  Max,
   MaxLength,
-  Min,
   ValidateNested,
 } from 'class-validator';
 import { IDENTIFIER_TYPES, IdentifierType } from '../identifiers/identifiers';
@@ -137,7 +135,7 @@ export class SubjectUpdateDto {
   organisation?: string | null;
 }
 
-export class SubjectSearchDto {
+export class SubjectSearchDto extends PageQueryDto {
   @ApiPropertyOptional({
     type: IdentifierInputDto,
     description: 'Exact match (sent in the body, never in a URL)',
@@ -165,21 +163,6 @@ export class SubjectSearchDto {
   @IsOptional()
   @IsIn(Object.values(SubjectKind))
   kind?: SubjectKind;
-
-  @ApiPropertyOptional({ type: Number, default: 1 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  page = 1;
-
-  @ApiPropertyOptional({ type: Number, default: 20, maximum: 100 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  pageSize = 20;
 }
 
 export class RevealQueryDto {

@@ -248,7 +248,7 @@ export class SubjectsService {
       nameKey: dto.name ? nameKey(dto.name) || undefined : undefined,
       organisationKey: dto.organisation ? nameKey(dto.organisation) || undefined : undefined,
       kind: dto.kind,
-      offset: (dto.page - 1) * dto.pageSize,
+      offset: dto.offset,
       limit: dto.pageSize,
     });
     await this.audit.recordGrouped(ctx, {

@@ -59,7 +59,7 @@ export class UsersController {
       role: query.role,
       disabled: query.disabled,
       text: query.text,
-      offset: (query.page - 1) * query.pageSize,
+      offset: query.offset,
       limit: query.pageSize,
     });
     return { items: items.map(UserResponseDto.from), total, page: query.page, pageSize: query.pageSize };
