@@ -203,6 +203,21 @@ export class CasesService {
     return this.tx.run(async (m) => {
       const current = await this.locked(m, id, expectedVersion);
       assertCaseTransition(current.status, dto.to);
+      const given = (['decisionNumber', 'decisionDate', 'severity'] as const).filter(
+        (k) => dto[k] !== undefined,
+      );
+      if (!isDecided(dto.to) && given.length > 0) {
+        throw new AppError(
+          HttpStatus.BAD_REQUEST,
+          CaseErrorCode.CASE_DECISION_FIELDS_NOT_ALLOWED,
+          `${given.join(', ')} belong to a decision; ${dto.to} is not one`,
+          given.map((field) => ({
+            field,
+            code: CaseErrorCode.CASE_DECISION_FIELDS_NOT_ALLOWED,
+            message: 'only when deciding',
+          })),
+        );
+      }
       const decision = {
         decisionNumber: dto.decisionNumber ?? current.decisionNumber,
         decisionDate: dto.decisionDate ?? current.decisionDate,

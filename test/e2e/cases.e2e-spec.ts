@@ -747,6 +747,18 @@ describe('cases', () => {
       expect(bad.body.code).toBe('INVALID_IF_MATCH');
     });
 
+    it('refuses decision fields on a move that is not a decision, changing nothing', async () => {
+      const c = await reported();
+      const res = await move(c.id, {
+        to: 'ACCEPTED',
+        decisionNumber: '某科〔2026〕1号',
+        severity: 'MINOR',
+      }).expect(400);
+      expect(res.body.code).toBe('CASE_DECISION_FIELDS_NOT_ALLOWED');
+      expect(res.body.details.map((d: { field: string }) => d.field)).toEqual(['decisionNumber', 'severity']);
+      expect((await get(c.id).expect(200)).body).toMatchObject({ status: 'REPORTED', decisionNumber: null });
+    });
+
     it('refuses to decide with a number the authority already used', async () => {
       const other = (await create(decided({ authority: '某市科学技术局' })).expect(201)).body;
       const c = await reported();
