@@ -20,6 +20,7 @@ import { HealthModule } from './health/health.module';
 import { ListingsModule } from './listings/listings.module';
 import { PersonalDataModule } from './personal-data/personal-data.module';
 import { RulesModule } from './rules/rules.module';
+import { ScreeningModule } from './screening/screening.module';
 import { SubjectsModule } from './subjects/subjects.module';
 import { UsersModule } from './users/users.module';
 
@@ -54,6 +55,7 @@ export class AppModule {
         }),
         PersonalDataModule,
         RulesModule,
+        ScreeningModule,
         SubjectsModule,
         ThrottlerModule.forRoot(rateLimitOptions(config.env)),
         UsersModule,

@@ -105,6 +105,11 @@ export class AuditService implements OnModuleDestroy {
     );
   }
 
+  /** Writes entries prepared with `toInsert` inside the caller's transaction (group-committed work). */
+  async recordPrepared(manager: EntityManager, entries: AuditInsert[]): Promise<void> {
+    await this.repository.insert(manager, entries);
+  }
+
   /**
    * Records an event that changes nothing else (a read of personal data, a check) through group
    * commit: it shares one insert and one commit with concurrent requests' entries, and resolves once

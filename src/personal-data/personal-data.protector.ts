@@ -83,6 +83,14 @@ export class PersonalDataProtector {
     return createHmac('sha256', this.hmacKey).update(`${type}:${normalizedValue}`, 'utf8').digest();
   }
 
+  /**
+   * A keyed hash of any text in a separate domain from identifier look-ups: what a screening receipt
+   * keeps of each applicant's input, so an input can be shown to match without being stored.
+   */
+  inputHash(text: string): Buffer {
+    return createHmac('sha256', this.hmacKey).update(`INPUT:${text}`, 'utf8').digest();
+  }
+
   /** Encrypts with the current key and a fresh random IV. */
   encrypt(plain: string): Buffer {
     const { id, key } = this.currentKey;

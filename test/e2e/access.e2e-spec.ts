@@ -76,6 +76,12 @@ const ROUTES: { method: Method; path: string; who: Who }[] = [
   { method: 'post', path: `/api/v1/listings/${MISSING}/objections/${MISSING}/resolve`, who: APPROVERS },
   { method: 'post', path: `/api/v1/listings/${MISSING}/repairs`, who: RECORD_WRITERS },
   { method: 'post', path: `/api/v1/listings/${MISSING}/repairs/${MISSING}/decision`, who: APPROVERS },
+  { method: 'post', path: '/api/v1/checks', who: { roles: [Role.REVIEWER], scopes: [Scope.CHECKS_RUN] } },
+  {
+    method: 'get',
+    path: `/api/v1/checks/${MISSING}`,
+    who: { roles: [Role.REVIEWER, Role.AUDITOR], scopes: [Scope.CHECKS_RUN] },
+  },
 ];
 
 interface Caller {

@@ -1,0 +1,162 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { IDENTIFIER_TYPES, IdentifierType } from '../identifiers/identifiers';
+import { IsCalendarDate } from '../rules/rules.dto';
+import { SubjectKind } from '../subjects/subjects.types';
+
+const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+
+/** Largest number of applicants in one synchronous check. */
+export const MAX_APPLICANTS = 10_000;
+
+export class ApplicantIdentifierDto {
+  @ApiProperty({ enum: IDENTIFIER_TYPES })
+  @IsIn(IDENTIFIER_TYPES)
+  type: IdentifierType;
+
+  @ApiProperty({ example: '11010519491231002X' })
+  @IsNotEmpty()
+  @MaxLength(64)
+  @IsString()
+  value: string;
+
+  @ApiPropertyOptional({ example: 'US' })
+  @IsOptional()
+  @Transform(({ value }) => (typeof value === 'string' ? value.trim().toUpperCase() : value))
+  @Matches(/^[A-Z]{2,3}$/)
+  issuingCountry?: string;
+}
+
+export class ApplicantDto {
+  @ApiPropertyOptional({ description: "The caller's own reference for the row (application number…)" })
+  @IsOptional()
+  @MaxLength(100)
+  @IsString()
+  ref?: string;
+
+  @ApiPropertyOptional({ enum: Object.values(SubjectKind) })
+  @IsOptional()
+  @IsIn(Object.values(SubjectKind))
+  kind?: SubjectKind;
+
+  @ApiProperty({ example: '张某某' })
+  @Transform(trim)
+  @IsNotEmpty()
+  @MaxLength(200)
+  @IsString()
+  name: string;
+
+  @ApiPropertyOptional({ example: '某某大学' })
+  @IsOptional()
+  @Transform(trim)
+  @MaxLength(200)
+  @IsString()
+  organisation?: string;
+
+  @ApiPropertyOptional({ type: ApplicantIdentifierDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => ApplicantIdentifierDto)
+  identifier?: ApplicantIdentifierDto;
+}
+
+export class CheckCreateDto {
+  @ApiProperty({ example: 'PROJECT_FUNDING', description: 'A review domain of the rule data' })
+  @Matches(/^[A-Z][A-Z0-9_]{1,39}$/, { message: 'domain must be a review domain code' })
+  domain: string;
+
+  @ApiPropertyOptional({ example: '2026-11-27', description: 'The day asked about; default today (China)' })
+  @IsOptional()
+  @IsCalendarDate()
+  asOf?: string;
+
+  @ApiProperty({ example: '2027 provincial key R&D programme, first-round eligibility' })
+  @Transform(trim)
+  @IsNotEmpty()
+  @MaxLength(500)
+  @IsString()
+  purpose: string;
+
+  @ApiPropertyOptional({ example: 'CALL-2027-01', description: 'The call or application number' })
+  @IsOptional()
+  @MaxLength(100)
+  @IsString()
+  reference?: string;
+
+  @ApiPropertyOptional({
+    minimum: 0,
+    maximum: 10,
+    description: 'Look-back window in years (近N年无科研失信记录)',
+  })
+  @IsOptional()
+  @Max(10)
+  @Min(0)
+  @IsInt()
+  lookbackYears?: number;
+
+  @ApiProperty({ type: [ApplicantDto], minItems: 1, maxItems: MAX_APPLICANTS })
+  @ValidateNested({ each: true })
+  @Type(() => ApplicantDto)
+  @ArrayMaxSize(MAX_APPLICANTS)
+  @ArrayMinSize(1)
+  @IsArray()
+  applicants: ApplicantDto[];
+}
+
+export class CheckCountsDto {
+  @ApiProperty() BLOCK: number;
+  @ApiProperty() REVIEW: number;
+  @ApiProperty() CLEAR: number;
+  @ApiProperty({ description: 'Rows refused (bad identifier)' }) ERROR: number;
+}
+
+export class CheckResultDto {
+  @ApiProperty() index: number;
+  @ApiPropertyOptional() ref?: string;
+  @ApiProperty({ enum: ['BLOCK', 'REVIEW', 'CLEAR', 'ERROR'] }) verdict: string;
+  @ApiPropertyOptional({ description: 'The active RED entry, if any' }) incentive?: unknown;
+  @ApiProperty() underObjection: boolean;
+  @ApiProperty({
+    type: 'array',
+    items: { type: 'object' },
+    description: 'Each record that counted, with why',
+  })
+  evidence: unknown[];
+  @ApiPropertyOptional({ description: 'For ERROR rows: { code, field, message }' }) error?: unknown;
+}
+
+export class CheckResponseDto {
+  @ApiProperty({ description: 'The receipt id: GET /api/v1/checks/{id} shows this answer again' }) id: string;
+  @ApiProperty() at: string;
+  @ApiProperty() domain: string;
+  @ApiProperty() asOf: string;
+  @ApiProperty() knownAt: string;
+  @ApiProperty({ nullable: true }) reference: string | null;
+  @ApiProperty({ nullable: true }) lookbackYears: number | null;
+  @ApiProperty({ description: 'The rule-data version applied' }) ruleVersion: number;
+  @ApiProperty({ type: CheckCountsDto }) counts: CheckCountsDto;
+  @ApiProperty({ type: [CheckResultDto] }) results: CheckResultDto[];
+}
+
+export class CheckReceiptDto extends CheckResponseDto {
+  @ApiProperty() purpose: string;
+  @ApiProperty() actor: { type: string; id: string | null; name: string | null };
+  @ApiProperty({ type: [String], description: "Keyed hashes (hex) of the applicants' inputs, in order" })
+  inputHashes: string[];
+  @ApiProperty({ description: 'SHA-256 (hex) of the canonical answer' }) answerHash: string;
+}

@@ -1,0 +1,323 @@
+import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import canonicalize from 'canonicalize';
+import { createHash, randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { AuditInsert } from '../audit/audit.repository';
+import { AuditService } from '../audit/audit.service';
+import { Batcher } from '../common/batcher';
+import { AppError } from '../common/errors/app-error';
+import { RequestContext } from '../common/request-context';
+import { IdentifierType, normalizeIdentifier } from '../identifiers/identifiers';
+import { PersonalDataProtector } from '../personal-data/personal-data.protector';
+import { todayIn } from '../rules/rules';
+import { RulesService } from '../rules/rules.service';
+import { nameKey } from '../subjects/name-key';
+import { ApplicantDto, CheckCreateDto, CheckResponseDto, CheckResultDto } from './screening.dto';
+import { CheckRunInsert, ScreeningRepository } from './screening.repository';
+import { decide, MatchKind, ScreeningCandidate } from './verdict';
+
+export enum CheckErrorCode {
+  CHECK_DOMAIN_UNKNOWN = 'CHECK_DOMAIN_UNKNOWN',
+  CHECK_NOT_FOUND = 'CHECK_NOT_FOUND',
+}
+
+interface Row {
+  index: number;
+  applicant: ApplicantDto;
+  nameKey: string;
+  organisationKey: string | null;
+  identifier?: { type: IdentifierType; issuingCountry: string; hash: Buffer };
+  error?: { code: string; field: string; message: string };
+}
+
+/** A name match counts only when the organisations do not contradict each other. */
+function organisationsAgree(a: string | null, b: string | null): boolean {
+  return !a || !b || a === b || a.includes(b) || b.includes(a);
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest();
+
+/**
+ * Checks applicants against the registry for one review domain and date: set-based look-ups for the
+ * whole batch, the pure verdict rule per applicant, and a stored receipt with its audit entry written
+ * through group commit before the answer leaves.
+ */
+@Injectable()
+export class ScreeningService implements OnModuleDestroy {
+  private readonly receipts: Batcher<{ run: CheckRunInsert; audit: AuditInsert }>;
+
+  constructor(
+    private readonly repository: ScreeningRepository,
+    private readonly rules: RulesService,
+    private readonly protector: PersonalDataProtector,
+    private readonly audit: AuditService,
+    dataSource: DataSource,
+  ) {
+    this.receipts = new Batcher(
+      (items) =>
+        dataSource.transaction(async (m) => {
+          await this.repository.insertRuns(
+            m,
+            items.map((i) => i.run),
+          );
+          await this.audit.recordPrepared(
+            m,
+            items.map((i) => i.audit),
+          );
+        }),
+      { maxWaitMs: 2, maxBatch: 200, maxConcurrent: 4 },
+    );
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.receipts.drain();
+  }
+
+  async check(ctx: RequestContext, dto: CheckCreateDto): Promise<CheckResponseDto> {
+    const asOf = dto.asOf ?? todayIn();
+    const knownAt = new Date().toISOString();
+    const ruleSet = await this.rules.inForce(asOf);
+    if (!ruleSet.data.reviewDomains.some((d) => d.code === dto.domain)) {
+      throw AppError.badRequest(
+        CheckErrorCode.CHECK_DOMAIN_UNKNOWN,
+        `${dto.domain} is not a review domain`,
+        'domain',
+      );
+    }
+    const rows = dto.applicants.map((applicant, index) => this.prepare(applicant, index));
+    if (rows.length === 1 && rows[0].error) {
+      const { code, field, message } = rows[0].error;
+      throw AppError.badRequest(code, message, field);
+    }
+
+    const candidates = await this.candidates(rows);
+    const results: CheckResultDto[] = rows.map((row) => {
+      if (row.error) {
+        return {
+          index: row.index,
+          ref: row.applicant.ref,
+          verdict: 'ERROR',
+          underObjection: false,
+          evidence: [],
+          error: row.error,
+        };
+      }
+      const verdict = decide({
+        domain: dto.domain,
+        asOf,
+        knownAt,
+        lookbackYears: dto.lookbackYears,
+        rules: ruleSet.data,
+        ruleVersion: ruleSet.version,
+        candidates: candidates.get(row.index) ?? [],
+      });
+      return {
+        index: row.index,
+        ref: row.applicant.ref,
+        verdict: verdict.outcome,
+        incentive: verdict.incentive ?? undefined,
+        underObjection: verdict.underObjection,
+        evidence: verdict.evidence as unknown[],
+      };
+    });
+    const counts = { BLOCK: 0, REVIEW: 0, CLEAR: 0, ERROR: 0 };
+    for (const r of results) counts[r.verdict as keyof typeof counts]++;
+
+    const id = randomUUID();
+    const answer: CheckResponseDto = {
+      id,
+      at: knownAt,
+      domain: dto.domain,
+      asOf,
+      knownAt,
+      reference: dto.reference ?? null,
+      lookbackYears: dto.lookbackYears ?? null,
+      ruleVersion: ruleSet.version,
+      counts,
+      results,
+    };
+    const principal = ctx.principal;
+    const matched = [...new Set([...candidates.values()].flat().map((c) => c.subjectId))];
+    await this.receipts.submit({
+      run: {
+        id,
+        actorType: principal?.kind ?? 'SYSTEM',
+        actorId: principal?.id ?? null,
+        actorName: principal ? (principal.kind === 'USER' ? principal.username : principal.name) : null,
+        domain: dto.domain,
+        asOf,
+        knownAt,
+        purpose: dto.purpose,
+        reference: dto.reference ?? null,
+        lookbackYears: dto.lookbackYears ?? null,
+        ruleVersion: ruleSet.version,
+        applicants: rows.length,
+        counts,
+        inputHashes: rows.map((r) => this.protector.inputHash(canonicalize(r.applicant) ?? '')),
+        answer,
+        answerHash: sha256(canonicalize(answer) ?? ''),
+      },
+      audit: this.audit.toInsert(ctx, {
+        action: 'CHECK_RUN',
+        targetType: 'CHECK',
+        targetId: id,
+        purpose: dto.purpose,
+        changes: {
+          domain: dto.domain,
+          asOf,
+          reference: dto.reference,
+          applicants: rows.length,
+          counts,
+          matchedSubjects: matched.slice(0, 1000),
+          matchedSubjectsTotal: matched.length,
+        },
+      }),
+    });
+    return answer;
+  }
+
+  async receipt(ctx: RequestContext, id: string) {
+    const run = await this.repository.findRun(id);
+    if (!run || (ctx.principal?.kind === 'API_CLIENT' && run.actorId !== ctx.principal.id)) {
+      throw AppError.notFound(CheckErrorCode.CHECK_NOT_FOUND, `No check has id ${id}`);
+    }
+    return run;
+  }
+
+  private prepare(applicant: ApplicantDto, index: number): Row {
+    const row: Row = {
+      index,
+      applicant,
+      nameKey: nameKey(applicant.name),
+      organisationKey: applicant.organisation ? nameKey(applicant.organisation) || null : null,
+    };
+    if (applicant.identifier) {
+      const result = normalizeIdentifier(applicant.identifier.type, applicant.identifier.value);
+      if (!result.ok) {
+        row.error = {
+          code: result.code,
+          field: `applicants.${index}.identifier.value`,
+          message: result.message,
+        };
+      } else {
+        row.identifier = {
+          type: applicant.identifier.type,
+          issuingCountry: applicant.identifier.issuingCountry ?? '',
+          hash: this.protector.lookupHash(applicant.identifier.type, result.value),
+        };
+      }
+    }
+    return row;
+  }
+
+  /** The candidates of every row, found and loaded with one query per kind of fact for the whole batch. */
+  private async candidates(rows: Row[]): Promise<Map<number, ScreeningCandidate[]>> {
+    const live = rows.filter((r) => !r.error);
+    const hashes = [
+      ...new Map(
+        live.filter((r) => r.identifier).map((r) => [r.identifier!.hash.toString('hex'), r.identifier!.hash]),
+      ).values(),
+    ];
+    const keys = [...new Set(live.map((r) => r.nameKey).filter(Boolean))];
+    const [idHits, nameHits] = await Promise.all([
+      this.repository.identifierHits(hashes),
+      this.repository.nameHits(keys),
+    ]);
+
+    const byHash = new Map<string, typeof idHits>();
+    for (const h of idHits)
+      byHash.set(h.hash.toString('hex'), [...(byHash.get(h.hash.toString('hex')) ?? []), h]);
+    const byKey = new Map<string, typeof nameHits>();
+    for (const h of nameHits) byKey.set(h.key, [...(byKey.get(h.key) ?? []), h]);
+
+    // Which subjects each row matches, and how.
+    const matches = new Map<number, Map<string, { match: MatchKind; name?: string; masked?: string }>>();
+    const nameMatched = new Set<string>();
+    for (const row of live) {
+      const found = new Map<string, { match: MatchKind; name?: string; masked?: string }>();
+      if (row.identifier) {
+        for (const h of byHash.get(row.identifier.hash.toString('hex')) ?? []) {
+          if (h.type === row.identifier.type && h.issuingCountry === row.identifier.issuingCountry) {
+            found.set(h.subjectId, { match: 'IDENTIFIER', masked: h.masked, name: h.subjectName });
+          }
+        }
+      }
+      for (const h of byKey.get(row.nameKey) ?? []) {
+        if (found.has(h.subjectId) || !organisationsAgree(row.organisationKey, h.organisationKey)) continue;
+        found.set(h.subjectId, { match: 'NAME_ORGANISATION', name: h.subjectName });
+        nameMatched.add(h.subjectId);
+      }
+      if (found.size > 0) matches.set(row.index, found);
+    }
+
+    const subjectIds = [...new Set([...matches.values()].flatMap((m) => [...m.keys()]))];
+    const [held, listings, measures] = await Promise.all([
+      this.repository.identifiersOf([...nameMatched]),
+      this.repository.listingsOf(subjectIds),
+      this.repository.measuresOf(subjectIds),
+    ]);
+    const caseIds = [
+      ...new Set([
+        ...measures.map((m) => m.caseId),
+        ...listings.flatMap((l) => (l.caseId ? [l.caseId] : [])),
+      ]),
+    ];
+    const cases = await this.repository.casesById(caseIds);
+    const caseById = new Map(cases.map((c) => [c.id, c]));
+    const names = new Map(nameHits.map((h) => [h.subjectId, h.subjectName]));
+    const heldBy = groupBy(held, (h) => h.subjectId);
+    const listingsBy = groupBy(listings, (l) => l.subjectId);
+    const measuresBy = groupBy(measures, (m) => m.subjectId);
+
+    const result = new Map<number, ScreeningCandidate[]>();
+    for (const row of live) {
+      const found = matches.get(row.index);
+      if (!found) continue;
+      result.set(
+        row.index,
+        [...found.entries()].map(([subjectId, f]) => {
+          let match = f.match;
+          let masked = f.masked;
+          if (match === 'NAME_ORGANISATION') {
+            const ids = heldBy.get(subjectId) ?? [];
+            masked = ids[0]?.masked;
+            const sameType = ids.filter((i) => row.identifier && i.type === row.identifier.type);
+            if (row.identifier && sameType.length > 0) match = 'NAME_CONFLICTING_IDENTIFIER';
+          }
+          const subjectListings = (listingsBy.get(subjectId) ?? []).map((l) => ({
+            ...l,
+            history: (l.history ?? []).map((e) => ({ ...e, at: new Date(e.at).toISOString() })),
+          }));
+          const subjectMeasures = measuresBy.get(subjectId) ?? [];
+          const subjectCases = [
+            ...new Set([
+              ...subjectMeasures.map((m) => m.caseId),
+              ...subjectListings.flatMap((l) => (l.caseId ? [l.caseId] : [])),
+            ]),
+          ].flatMap((cid) => (caseById.has(cid) ? [caseById.get(cid)!] : []));
+          return {
+            match,
+            subjectId,
+            subjectName: f.name ?? names.get(subjectId) ?? row.applicant.name,
+            maskedIdentifier: masked,
+            listings: subjectListings,
+            measures: subjectMeasures,
+            cases: subjectCases,
+          };
+        }),
+      );
+    }
+    return result;
+  }
+}

@@ -1,0 +1,296 @@
+import canonicalize from 'canonicalize';
+import { createHash } from 'node:crypto';
+import request from 'supertest';
+import { Role, Scope } from '../../src/auth/principal';
+import { addDays, addMonths, todayIn } from '../../src/rules/rules';
+import { createTestApp, TestApp } from '../app';
+import { newApiClient, newResidentId, newUser, newUscc, TestUser } from '../factories';
+
+describe('checks', () => {
+  let t: TestApp;
+  let recorder: TestUser;
+  let approver: TestUser;
+  let reviewer: TestUser;
+  const today = todayIn();
+  const ids = {
+    barred: newResidentId(),
+    awardOnly: newResidentId(),
+    watched: newResidentId(),
+    ended: newResidentId(),
+    clean: newResidentId(),
+    red: newUscc(),
+  };
+  let caseNumber = 0;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    [recorder, approver, reviewer] = await Promise.all([
+      newUser(t, [Role.RECORDER]),
+      newUser(t, [Role.APPROVER]),
+      newUser(t, [Role.REVIEWER]),
+    ]);
+
+    const person = (name: string, id?: string, organisation = '东海理工大学') => ({
+      kind: 'NATURAL_PERSON',
+      name,
+      organisation,
+      ...(id ? { identifiers: [{ type: 'RESIDENT_ID', value: id }] } : {}),
+    });
+    const record = async (subject: object, measures: object[], decisionDate = addDays(today, -30)) => {
+      const res = await request(t.http)
+        .post('/api/v1/cases')
+        .set(recorder.auth)
+        .send({
+          status: 'FINAL',
+          decisionNumber: `测科〔2026〕${++caseNumber}号`,
+          authority: '某省科学技术厅',
+          decisionDate,
+          misconductTypes: ['FABRICATION_FALSIFICATION'],
+          severity: 'SEVERE',
+          source: 'RANDOM_INSPECTION',
+          subjects: [{ ref: 's', subject, roles: ['PROJECT_LEAD'] }],
+          measures: measures.map((m) => ({ subjectRef: 's', ...m })),
+        })
+        .expect(201);
+      for (const listingId of res.body.listingIds) {
+        await request(t.http).post(`/api/v1/listings/${listingId}/approve`).set(approver.auth).expect(200);
+      }
+      return res.body;
+    };
+    const start = addDays(today, -30);
+    const end = addDays(addMonths(today, 24), 0);
+    // Barred from funded activity and on the black list.
+    await record(person('王测试', ids.barred), [
+      { type: 'BAN_FUNDED_ACTIVITY', startDate: start, endDate: end, domains: ['PROJECT_FUNDING'] },
+      { type: 'SERIOUS_DB_ENTRY', startDate: start, endDate: end },
+    ]);
+    // Barred from awards only.
+    await record(person('李奖项', ids.awardOnly), [
+      { type: 'BAN_AWARD_TITLE_APPLICATION', startDate: start, endDate: end, domains: ['AWARD'] },
+    ]);
+    // A bar that ended a year ago.
+    await record(
+      person('赵过去', ids.ended),
+      [
+        {
+          type: 'BAN_FUNDED_ACTIVITY',
+          startDate: addMonths(today, -36),
+          endDate: addMonths(today, -12),
+          domains: ['PROJECT_FUNDING'],
+        },
+      ],
+      addMonths(today, -36),
+    );
+    // A name-only subject on the black list: matched only as a possible match.
+    await record(person('张某某', undefined, '西岭医科大学'), [
+      { type: 'SERIOUS_DB_ENTRY', startDate: start, endDate: end },
+    ]);
+    // A WATCH entry.
+    const watchedCase = await record(person('钱关注', ids.watched), [{ type: 'WARNING' }]);
+    const watch = await request(t.http)
+      .post('/api/v1/listings')
+      .set(recorder.auth)
+      .send({
+        subjectId: watchedCase.subjects[0].subjectId,
+        listType: 'WATCH',
+        caseId: watchedCase.id,
+        effectiveFrom: start,
+      })
+      .expect(201);
+    await request(t.http).post(`/api/v1/listings/${watch.body.id}/approve`).set(approver.auth).expect(200);
+    // A RED entry for a company.
+    const company = await request(t.http)
+      .post('/api/v1/subjects')
+      .set(recorder.auth)
+      .send({
+        kind: 'LEGAL_PERSON',
+        name: '明湖守信科技有限公司',
+        identifiers: [{ type: 'USCC', value: ids.red }],
+      })
+      .expect(201);
+    const red = await request(t.http)
+      .post('/api/v1/listings')
+      .set(recorder.auth)
+      .send({
+        subjectId: company.body.id,
+        listType: 'RED',
+        designationDocument: '守信激励名单第1号',
+        effectiveFrom: start,
+      })
+      .expect(201);
+    await t.dataSource.query("UPDATE listing SET proposed_at = now() - interval '8 days' WHERE id = $1", [
+      red.body.id,
+    ]);
+    await request(t.http).post(`/api/v1/listings/${red.body.id}/approve`).set(approver.auth).expect(200);
+  });
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const check = (body: object, who: Record<string, string> = reviewer.auth) =>
+    request(t.http)
+      .post('/api/v1/checks')
+      .set(who)
+      .send({ purpose: '2027 key R&D call, eligibility', ...body });
+  const one = (applicant: object, extra: object = {}) =>
+    check({ domain: 'PROJECT_FUNDING', applicants: [applicant], ...extra });
+
+  it('blocks an applicant barred for the domain, with evidence and the rule version', async () => {
+    const res = await one({
+      name: '王测试',
+      identifier: { type: 'RESIDENT_ID', value: ids.barred.toLowerCase() },
+    }).expect(200);
+    expect(res.body).toMatchObject({
+      domain: 'PROJECT_FUNDING',
+      asOf: today,
+      ruleVersion: 1,
+      counts: { BLOCK: 1, REVIEW: 0, CLEAR: 0, ERROR: 0 },
+    });
+    const [result] = res.body.results;
+    expect(result.verdict).toBe('BLOCK');
+    expect(result.evidence.map((e: { kind: string }) => e.kind).sort()).toEqual(['LISTING', 'MEASURE']);
+    for (const e of result.evidence) {
+      expect(e.reason).toEqual(expect.any(String));
+      expect(e.case.decisionNumber).toMatch(/测科/);
+      expect(e.maskedIdentifier).toBe(`${ids.barred.slice(0, 6)}********${ids.barred.slice(14)}`);
+    }
+    expect(JSON.stringify(res.body)).not.toContain(ids.barred);
+  });
+
+  it('blocks a bar only in its own domain (the black list bars all)', async () => {
+    const applicant = { name: '李奖项', identifier: { type: 'RESIDENT_ID', value: ids.awardOnly } };
+    expect((await one(applicant).expect(200)).body.results[0].verdict).toBe('CLEAR');
+    expect(
+      (await check({ domain: 'AWARD', applicants: [applicant] }).expect(200)).body.results[0].verdict,
+    ).toBe('BLOCK');
+  });
+
+  it('asks for review on a WATCH entry', async () => {
+    const res = await one({ name: '钱关注', identifier: { type: 'RESIDENT_ID', value: ids.watched } }).expect(
+      200,
+    );
+    expect(res.body.results[0].verdict).toBe('REVIEW');
+  });
+
+  it('asks for review on a possible match by name and organisation, never blocks it', async () => {
+    const res = await one({ name: '张某某', organisation: '西岭医科大学（本部）' }).expect(200);
+    expect(res.body.results[0].verdict).toBe('REVIEW');
+    expect(res.body.results[0].evidence[0].match).toBe('NAME_ORGANISATION');
+    const elsewhere = await one({ name: '张某某', organisation: '北辰师范大学' }).expect(200);
+    expect(elsewhere.body.results[0].verdict).toBe('CLEAR');
+  });
+
+  it('asks for review on a name match whose identifier conflicts', async () => {
+    const res = await one({
+      name: '王测试',
+      organisation: '东海理工大学',
+      identifier: { type: 'RESIDENT_ID', value: ids.clean },
+    }).expect(200);
+    expect(res.body.results[0].verdict).toBe('REVIEW');
+    expect(res.body.results[0].evidence[0].match).toBe('NAME_CONFLICTING_IDENTIFIER');
+  });
+
+  it('uses the look-back window for a bar that has ended', async () => {
+    const applicant = { name: '赵过去', identifier: { type: 'RESIDENT_ID', value: ids.ended } };
+    expect((await one(applicant).expect(200)).body.results[0].verdict).toBe('CLEAR');
+    expect((await one(applicant, { lookbackYears: 3 }).expect(200)).body.results[0].verdict).toBe('REVIEW');
+  });
+
+  it('answers for a past date as it was then', async () => {
+    const applicant = { name: '王测试', identifier: { type: 'RESIDENT_ID', value: ids.barred } };
+    const before = await one(applicant, { asOf: addDays(today, -60) }).expect(200);
+    expect(before.body.results[0].verdict).toBe('CLEAR');
+  });
+
+  it('shows the RED incentive of a clean applicant', async () => {
+    const res = await one({
+      kind: 'LEGAL_PERSON',
+      name: '明湖守信科技有限公司',
+      identifier: { type: 'USCC', value: ids.red },
+    }).expect(200);
+    expect(res.body.results[0].verdict).toBe('CLEAR');
+    expect(res.body.results[0].incentive).toMatchObject({ designationDocument: '守信激励名单第1号' });
+  });
+
+  it('answers a batch in order with counts, a bad identifier being an ERROR row', async () => {
+    const res = await check({
+      domain: 'PROJECT_FUNDING',
+      applicants: [
+        { ref: 'A-1', name: '王测试', identifier: { type: 'RESIDENT_ID', value: ids.barred } },
+        { ref: 'A-2', name: '无记录', identifier: { type: 'RESIDENT_ID', value: '110105194912310021' } },
+        { ref: 'A-3', name: '钱关注', identifier: { type: 'RESIDENT_ID', value: ids.watched } },
+        { ref: 'A-4', name: '孙清白', identifier: { type: 'RESIDENT_ID', value: ids.clean } },
+      ],
+    }).expect(200);
+    expect(res.body.results.map((r: { ref: string; verdict: string }) => `${r.ref} ${r.verdict}`)).toEqual([
+      'A-1 BLOCK',
+      'A-2 ERROR',
+      'A-3 REVIEW',
+      'A-4 CLEAR',
+    ]);
+    expect(res.body.results[1].error).toMatchObject({
+      code: 'RESIDENT_ID_CHECKSUM',
+      field: 'applicants.1.identifier.value',
+    });
+    expect(res.body.counts).toEqual({ BLOCK: 1, REVIEW: 1, CLEAR: 1, ERROR: 1 });
+  });
+
+  it('answers a single bad identifier with 400 and its code', async () => {
+    const res = await one({
+      name: 'x',
+      identifier: { type: 'RESIDENT_ID', value: '110105194912310021' },
+    }).expect(400);
+    expect(res.body.details[0]).toMatchObject({
+      field: 'applicants.0.identifier.value',
+      code: 'RESIDENT_ID_CHECKSUM',
+    });
+  });
+
+  it('refuses an unknown domain, a missing purpose and an empty list', async () => {
+    expect((await one({ name: 'x' }, { domain: 'CATERING' }).expect(400)).body.code).toBe(
+      'CHECK_DOMAIN_UNKNOWN',
+    );
+    const noPurpose = await request(t.http)
+      .post('/api/v1/checks')
+      .set(reviewer.auth)
+      .send({ domain: 'PROJECT_FUNDING', applicants: [{ name: 'x' }] })
+      .expect(400);
+    expect(noPurpose.body.details[0].field).toBe('purpose');
+    expect(
+      (await check({ domain: 'PROJECT_FUNDING', applicants: [] }).expect(400)).body.details[0].field,
+    ).toBe('applicants');
+  });
+
+  it('stores a receipt that shows the answer again, and audits the check before answering', async () => {
+    const res = await one(
+      { name: '王测试', identifier: { type: 'RESIDENT_ID', value: ids.barred } },
+      { reference: 'APP-77' },
+    ).expect(200);
+    const [entry] = await t.dataSource.query(
+      "SELECT actor_id, purpose, changes FROM audit_entry WHERE action = 'CHECK_RUN' AND target_id = $1",
+      [res.body.id],
+    );
+    expect(entry).toMatchObject({ actor_id: reviewer.id, purpose: '2027 key R&D call, eligibility' });
+    expect(entry.changes).toMatchObject({ reference: 'APP-77', counts: { BLOCK: 1 } });
+    const receipt = await request(t.http).get(`/api/v1/checks/${res.body.id}`).set(reviewer.auth).expect(200);
+    const { purpose, actor, inputHashes, answerHash, ...answer } = receipt.body;
+    expect(answer).toEqual(res.body);
+    expect(purpose).toBe('2027 key R&D call, eligibility');
+    expect(actor).toMatchObject({ type: 'USER', id: reviewer.id });
+    expect(inputHashes).toEqual([expect.stringMatching(/^[0-9a-f]{64}$/)]);
+    expect(answerHash).toBe(createHash('sha256').update(canonicalize(res.body)!).digest('hex'));
+  });
+
+  it('lets an API client with checks:run check, and see only its own receipts', async () => {
+    const client = await newApiClient(t, [Scope.CHECKS_RUN]);
+    const other = await newApiClient(t, [Scope.CHECKS_RUN]);
+    const res = await check(
+      { domain: 'PROJECT_FUNDING', applicants: [{ name: '孙清白' }] },
+      client.auth,
+    ).expect(200);
+    await request(t.http).get(`/api/v1/checks/${res.body.id}`).set(client.auth).expect(200);
+    const hidden = await request(t.http).get(`/api/v1/checks/${res.body.id}`).set(other.auth).expect(404);
+    expect(hidden.body.code).toBe('CHECK_NOT_FOUND');
+  });
+});
