@@ -2,12 +2,14 @@ import { ModuleMetadata, RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import helmet from '@fastify/helmet';
+import multipart from '@fastify/multipart';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger as PinoNestLogger, PinoLogger } from 'nestjs-pino';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module';
 import { httpLoggerOptions, requestIdFor } from './common/logging/logger';
 import { RuntimeConfig } from './config/config.module';
+import { CHECK_JOB_MAX_FILE_BYTES } from './screening/jobs/check-job-columns';
 
 export const API_PREFIX = 'api/v1';
 
@@ -48,6 +50,19 @@ export async function createApp(
         scriptSrc: ["'self'", "'unsafe-inline'"],
         styleSrc: ["'self'", "'unsafe-inline'"],
       },
+    },
+  });
+  // File uploads (check jobs) have limits of their own: BODY_LIMIT_BYTES bounds JSON bodies only. Routes
+  // read the parts themselves, after the access guard, so an unauthenticated upload is never read.
+  await app.register(multipart, {
+    limits: {
+      fieldNameSize: 100,
+      fieldSize: 4096,
+      fields: 20,
+      fileSize: CHECK_JOB_MAX_FILE_BYTES,
+      files: 1,
+      headerPairs: 100,
+      parts: 21,
     },
   });
   const origins = config.env.CORS_ORIGINS?.split(',')

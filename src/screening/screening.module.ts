@@ -1,12 +1,16 @@
 import { Module } from '@nestjs/common';
 import { RulesModule } from '../rules/rules.module';
+import { CheckJobRunner } from './jobs/check-job-runner';
+import { CheckJobsController } from './jobs/check-jobs.controller';
+import { CheckJobsRepository } from './jobs/check-jobs.repository';
+import { CheckJobsService } from './jobs/check-jobs.service';
 import { ScreeningController } from './screening.controller';
 import { ScreeningRepository } from './screening.repository';
 import { ScreeningService } from './screening.service';
 
 @Module({
-  controllers: [ScreeningController],
+  controllers: [CheckJobsController, ScreeningController],
   imports: [RulesModule],
-  providers: [ScreeningRepository, ScreeningService],
+  providers: [CheckJobRunner, CheckJobsRepository, CheckJobsService, ScreeningRepository, ScreeningService],
 })
 export class ScreeningModule {}

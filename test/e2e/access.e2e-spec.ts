@@ -82,6 +82,21 @@ const ROUTES: { method: Method; path: string; who: Who }[] = [
     path: `/api/v1/checks/${MISSING}`,
     who: { roles: [Role.REVIEWER, Role.AUDITOR], scopes: [Scope.CHECKS_RUN] },
   },
+  {
+    method: 'post',
+    path: '/api/v1/checks/jobs',
+    who: { roles: [Role.REVIEWER], scopes: [Scope.CHECKS_RUN] },
+  },
+  {
+    method: 'get',
+    path: `/api/v1/checks/jobs/${MISSING}`,
+    who: { roles: [Role.REVIEWER], scopes: [Scope.CHECKS_RUN] },
+  },
+  {
+    method: 'get',
+    path: `/api/v1/checks/jobs/${MISSING}/results`,
+    who: { roles: [Role.REVIEWER], scopes: [Scope.CHECKS_RUN] },
+  },
 ];
 
 interface Caller {

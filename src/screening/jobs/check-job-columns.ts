@@ -1,0 +1,333 @@
+/**
+ * How a row of an uploaded applicant list becomes an applicant: which headers name which column
+ * (English or Chinese), which values a column takes, and what is wrong with a row. Pure functions:
+ * reading the file and running the check live elsewhere.
+ */
+import { HttpStatus } from '@nestjs/common';
+import { AppError } from '../../common/errors/app-error';
+import { IdentifierType, normalizeIdentifier } from '../../identifiers/identifiers';
+import { SubjectKind } from '../../subjects/subjects.types';
+import { ApplicantDto } from '../screening.dto';
+
+export enum CheckJobErrorCode {
+  CHECK_JOB_NOT_FOUND = 'CHECK_JOB_NOT_FOUND',
+  CHECK_JOB_NOT_DONE = 'CHECK_JOB_NOT_DONE',
+  CHECK_JOB_NOT_MULTIPART = 'CHECK_JOB_NOT_MULTIPART',
+  CHECK_JOB_FILE_MISSING = 'CHECK_JOB_FILE_MISSING',
+  CHECK_JOB_FILE_TOO_LARGE = 'CHECK_JOB_FILE_TOO_LARGE',
+  CHECK_JOB_FILE_FORMAT = 'CHECK_JOB_FILE_FORMAT',
+  CHECK_JOB_FILE_ENCODING = 'CHECK_JOB_FILE_ENCODING',
+  CHECK_JOB_FILE_EMPTY = 'CHECK_JOB_FILE_EMPTY',
+  CHECK_JOB_COLUMNS_UNKNOWN = 'CHECK_JOB_COLUMNS_UNKNOWN',
+  CHECK_JOB_COLUMN_DUPLICATE = 'CHECK_JOB_COLUMN_DUPLICATE',
+  CHECK_JOB_NAME_COLUMN_MISSING = 'CHECK_JOB_NAME_COLUMN_MISSING',
+  CHECK_JOB_TOO_MANY_ROWS = 'CHECK_JOB_TOO_MANY_ROWS',
+  CHECK_JOB_BUSY = 'CHECK_JOB_BUSY',
+}
+
+/** Codes of ERROR rows in a job's results (identifier errors keep their own codes, e.g. RESIDENT_ID_CHECKSUM). */
+export enum CheckJobRowErrorCode {
+  NAME_MISSING = 'NAME_MISSING',
+  VALUE_TOO_LONG = 'VALUE_TOO_LONG',
+  KIND_UNKNOWN = 'KIND_UNKNOWN',
+  ID_TYPE_UNKNOWN = 'ID_TYPE_UNKNOWN',
+  ID_NUMBER_NOT_TEXT = 'ID_NUMBER_NOT_TEXT',
+  COUNTRY_INVALID = 'COUNTRY_INVALID',
+  COUNTRY_REQUIRED = 'COUNTRY_REQUIRED',
+  COUNTRY_NOT_ALLOWED = 'COUNTRY_NOT_ALLOWED',
+}
+
+/** Most data rows one file may hold: a whole annual call. */
+export const MAX_JOB_ROWS = 100_000;
+
+/** Largest file a check job takes; @fastify/multipart is registered with this limit (app.factory.ts). */
+export const CHECK_JOB_MAX_FILE_BYTES = 20 * 1024 * 1024;
+
+/** A cell as read from the file: CSV cells are text; XLSX cells keep numbers, booleans and dates. */
+export type Cell = string | number | boolean | Date | null | undefined;
+
+export const COLUMN_KEYS = ['ref', 'kind', 'name', 'organisation', 'idType', 'idNumber', 'country'] as const;
+export type ColumnKey = (typeof COLUMN_KEYS)[number];
+
+/** The headers each column answers to; compared after `headerKey` (NFKC, no spaces, case-insensitive). */
+export const COLUMN_HEADERS: Readonly<Record<ColumnKey, readonly string[]>> = {
+  ref: ['ref', '序号', '申请编号'],
+  kind: ['kind', '主体类型'],
+  name: ['name', '姓名', '名称'],
+  organisation: ['organisation', 'organization', '单位', '工作单位'],
+  idType: ['idType', '证件类型'],
+  idNumber: ['idNumber', '证件号码'],
+  country: ['country', '签发国家'],
+};
+
+const KIND_VALUES: Readonly<Record<string, SubjectKind>> = {
+  NATURAL_PERSON: SubjectKind.NATURAL_PERSON,
+  LEGAL_PERSON: SubjectKind.LEGAL_PERSON,
+  UNINCORPORATED_ORG: SubjectKind.UNINCORPORATED_ORG,
+  自然人: SubjectKind.NATURAL_PERSON,
+  法人: SubjectKind.LEGAL_PERSON,
+  非法人组织: SubjectKind.UNINCORPORATED_ORG,
+};
+
+const ID_TYPE_VALUES: Readonly<Record<string, IdentifierType>> = {
+  RESIDENT_ID: IdentifierType.RESIDENT_ID,
+  USCC: IdentifierType.USCC,
+  PASSPORT: IdentifierType.PASSPORT,
+  OTHER: IdentifierType.OTHER,
+  居民身份证: IdentifierType.RESIDENT_ID,
+  居民身份证号码: IdentifierType.RESIDENT_ID,
+  身份证: IdentifierType.RESIDENT_ID,
+  统一社会信用代码: IdentifierType.USCC,
+  护照: IdentifierType.PASSPORT,
+  其他: IdentifierType.OTHER,
+  其他证件: IdentifierType.OTHER,
+};
+
+/** Chinese identifiers carry no issuing country (as subjects store them); these spellings of China are let through. */
+const CHINA = new Set(['CN', 'CHN', '中国']);
+const COUNTRY_REQUIRED: readonly IdentifierType[] = [IdentifierType.PASSPORT, IdentifierType.OTHER];
+
+/** The longest value each column takes (the limits of ApplicantDto). */
+const MAX_LENGTH: Readonly<Record<ColumnKey, number>> = {
+  ref: 100,
+  kind: 100,
+  name: 200,
+  organisation: 200,
+  idType: 100,
+  idNumber: 64,
+  country: 100,
+};
+
+/** A header or value as compared: full-width forms folded (NFKC), spaces and a trailing "required" star dropped. */
+export const headerKey = (text: string): string =>
+  text.normalize('NFKC').replace(/\s+/g, '').replace(/\*+$/, '').toLowerCase();
+
+const valueKey = (text: string): string => text.normalize('NFKC').replace(/\s+/g, '').toUpperCase();
+
+const HEADER_INDEX: ReadonlyMap<string, ColumnKey> = new Map(
+  COLUMN_KEYS.flatMap((key) => COLUMN_HEADERS[key].map((h) => [headerKey(h), key] as const)),
+);
+
+/** A recognised column of the file: its meaning, its header as written, and its position. */
+export interface JobColumn {
+  key: ColumnKey;
+  header: string;
+  index: number;
+}
+
+/** What is wrong with one row; the row is answered ERROR and the job goes on. */
+export interface RowError {
+  code: string;
+  /** The column (its key, e.g. `idNumber`). */
+  field: string;
+  message: string;
+}
+
+/**
+ * One data row: the cells to show again in the results (in column order, the ID number masked) and
+ * either the applicant to check or why the row cannot be checked.
+ */
+export interface JobRowInput {
+  cells: string[];
+  applicant?: ApplicantDto;
+  error?: RowError;
+}
+
+/** Masks a valid identifier in its normal form (PersonalDataProtector.mask). */
+export type Masker = (type: IdentifierType, normalizedValue: string) => string;
+
+/** PostgreSQL text and jsonb cannot hold U+0000: one stray byte in a file must not fail the job. */
+const NUL = String.fromCharCode(0);
+
+/** The text of a cell: whole numbers without a decimal point, dates as YYYY-MM-DD, trimmed. */
+export function cellText(cell: Cell): string {
+  if (cell === null || cell === undefined) return '';
+  if (cell instanceof Date) return Number.isNaN(cell.getTime()) ? '' : cell.toISOString().slice(0, 10);
+  return String(cell).replaceAll(NUL, '\uFFFD').trim();
+}
+
+/**
+ * The recognised columns of a header row, in file order. Blank header cells are ignored (with
+ * whatever is below them).
+ * @throws AppError 400 naming every unknown header, a column given twice, or a missing name column.
+ */
+export function resolveColumns(header: readonly Cell[]): JobColumn[] {
+  const columns: JobColumn[] = [];
+  const unknown: string[] = [];
+  for (let index = 0; index < header.length; index++) {
+    const text = cellText(header[index]);
+    if (!text) continue;
+    const key = HEADER_INDEX.get(headerKey(text));
+    if (!key) {
+      unknown.push(text);
+      continue;
+    }
+    const twice = columns.find((c) => c.key === key);
+    if (twice) {
+      throw AppError.badRequest(
+        CheckJobErrorCode.CHECK_JOB_COLUMN_DUPLICATE,
+        `The columns "${twice.header}" and "${text}" both give ${key}: keep one`,
+        text,
+      );
+    }
+    columns.push({ key, header: text, index });
+  }
+  if (unknown.length > 0) {
+    const accepted = COLUMN_KEYS.map((k) => COLUMN_HEADERS[k].join('/')).join(', ');
+    throw new AppError(
+      HttpStatus.BAD_REQUEST,
+      CheckJobErrorCode.CHECK_JOB_COLUMNS_UNKNOWN,
+      `Unknown column${unknown.length === 1 ? '' : 's'}: ${unknown.map((u) => `"${u}"`).join(', ')}. ` +
+        `Accepted headers: ${accepted}`,
+      unknown.map((u) => ({
+        field: u,
+        code: 'UNKNOWN_COLUMN',
+        message: `"${u}" is not a column of the file format`,
+      })),
+    );
+  }
+  if (!columns.some((c) => c.key === 'name')) {
+    throw AppError.badRequest(
+      CheckJobErrorCode.CHECK_JOB_NAME_COLUMN_MISSING,
+      'The file has no name column (name, 姓名 or 名称); the first row must be the header row',
+    );
+  }
+  return columns;
+}
+
+/**
+ * Masks a value that is not a valid identifier for display: it may still be most of someone's ID
+ * number, so it is never shown whole.
+ */
+export function maskUnchecked(value: string): string {
+  const [head, tail] = value.length >= 12 ? [6, 4] : [2, 2];
+  if (value.length <= head + tail) return '*'.repeat(value.length);
+  return value.slice(0, head) + '*'.repeat(value.length - head - tail) + value.slice(value.length - tail);
+}
+
+const fail = (code: string, field: ColumnKey, message: string): { error: RowError } => ({
+  error: { code, field, message },
+});
+
+type Judgement =
+  { error: RowError } | { applicant: ApplicantDto; normalizedId?: { type: IdentifierType; value: string } };
+
+/** The applicant a row's values make, or the first thing wrong with them. */
+function judge(value: (key: ColumnKey) => string, idCell: Cell, today?: Date): Judgement {
+  for (const key of COLUMN_KEYS) {
+    if (value(key).length > MAX_LENGTH[key]) {
+      return fail(
+        CheckJobRowErrorCode.VALUE_TOO_LONG,
+        key,
+        `${key} has ${value(key).length} characters; at most ${MAX_LENGTH[key]}`,
+      );
+    }
+  }
+  if (!value('name')) return fail(CheckJobRowErrorCode.NAME_MISSING, 'name', 'The name is empty');
+
+  let kind: SubjectKind | undefined;
+  if (value('kind')) {
+    kind = KIND_VALUES[valueKey(value('kind'))];
+    if (!kind) {
+      return fail(
+        CheckJobRowErrorCode.KIND_UNKNOWN,
+        'kind',
+        `"${value('kind')}" is not a kind: NATURAL_PERSON, LEGAL_PERSON or UNINCORPORATED_ORG ` +
+          '(自然人, 法人, 非法人组织)',
+      );
+    }
+  }
+  const applicant: ApplicantDto = { name: value('name') };
+  if (value('ref')) applicant.ref = value('ref');
+  if (kind) applicant.kind = kind;
+  if (value('organisation')) applicant.organisation = value('organisation');
+  const idNumber = value('idNumber');
+  if (!idNumber) return { applicant };
+
+  let type: IdentifierType;
+  if (value('idType')) {
+    const given = ID_TYPE_VALUES[valueKey(value('idType'))];
+    if (!given) {
+      return fail(
+        CheckJobRowErrorCode.ID_TYPE_UNKNOWN,
+        'idType',
+        `"${value('idType')}" is not an ID type: RESIDENT_ID, USCC, PASSPORT or OTHER ` +
+          '(居民身份证, 统一社会信用代码, 护照, 其他)',
+      );
+    }
+    type = given;
+  } else {
+    const organisation = kind === SubjectKind.LEGAL_PERSON || kind === SubjectKind.UNINCORPORATED_ORG;
+    type = organisation ? IdentifierType.USCC : IdentifierType.RESIDENT_ID;
+  }
+  if (typeof idCell === 'number' && !Number.isSafeInteger(idCell)) {
+    return fail(
+      CheckJobRowErrorCode.ID_NUMBER_NOT_TEXT,
+      'idNumber',
+      'The ID number is stored as a number, and the spreadsheet kept only its first 15 digits: ' +
+        'format the column as text and enter it again',
+    );
+  }
+
+  const country = valueKey(value('country'));
+  let issuingCountry: string | undefined;
+  if (COUNTRY_REQUIRED.includes(type)) {
+    if (!country) {
+      return fail(
+        CheckJobRowErrorCode.COUNTRY_REQUIRED,
+        'country',
+        `A ${type} needs its issuing country (ISO 3166 code, e.g. US)`,
+      );
+    }
+    if (!/^[A-Z]{2,3}$/.test(country)) {
+      return fail(
+        CheckJobRowErrorCode.COUNTRY_INVALID,
+        'country',
+        `"${value('country')}" is not an ISO 3166 alpha-2 or alpha-3 code`,
+      );
+    }
+    issuingCountry = country;
+  } else if (country && !CHINA.has(country)) {
+    return fail(
+      CheckJobRowErrorCode.COUNTRY_NOT_ALLOWED,
+      'country',
+      `A ${type} is Chinese: leave the issuing country empty`,
+    );
+  }
+
+  const result = normalizeIdentifier(type, idNumber, today);
+  if (!result.ok) return fail(result.code, 'idNumber', result.message);
+  applicant.identifier = issuingCountry
+    ? { type, value: result.value, issuingCountry }
+    : { type, value: result.value };
+  return { applicant, normalizedId: { type, value: result.value } };
+}
+
+/**
+ * One data row as an applicant, or why it cannot be one. Null for a row with nothing in any
+ * recognised column (skipped, not counted).
+ *
+ * An ID number without an ID type is read as a USCC for LEGAL_PERSON and UNINCORPORATED_ORG and as a
+ * resident ID otherwise. Chinese identifiers take no issuing country (CN is let through); passports
+ * and other IDs need one, as the registry stores them with it. The ID number is shown again masked,
+ * valid or not.
+ */
+export function readRow(
+  row: readonly Cell[],
+  columns: readonly JobColumn[],
+  mask: Masker,
+  today?: Date,
+): JobRowInput | null {
+  const text = new Map<ColumnKey, string>(columns.map((c) => [c.key, cellText(row[c.index])]));
+  if (![...text.values()].some(Boolean)) return null;
+  const value = (key: ColumnKey) => text.get(key) ?? '';
+  const idColumn = columns.find((c) => c.key === 'idNumber');
+
+  const judgement = judge(value, idColumn ? row[idColumn.index] : undefined, today);
+  const normalizedId = 'applicant' in judgement ? judgement.normalizedId : undefined;
+  const masked = normalizedId
+    ? mask(normalizedId.type, normalizedId.value)
+    : maskUnchecked(value('idNumber'));
+  const cells = columns.map((c) => (c.key === 'idNumber' ? masked : value(c.key)));
+  return 'error' in judgement ? { cells, error: judgement.error } : { cells, applicant: judgement.applicant };
+}

@@ -1,0 +1,174 @@
+import {
+  Controller,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Param,
+  Post,
+  Query,
+  Req,
+  Res,
+  StreamableFile,
+} from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiBody,
+  ApiConsumes,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { MultipartFile } from '@fastify/multipart';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Access, Ctx } from '../../auth/access.decorators';
+import { Role, Scope } from '../../auth/principal';
+import { AppError } from '../../common/errors/app-error';
+import { createValidationPipe } from '../../common/errors/validation';
+import type { RequestContext } from '../../common/request-context';
+import { UuidParam } from '../../common/uuid-param';
+import { CHECK_JOB_MAX_FILE_BYTES, CheckJobErrorCode, MAX_JOB_ROWS } from './check-job-columns';
+import {
+  CHECK_JOB_FORM_SCHEMA,
+  CheckJobCreateDto,
+  CheckJobResponseDto,
+  CheckJobResultsQueryDto,
+} from './check-jobs.dto';
+import { CheckJobsService, CheckJobUpload, toCheckJobDto } from './check-jobs.service';
+
+const RUNNERS = { roles: [Role.REVIEWER], scopes: [Scope.CHECKS_RUN] };
+const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+const NUL = String.fromCharCode(0);
+
+/** A file name fit to store and show: no path, no control characters, at most 255 characters. */
+const cleanFileName = (name: string): string =>
+  Array.from((name.split(/[\\/]/).pop() ?? '').replace(/\p{Cc}/gu, '').trim())
+    .slice(0, 255)
+    .join('') || 'upload';
+
+/**
+ * Reads the multipart body: text fields, and one file in the field `file` (kept in memory, within
+ * the multipart limits). The guard has run by now, so an unauthenticated upload is never read.
+ */
+async function readUpload(
+  request: FastifyRequest,
+): Promise<{ fields: Record<string, string>; upload: CheckJobUpload }> {
+  if (!request.isMultipart()) {
+    throw new AppError(
+      HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+      CheckJobErrorCode.CHECK_JOB_NOT_MULTIPART,
+      'Send multipart/form-data: the fields domain, purpose (asOf, reference, lookbackYears) and the file in `file`',
+    );
+  }
+  const fields: Record<string, string> = {};
+  let upload: CheckJobUpload | undefined;
+  let strayFile: string | undefined;
+  try {
+    for await (const part of request.parts()) {
+      if (part.type === 'file') {
+        const file = part as MultipartFile;
+        if (file.fieldname !== 'file' || upload) {
+          strayFile = file.fieldname;
+          file.file.resume();
+          continue;
+        }
+        upload = { fileName: cleanFileName(file.filename), buffer: await file.toBuffer() };
+      } else {
+        fields[part.fieldname] = String(part.value).replaceAll(NUL, '\uFFFD');
+      }
+    }
+  } catch (error) {
+    if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
+      throw new AppError(
+        HttpStatus.PAYLOAD_TOO_LARGE,
+        CheckJobErrorCode.CHECK_JOB_FILE_TOO_LARGE,
+        `The file is larger than ${CHECK_JOB_MAX_FILE_BYTES / 1024 / 1024} MB`,
+      );
+    }
+    throw error;
+  }
+  if (strayFile !== undefined) {
+    throw AppError.badRequest(
+      CheckJobErrorCode.CHECK_JOB_FILE_MISSING,
+      `Send exactly one file, in the field \`file\` (not \`${strayFile}\`)`,
+      strayFile,
+    );
+  }
+  if (!upload || 'file' in fields) {
+    throw AppError.badRequest(
+      CheckJobErrorCode.CHECK_JOB_FILE_MISSING,
+      'Attach the applicant list (CSV or XLSX) as a file in the field `file`',
+      'file',
+    );
+  }
+  return { fields, upload };
+}
+
+const validation = createValidationPipe();
+
+@ApiTags('checks')
+@Controller('checks/jobs')
+export class CheckJobsController {
+  constructor(private readonly jobs: CheckJobsService) {}
+
+  @Post()
+  @HttpCode(202)
+  @Access(RUNNERS)
+  @ApiOperation({
+    summary: `Check a whole applicant list (CSV or XLSX, up to ${MAX_JOB_ROWS} rows) in the background`,
+    description:
+      'Answers 202 with the job at once; poll GET /api/v1/checks/jobs/{id}, then fetch the results file. ' +
+      'Columns (English or Chinese headers) are in docs/screening.md. A bad value in a row makes that row ' +
+      'ERROR; an unknown header, a missing name column or an empty file is a 400. Each chunk of up to 5,000 ' +
+      'rows is a stored, audited check.',
+  })
+  @ApiConsumes('multipart/form-data')
+  @ApiBody({ schema: CHECK_JOB_FORM_SCHEMA })
+  @ApiAcceptedResponse({ type: CheckJobResponseDto })
+  async createCheckJob(
+    @Ctx() ctx: RequestContext,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<CheckJobResponseDto> {
+    const { fields, upload } = await readUpload(request);
+    const dto = (await validation.transform(fields, {
+      type: 'body',
+      metatype: CheckJobCreateDto,
+    })) as CheckJobCreateDto;
+    const job = await this.jobs.create(ctx, dto, upload);
+    void reply.header('location', `/api/v1/checks/jobs/${job.id}`);
+    return job;
+  }
+
+  @Get(':id')
+  @Access(RUNNERS)
+  @ApiOperation({ summary: 'A check job: status, progress and counts (API clients: their own)' })
+  @ApiOkResponse({ type: CheckJobResponseDto })
+  async getCheckJob(
+    @Ctx() ctx: RequestContext,
+    @Param('id', UuidParam) id: string,
+  ): Promise<CheckJobResponseDto> {
+    return toCheckJobDto(await this.jobs.get(ctx, id));
+  }
+
+  @Get(':id/results')
+  @Access(RUNNERS)
+  @ApiOperation({
+    summary: 'The results file of a DONE job, in the input order (409 CHECK_JOB_NOT_DONE before)',
+    description:
+      'The input columns as uploaded (ID numbers masked), then verdict, reasons, incentive, underObjection ' +
+      'and error. CSV is UTF-8 with a BOM and guarded against formula injection.',
+  })
+  @ApiProduces('text/csv', XLSX_TYPE)
+  async getCheckJobResults(
+    @Ctx() ctx: RequestContext,
+    @Param('id', UuidParam) id: string,
+    @Query() query: CheckJobResultsQueryDto,
+  ): Promise<StreamableFile> {
+    const { stream, format } = await this.jobs.results(ctx, id, query.format);
+    return new StreamableFile(stream, {
+      type: format === 'xlsx' ? XLSX_TYPE : 'text/csv; charset=utf-8',
+      disposition: `attachment; filename="check-job-${id}.${format}"`,
+    });
+  }
+}

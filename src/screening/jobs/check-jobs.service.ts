@@ -1,0 +1,189 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { AuditService } from '../../audit/audit.service';
+import { AppError } from '../../common/errors/app-error';
+import { RequestContext } from '../../common/request-context';
+import { Transactions } from '../../database/transactions';
+import { PersonalDataProtector } from '../../personal-data/personal-data.protector';
+import { todayIn } from '../../rules/rules';
+import { RulesService } from '../../rules/rules.service';
+import { CheckErrorCode } from '../screening.service';
+import { CheckJobErrorCode } from './check-job-columns';
+import { readApplicantFile } from './check-job-file';
+import { resultsCsv, resultsXlsx } from './check-job-results';
+import { CheckJobRunner } from './check-job-runner';
+import { CheckJobCreateDto, CheckJobResponseDto } from './check-jobs.dto';
+import {
+  CheckJobInsert,
+  CheckJobRecord,
+  CheckJobResultRow,
+  CheckJobsRepository,
+} from './check-jobs.repository';
+
+/** An uploaded file as the controller read it. */
+export interface CheckJobUpload {
+  fileName: string;
+  buffer: Buffer;
+}
+
+const RESULTS_PAGE = 5000;
+
+export function toCheckJobDto(job: CheckJobRecord): CheckJobResponseDto {
+  return {
+    id: job.id,
+    status: job.status,
+    domain: job.domain,
+    asOf: job.asOf,
+    purpose: job.purpose,
+    reference: job.reference,
+    lookbackYears: job.lookbackYears,
+    fileName: job.fileName,
+    format: job.format,
+    rowsTotal: job.rowsTotal,
+    rowsDone: job.rowsDone,
+    counts: job.counts,
+    checkIds: job.checkIds,
+    error: job.error,
+    createdAt: job.createdAt.toISOString(),
+    finishedAt: job.finishedAt?.toISOString() ?? null,
+  };
+}
+
+/**
+ * Check jobs: a whole applicant list uploaded as a file, stored and audited as a job, checked in the
+ * background by CheckJobRunner, its results read back as CSV or XLSX in the input order.
+ */
+@Injectable()
+export class CheckJobsService {
+  constructor(
+    private readonly repository: CheckJobsRepository,
+    private readonly runner: CheckJobRunner,
+    private readonly rules: RulesService,
+    private readonly protector: PersonalDataProtector,
+    private readonly audit: AuditService,
+    private readonly tx: Transactions,
+  ) {}
+
+  /**
+   * Reads the file, stores the job QUEUED with its audit entry in one transaction, and hands it to
+   * the runner. The day asked about is fixed now, so a job running past midnight answers one day.
+   * @throws AppError 400 for an unknown domain or a bad file (docs/screening.md), 413 over 100,000
+   * rows, 503 when this process holds too many jobs.
+   */
+  async create(
+    ctx: RequestContext,
+    fields: CheckJobCreateDto,
+    upload: CheckJobUpload,
+  ): Promise<CheckJobResponseDto> {
+    this.runner.assertRoom();
+    const asOf = fields.asOf ?? todayIn();
+    const ruleSet = await this.rules.inForce(asOf);
+    if (!ruleSet.data.reviewDomains.some((d) => d.code === fields.domain)) {
+      throw AppError.badRequest(
+        CheckErrorCode.CHECK_DOMAIN_UNKNOWN,
+        `${fields.domain} is not a review domain`,
+        'domain',
+      );
+    }
+    const file = await readApplicantFile(upload.buffer, (type, value) => this.protector.mask(type, value));
+
+    const principal = ctx.principal;
+    const job: CheckJobInsert = {
+      id: randomUUID(),
+      actorType: principal?.kind ?? 'SYSTEM',
+      actorId: principal?.id ?? null,
+      actorName: principal ? (principal.kind === 'USER' ? principal.username : principal.name) : null,
+      domain: fields.domain,
+      asOf,
+      purpose: fields.purpose,
+      reference: fields.reference ?? null,
+      lookbackYears: fields.lookbackYears ?? null,
+      fileName: upload.fileName,
+      format: file.format,
+      columns: file.columns.map((c) => ({ key: c.key, header: c.header })),
+      rowsTotal: file.rows.length,
+      counts: { BLOCK: 0, REVIEW: 0, CLEAR: 0, ERROR: 0 },
+    };
+    await this.tx.run(async (m) => {
+      await this.repository.insert(m, job);
+      await this.audit.record(m, ctx, {
+        action: 'CHECK_JOB_CREATED',
+        targetType: 'CHECK_JOB',
+        targetId: job.id,
+        purpose: job.purpose,
+        changes: {
+          domain: job.domain,
+          asOf,
+          reference: job.reference,
+          lookbackYears: job.lookbackYears,
+          fileName: job.fileName,
+          format: job.format,
+          rowsTotal: job.rowsTotal,
+        },
+      });
+    });
+    const stored = await this.repository.find(job.id);
+    this.runner.enqueue({
+      id: job.id,
+      ctx,
+      params: {
+        domain: job.domain,
+        asOf,
+        purpose: job.purpose,
+        reference: fields.reference,
+        lookbackYears: fields.lookbackYears,
+      },
+      rows: file.rows,
+    });
+    return toCheckJobDto(stored!);
+  }
+
+  /** @throws AppError 404 for an unknown job, or another API client's. */
+  async get(ctx: RequestContext, id: string): Promise<CheckJobRecord> {
+    const job = await this.repository.find(id);
+    if (!job || (ctx.principal?.kind === 'API_CLIENT' && job.actorId !== ctx.principal.id)) {
+      throw AppError.notFound(CheckJobErrorCode.CHECK_JOB_NOT_FOUND, `No check job has id ${id}`);
+    }
+    return job;
+  }
+
+  /**
+   * The results file, streamed page by page: the input columns as uploaded (ID numbers masked), then
+   * verdict, reasons, incentive, underObjection and error.
+   * @throws AppError 409 CHECK_JOB_NOT_DONE until the job is DONE.
+   */
+  async results(
+    ctx: RequestContext,
+    id: string,
+    format?: 'csv' | 'xlsx',
+  ): Promise<{ stream: Readable; format: 'csv' | 'xlsx'; job: CheckJobRecord }> {
+    const job = await this.get(ctx, id);
+    if (job.status !== 'DONE') {
+      throw AppError.conflict(
+        CheckJobErrorCode.CHECK_JOB_NOT_DONE,
+        job.status === 'FAILED'
+          ? `The check job failed, it has no results file: ${job.error ?? ''}`
+          : `The check job is ${job.status} (${job.rowsDone} of ${job.rowsTotal} rows): try again when it is DONE`,
+      );
+    }
+    const chosen = format ?? (job.format === 'XLSX' ? 'xlsx' : 'csv');
+    const headers = job.columns.map((c) => c.header);
+    const pages = this.pages(id);
+    return {
+      stream: chosen === 'xlsx' ? resultsXlsx(headers, pages) : resultsCsv(headers, pages),
+      format: chosen,
+      job,
+    };
+  }
+
+  private async *pages(id: string): AsyncGenerator<CheckJobResultRow[]> {
+    let after = -1;
+    for (;;) {
+      const page = await this.repository.results(id, after, RESULTS_PAGE);
+      if (page.length > 0) yield page;
+      if (page.length < RESULTS_PAGE) return;
+      after = page[page.length - 1].position;
+    }
+  }
+}
