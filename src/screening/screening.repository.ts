@@ -133,32 +133,41 @@ export class ScreeningRepository {
     );
   }
 
+  /** Every receipt of a group commit in one statement. */
   async insertRuns(m: EntityManager, runs: CheckRunInsert[]): Promise<void> {
-    for (const r of runs) {
-      await m.query(
-        `INSERT INTO check_run (id, actor_type, actor_id, actor_name, domain, as_of, known_at, purpose, reference,
-           lookback_years, rule_version, applicants, counts, input_hashes, answer, answer_hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
-        [
-          r.id,
-          r.actorType,
-          r.actorId,
-          r.actorName,
-          r.domain,
-          r.asOf,
-          r.knownAt,
-          r.purpose,
-          r.reference,
-          r.lookbackYears,
-          r.ruleVersion,
-          r.applicants,
-          JSON.stringify(r.counts),
-          r.inputHashes,
-          JSON.stringify(r.answer),
-          r.answerHash,
-        ],
-      );
-    }
+    if (runs.length === 0) return;
+    await m.query(
+      `INSERT INTO check_run (id, actor_type, actor_id, actor_name, domain, as_of, known_at, purpose, reference,
+         lookback_years, rule_version, applicants, counts, input_hashes, answer, answer_hash)
+       SELECT id, actor_type, actor_id, actor_name, domain, as_of, known_at, purpose, reference, lookback_years,
+         rule_version, applicants, counts,
+         ARRAY(SELECT decode(h, 'hex') FROM jsonb_array_elements_text(input_hashes) AS h), answer, decode(answer_hash, 'hex')
+       FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, actor_type text, actor_id text, actor_name text, domain text,
+         as_of date, known_at timestamptz, purpose text, reference text, lookback_years integer, rule_version integer,
+         applicants integer, counts jsonb, input_hashes jsonb, answer jsonb, answer_hash text)`,
+      [
+        JSON.stringify(
+          runs.map((r) => ({
+            id: r.id,
+            actor_type: r.actorType,
+            actor_id: r.actorId,
+            actor_name: r.actorName,
+            domain: r.domain,
+            as_of: r.asOf,
+            known_at: r.knownAt,
+            purpose: r.purpose,
+            reference: r.reference,
+            lookback_years: r.lookbackYears,
+            rule_version: r.ruleVersion,
+            applicants: r.applicants,
+            counts: r.counts,
+            input_hashes: r.inputHashes.map((h) => h.toString('hex')),
+            answer: r.answer,
+            answer_hash: r.answerHash.toString('hex'),
+          })),
+        ),
+      ],
+    );
   }
 
   async findRun(
