@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { PageQueryDto } from '../common/pagination';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
@@ -21,6 +22,18 @@ const trimAll = ({ value }: { value: unknown }) =>
   Array.isArray(value) ? value.map((v) => (typeof v === 'string' ? v.trim() : v)) : value;
 const upper = ({ value }: { value: unknown }) =>
   typeof value === 'string' ? value.trim().toUpperCase() : value;
+
+/** An optional list of up to 20 names (former names, aliases), each trimmed, non-empty, ≤ 200 characters. */
+const IsNameList = () =>
+  applyDecorators(
+    IsOptional(),
+    Transform(trimAll),
+    IsArray(),
+    ArrayMaxSize(20),
+    IsString({ each: true }),
+    IsNotEmpty({ each: true }),
+    MaxLength(200, { each: true }),
+  );
 
 export class IdentifierInputDto {
   @ApiProperty({ enum: IDENTIFIER_TYPES })
@@ -59,23 +72,11 @@ export class SubjectCreateDto {
   name: string;
 
   @ApiPropertyOptional({ type: [String], description: '曾用名' })
-  @IsOptional()
-  @Transform(trimAll)
-  @IsArray()
-  @ArrayMaxSize(20)
-  @IsString({ each: true })
-  @IsNotEmpty({ each: true })
-  @MaxLength(200, { each: true })
+  @IsNameList()
   formerNames?: string[];
 
   @ApiPropertyOptional({ type: [String] })
-  @IsOptional()
-  @Transform(trimAll)
-  @IsArray()
-  @ArrayMaxSize(20)
-  @IsString({ each: true })
-  @IsNotEmpty({ each: true })
-  @MaxLength(200, { each: true })
+  @IsNameList()
   aliases?: string[];
 
   @ApiPropertyOptional({ example: '某某大学', description: 'Organisation or affiliation of a person' })
@@ -108,23 +109,11 @@ export class SubjectUpdateDto {
   name?: string;
 
   @ApiPropertyOptional({ type: [String] })
-  @IsOptional()
-  @Transform(trimAll)
-  @IsArray()
-  @ArrayMaxSize(20)
-  @IsString({ each: true })
-  @IsNotEmpty({ each: true })
-  @MaxLength(200, { each: true })
+  @IsNameList()
   formerNames?: string[];
 
   @ApiPropertyOptional({ type: [String] })
-  @IsOptional()
-  @Transform(trimAll)
-  @IsArray()
-  @ArrayMaxSize(20)
-  @IsString({ each: true })
-  @IsNotEmpty({ each: true })
-  @MaxLength(200, { each: true })
+  @IsNameList()
   aliases?: string[];
 
   @ApiPropertyOptional({ nullable: true })
