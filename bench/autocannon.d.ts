@@ -29,8 +29,6 @@ declare module 'autocannon' {
     duration?: number;
     pipelining?: number;
     timeout?: number;
-    /** Requests a second from all connections together; none: as fast as the server answers. */
-    overallRate?: number;
     method?: string;
     headers?: Record<string, string>;
     requests?: (RawRequest & { setupRequest?: (request: RawRequest) => RawRequest })[];
