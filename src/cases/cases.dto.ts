@@ -1,3 +1,4 @@
+import { trim } from '../common/transforms';
 import { PageQueryDto } from '../common/pagination';
 import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
@@ -29,7 +30,6 @@ import {
   MisconductType,
 } from './cases.types';
 
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 const REF = /^[A-Za-z0-9_-]{1,40}$/;
 
 export class CaseSubjectInputDto {

@@ -1,3 +1,4 @@
+import { trim } from '../common/transforms';
 import { PageQueryDto } from '../common/pagination';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
@@ -15,8 +16,6 @@ import { IsCalendarDate } from '../rules/rules.dto';
 import { IN_FORCE_REASONS, inForceAt } from './in-force';
 import { LIST_TYPES, LISTING_STATUSES, ListingStatus, ListType } from './listing-lifecycle';
 import { ListingEventRow, ListingRow, ObjectionRow, RepairRow } from './listings.repository';
-
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
 export class ListingCreateDto {
   @ApiProperty({ format: 'uuid' })

@@ -1,3 +1,4 @@
+import { trim } from '../common/transforms';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
@@ -18,8 +19,6 @@ import {
 import { IDENTIFIER_TYPES, IdentifierType } from '../identifiers/identifiers';
 import { IsCalendarDate } from '../rules/rules.dto';
 import { SubjectKind } from '../subjects/subjects.types';
-
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
 /** Largest number of applicants in one synchronous check. */
 export const MAX_APPLICANTS = 10_000;

@@ -1,3 +1,4 @@
+import { trim } from '../common/transforms';
 import { applyDecorators } from '@nestjs/common';
 import { PageQueryDto } from '../common/pagination';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
@@ -17,7 +18,6 @@ import { IDENTIFIER_TYPES, IdentifierType } from '../identifiers/identifiers';
 import { SubjectRow } from './subjects.repository';
 import { SubjectKind } from './subjects.types';
 
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 const trimAll = ({ value }: { value: unknown }) =>
   Array.isArray(value) ? value.map((v) => (typeof v === 'string' ? v.trim() : v)) : value;
 const upper = ({ value }: { value: unknown }) =>
