@@ -160,17 +160,25 @@ export function addMonths(date: string, months: number): string {
   return format(utcDate(first.getUTCFullYear(), first.getUTCMonth(), Math.min(day, lastDay)));
 }
 
+/** One formatter per time zone: building an Intl.DateTimeFormat costs far more than using one. */
+const dayFormats = new Map<string, Intl.DateTimeFormat>();
+
 /**
  * The calendar date at `now` in `timeZone`. The registry applies Chinese regulations, so "today" is
  * Beijing's date unless a caller says otherwise, whatever zone the host runs in.
  */
 export function todayIn(timeZone = 'Asia/Shanghai', now: Date = new Date()): string {
-  const parts = new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).formatToParts(now);
+  let formatter = dayFormats.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-CA', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+    });
+    dayFormats.set(timeZone, formatter);
+  }
+  const parts = formatter.formatToParts(now);
   const get = (type: string) => parts.find((p) => p.type === type)!.value;
   return `${get('year').padStart(4, '0')}-${get('month')}-${get('day')}`;
 }
