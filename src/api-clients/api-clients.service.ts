@@ -16,9 +16,20 @@ export enum ApiClientErrorCode {
 /** lastUsedAt is written at most this often per client, so the key's hot path stays a read. */
 const TOUCH_INTERVAL_MS = 60_000;
 
+/**
+ * A known key's principal is kept this long, so a client sending many requests costs one look-up
+ * every few seconds rather than one per request. Revoking evicts at once on this instance; other
+ * instances of the service stop accepting the key within this time.
+ */
+export const API_KEY_CACHE_MS = 5_000;
+/** At most this many keys are cached (unknown keys never are), so the cache cannot be grown by guessing. */
+const API_KEY_CACHE_SIZE = 1_000;
+
 @Injectable()
 export class ApiClientsService {
   private readonly touched = new Map<string, number>();
+  /** By key hash (hex): the principal and when it was looked up. */
+  private readonly known = new Map<string, { principal: ApiClientPrincipal; at: number }>();
 
   constructor(
     private readonly clients: ApiClientsRepository,
@@ -62,8 +73,8 @@ export class ApiClientsService {
     return this.clients.list(includeRevoked);
   }
 
-  revoke(ctx: RequestContext, id: string): Promise<ApiClientEntity> {
-    return this.tx.run(async (m) => {
+  async revoke(ctx: RequestContext, id: string): Promise<ApiClientEntity> {
+    const revoked = await this.tx.run(async (m) => {
       const client = await this.clients.findById(id, m);
       if (!client)
         throw AppError.notFound(ApiClientErrorCode.API_CLIENT_NOT_FOUND, `No API client has id ${id}`);
@@ -78,17 +89,38 @@ export class ApiClientsService {
       });
       return saved;
     });
+    // After the commit: a request in between would otherwise cache the key again as still active.
+    this.forget(id);
+    return revoked;
   }
 
   /** The principal behind a key, or null for an unknown or revoked key. */
   async authenticate(key: string): Promise<ApiClientPrincipal | null> {
-    const client = await this.clients.findActiveByKeyHash(hashApiKey(key));
-    if (!client) return null;
+    const hash = hashApiKey(key);
+    const cacheKey = hash.toString('hex');
     const now = Date.now();
-    if (now - (this.touched.get(client.id) ?? 0) > TOUCH_INTERVAL_MS) {
-      this.touched.set(client.id, now);
-      void this.clients.touch(client.id, new Date(now)).catch(() => this.touched.delete(client.id));
+    const cached = this.known.get(cacheKey);
+    let principal: ApiClientPrincipal;
+    if (cached && now - cached.at < API_KEY_CACHE_MS) {
+      principal = cached.principal;
+    } else {
+      const client = await this.clients.findActiveByKeyHash(hash);
+      if (!client) {
+        this.known.delete(cacheKey);
+        return null;
+      }
+      principal = { kind: 'API_CLIENT', id: client.id, name: client.name, scopes: client.scopes };
+      if (this.known.size >= API_KEY_CACHE_SIZE) this.known.delete(this.known.keys().next().value!);
+      this.known.set(cacheKey, { principal, at: now });
     }
-    return { kind: 'API_CLIENT', id: client.id, name: client.name, scopes: client.scopes };
+    if (now - (this.touched.get(principal.id) ?? 0) > TOUCH_INTERVAL_MS) {
+      this.touched.set(principal.id, now);
+      void this.clients.touch(principal.id, new Date(now)).catch(() => this.touched.delete(principal.id));
+    }
+    return principal;
+  }
+
+  private forget(clientId: string): void {
+    for (const [k, v] of this.known) if (v.principal.id === clientId) this.known.delete(k);
   }
 }

@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { API_KEY_CACHE_MS } from '../../src/api-clients/api-clients.service';
 import { Role, Scope } from '../../src/auth/principal';
 import { createTestApp, TestApp } from '../app';
 import { auditCount, login, newApiClient, newUser } from '../factories';
@@ -333,6 +334,21 @@ describe('identity and access', () => {
       await request(t.http).post(`/api/v1/api-clients/${client.id}/revoke`).set(admin.auth).expect(200);
       await request(t.http).get('/api/v1/auth/me').set(client.auth).expect(401);
       expect(await auditCount(t, 'API_CLIENT_REVOKED')).toBeGreaterThanOrEqual(1);
+    });
+
+    it('keeps a known key for a few seconds: a revocation by another instance takes effect within them', async () => {
+      const client = await newApiClient(t, [Scope.CHECKS_RUN]);
+      await request(t.http).get('/api/v1/auth/me').set(client.auth).expect(200);
+      // Revoked in the database, as another instance of the service would.
+      await t.dataSource.query('UPDATE api_client SET revoked_at = now() WHERE id = $1', [client.id]);
+      await request(t.http).get('/api/v1/auth/me').set(client.auth).expect(200);
+      const now = Date.now();
+      const later = jest.spyOn(Date, 'now').mockImplementation(() => now + API_KEY_CACHE_MS + 1);
+      try {
+        await request(t.http).get('/api/v1/auth/me').set(client.auth).expect(401);
+      } finally {
+        later.mockRestore();
+      }
     });
 
     it('refuses an unknown scope and a duplicate active name', async () => {
