@@ -19,7 +19,6 @@ import { cpus, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
-import { DataSource } from 'typeorm';
 import { generateApiKey } from '../src/api-clients/api-keys';
 import { createDataSource } from '../src/database/data-source';
 import { freePort, startEmbeddedPostgres } from '../src/database/embedded-postgres';
@@ -27,7 +26,7 @@ import { generator } from '../src/demo/demo-data';
 import { PersonalDataProtector } from '../src/personal-data/personal-data.protector';
 import { todayIn } from '../src/rules/rules';
 import { MAX_APPLICANTS } from '../src/screening/screening.dto';
-import { ScreeningRepository } from '../src/screening/screening.repository';
+import { SCREENING_SQL } from '../src/screening/screening.repository';
 import { nameKey } from '../src/subjects/name-key';
 import { cpuMeter, CpuShares, formatShares, withChildren } from './cpu-meter';
 import { absentApplicant, PROFILES, SeedSubject, seedRegistry, subjectOf } from './screening-data';
@@ -380,17 +379,15 @@ async function paced(
 // ---------------------------------------------------------------------------------------------------
 // EXPLAIN
 
-/** The SQL the screening repository really runs, captured from it rather than copied. */
-async function repositorySql(call: (repository: ScreeningRepository) => Promise<unknown>): Promise<string> {
-  let text = '';
-  const pool = {
-    query: async (q: { text: string }) => {
-      text = q.text;
-      return { rows: [] };
-    },
-  };
-  await call(new ScreeningRepository({ driver: { master: pool } } as unknown as DataSource));
-  return text;
+/** A PostgreSQL array literal of text, bytea (Buffers) or NULL elements, for EXECUTE in EXPLAIN. */
+function arrayLiteral(values: unknown[]): string {
+  const element = (v: unknown) =>
+    v === null
+      ? 'NULL'
+      : Buffer.isBuffer(v)
+        ? `"\\\\x${v.toString('hex')}"`
+        : `"${String(v).replace(/["\\]/g, '\\$&')}"`;
+  return `{${values.map(element).join(',')}}`;
 }
 
 /** EXPLAIN (ANALYZE, BUFFERS) lines, with the inlined 10,000-element array literals elided. */
@@ -575,69 +572,60 @@ async function main(): Promise<void> {
       }),
     ).values(),
   ];
-  const keys = [...new Set(batchSample.map(({ applicant }) => nameKey(applicant.name)))];
+  const pairs = [
+    ...new Map(
+      batchSample.map(({ applicant: a }) => {
+        const key = nameKey(a.name);
+        const org = a.organisation ? nameKey(a.organisation) || null : null;
+        return [`${key}\u0000${org ?? ''}`, { key, org }] as const;
+      }),
+    ).values(),
+  ];
   const subjectIds = [...new Set(batchSample.flatMap(({ subject }) => (subject ? [subject.id] : [])))];
-  const sql = {
-    identifiers: await repositorySql((r) => r.identifierHits([Buffer.alloc(32)])),
-    names: await repositorySql((r) => r.nameHits(['x'])),
-    listings: await repositorySql((r) => r.listingsOf(['x'])),
-    measures: await repositorySql((r) => r.measuresOf(['x'])),
-  };
+  const matchArgs = [hashes, pairs.map((p) => p.key), pairs.map((p) => p.org)];
+  const factArgs = [subjectIds, subjectIds.slice(0, Math.ceil(subjectIds.length / 10))];
   out();
   out(
-    `7. EXPLAIN (ANALYZE, BUFFERS) of the batch look-ups, ${fmt(hashes.length)} identifier hashes with = ANY`,
+    `7. EXPLAIN (ANALYZE, BUFFERS) of a batch's two statements: ${fmt(hashes.length)} identifier hashes and ` +
+      `${fmt(pairs.length)} name and organisation pairs, then the facts of ${fmt(subjectIds.length)} subjects`,
   );
   await waitForQuiet({ postgres: postgresPids, 'load generator': () => [process.pid] });
-  // Each statement runs once first, so the plans below show a warm cache, as in a running registry.
-  for (const [text, values] of [
-    [sql.identifiers, [hashes]],
-    [sql.names, [keys]],
-    [sql.listings, [subjectIds]],
-    [sql.measures, [subjectIds]],
-  ] as const) {
-    await db.query(text, [...values]);
-  }
-  out(
-    `  identifier look-up at random_page_cost=${await show('random_page_cost')} (custom plan, which the service's named statement keeps getting: see the plan-cache lines):`,
-  );
-  for (const l of await explain(db, sql.identifiers, [hashes])) out(`    ${l}`);
-  await db.query(`SET random_page_cost = 4`);
-  out(`  the same at random_page_cost=4 (PostgreSQL's default):`);
-  for (const l of await explain(db, sql.identifiers, [hashes])) out(`    ${l}`);
-  await db.query(`RESET random_page_cost`);
-  await db.query(`SET plan_cache_mode = force_generic_plan`);
-  await db.query(`PREPARE bench_identifiers (bytea[]) AS ${sql.identifiers}`);
-  const literal = `'{${hashes.map((h) => `"\\\\x${h.toString('hex')}"`).join(',')}}'`;
-  out(`  generic plan (what plan_cache_mode=force_generic_plan gives the same statement):`);
-  out(`    ${planSummary(await explain(db, `EXECUTE bench_identifiers (${literal})`, []))}`);
-  await db.query(`DEALLOCATE bench_identifiers`);
-  await db.query(`RESET plan_cache_mode`);
-  out(`  the rest of the batch (custom plans):`);
-  out(`    names, ${fmt(keys.length)} name keys: ${planSummary(await explain(db, sql.names, [keys]))}`);
-  out(
-    `    listings of ${fmt(subjectIds.length)} subjects: ${planSummary(await explain(db, sql.listings, [subjectIds]))}`,
-  );
-  out(
-    `    measures of ${fmt(subjectIds.length)} subjects: ${planSummary(await explain(db, sql.measures, [subjectIds]))}`,
-  );
+  // The service's pool runs them as generic plans (plan_cache_mode=force_generic_plan). Each runs once
+  // first, so the plans below show a warm cache, as in a running registry.
+  const generic = async (name: string, sql: string, types: string, args: unknown[]) => {
+    await db.query(`PREPARE ${name} (${types}) AS ${sql}`);
+    const literals = args.map((a) => db.escapeLiteral(arrayLiteral(a as unknown[])));
+    const run = `EXECUTE ${name} (${literals.join(', ')})`;
+    await db.query(run);
+    const plan = await explain(db, run, []);
+    await db.query(`DEALLOCATE ${name}`);
+    return plan;
+  };
+  await db.query('SET plan_cache_mode = force_generic_plan');
+  out(`  matches, generic plan at random_page_cost=${await show('random_page_cost')}:`);
+  for (const l of await generic('bench_matches', SCREENING_SQL.matches, 'bytea[], text[], text[]', matchArgs))
+    out(`    ${l}`);
+  out(`  facts, generic plan:`);
+  for (const l of await generic('bench_facts', SCREENING_SQL.facts, 'uuid[], uuid[]', factArgs))
+    out(`    ${l}`);
   await db.query('SET random_page_cost = 4');
-  out(`  names at random_page_cost=4: ${planSummary(await explain(db, sql.names, [keys]))}`);
+  out(
+    `  matches at random_page_cost=4 (PostgreSQL's default): ` +
+      planSummary(
+        await generic('bench_matches', SCREENING_SQL.matches, 'bytea[], text[], text[]', matchArgs),
+      ),
+  );
   await db.query('RESET random_page_cost');
-  await db.query('SET max_parallel_workers_per_gather = 0');
-  out(`  identifiers without parallel workers (max_parallel_workers_per_gather=0):`);
-  out(`    ${planSummary(await explain(db, sql.identifiers, [hashes]))}`);
-  await db.query('RESET max_parallel_workers_per_gather');
+  await db.query('RESET plan_cache_mode');
+  out(
+    `  matches, custom plan (plan_cache_mode=${await show('plan_cache_mode')}): ` +
+      planSummary(await explain(db, SCREENING_SQL.matches, matchArgs)),
+  );
   const one = batchSample.find(({ subject }) => subject)!.subject!;
   const oneHash = protector.lookupHash(one.identifier!.type, one.identifier!.value);
-  const caseOf = (await db.query('SELECT case_id FROM measure WHERE subject_id = $1 LIMIT 1', [one.id]))
-    .rows[0]?.case_id;
   const singles: [string, string, unknown[]][] = [
-    ['identifiers', sql.identifiers, [[oneHash]]],
-    ['names', sql.names, [[nameKey(one.name)]]],
-    ['identifiers_of', await repositorySql((r) => r.identifiersOf(['x'])), [[one.id]]],
-    ['listings', sql.listings, [[one.id]]],
-    ['measures', sql.measures, [[one.id]]],
-    ['cases', await repositorySql((r) => r.casesById(['x'])), [[caseOf ?? one.id]]],
+    ['matches', SCREENING_SQL.matches, [[oneHash], [nameKey(one.name)], [null]]],
+    ['facts', SCREENING_SQL.facts, [[one.id], []]],
   ];
   out(`  plan cache, one-applicant arrays as in single checks (named statements, 20 runs then 200 timed):`);
   out(
@@ -646,11 +634,11 @@ async function main(): Promise<void> {
   for (const [name, text, values] of singles) {
     const auto = await planCache(db, name, text, values);
     await db.query('SET plan_cache_mode = force_generic_plan');
-    const generic = await planCache(db, name, text, values);
+    const forced = await planCache(db, name, text, values);
     await db.query('RESET plan_cache_mode');
     out(
       `    ${name.padEnd(16)} ${auto.custom} custom + ${auto.generic} generic, ${auto.ms.toFixed(2)} ms | ` +
-        `${generic.ms.toFixed(2)} ms`,
+        `${forced.ms.toFixed(2)} ms`,
     );
   }
   await db.query('DEALLOCATE ALL');

@@ -1,22 +1,35 @@
-import { Injectable } from '@nestjs/common';
-import type { Pool, QueryResultRow } from 'pg';
+import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Pool, type PoolConfig, type QueryResultRow } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import { ScreeningCase, ScreeningListing, ScreeningMeasure } from './verdict';
 
-export interface IdentifierHit {
-  subjectName: string;
-  type: string;
-  issuingCountry: string;
-  hash: Buffer;
+/** A registry subject an applicant's identifier or name (with an agreeing organisation) points to. */
+export interface MatchRow {
+  /** `I`: by identifier hash; `N`: by name key and organisation key. */
+  via: 'I' | 'N';
+  hash: Buffer | null;
+  key: string | null;
+  org: string | null;
+  type: string | null;
+  issuingCountry: string | null;
   subjectId: string;
-  masked: string;
+  masked: string | null;
+  subjectName: string;
 }
 
-export interface NameHit {
+/** A name and organisation pair to look up; `org` is null when the applicant gave none. */
+export interface NamePair {
   key: string;
-  subjectId: string;
-  subjectName: string;
-  organisationKey: string | null;
+  org: string | null;
+}
+
+/** Everything the verdict needs about a set of subjects, read in one statement. */
+export interface SubjectFacts {
+  listings: (ScreeningListing & { subjectId: string })[];
+  measures: (ScreeningMeasure & { subjectId: string })[];
+  cases: ScreeningCase[];
+  /** The identifiers held by the subjects matched by name (to tell a conflicting identifier from none). */
+  held: { subjectId: string; type: string; masked: string }[];
 }
 
 export interface CheckRunInsert {
@@ -39,16 +52,89 @@ export interface CheckRunInsert {
 }
 
 /**
- * The screening's hot path: hand-written, set-based SQL (one query per kind of fact for the whole
- * batch, never one per applicant) run as named prepared statements straight on the pg pool, so
- * PostgreSQL plans each once per connection and no ORM entity is built.
+ * A name match counts only when the organisations do not contradict each other: either is unknown,
+ * or one contains the other (a department of a university matches the university).
+ */
+const ORGANISATIONS_AGREE = `(p.org IS NULL OR coalesce(s.organisation_key, '') = ''
+  OR strpos(p.org, s.organisation_key) > 0 OR strpos(s.organisation_key, p.org) > 0)`;
+
+/**
+ * The two statements of a check. Exported so that the benchmark explains exactly what runs here.
+ * - `matches($1 bytea[] identifier hashes, $2 text[] name keys, $3 text[] organisation keys, paired
+ *   with $2)`: subjects holding one of the hashes, and subjects whose current, former or alias name
+ *   has one of the keys at an organisation that agrees with the pair's. A subject can come back more
+ *   than once (by identifier and by name, or by two of its names).
+ * - `facts($1 uuid[] subjects, $2 uuid[] subjects matched by name)`: the list entries (but rejected
+ *   proposals), measures and cases of the subjects, and the identifiers held by those matched by
+ *   name, each as one JSON array.
+ */
+export const SCREENING_SQL = {
+  matches: `SELECT 'I' AS via, i.lookup_hash AS hash, NULL AS key, NULL AS org, i.type, i.issuing_country AS "issuingCountry",
+     i.subject_id AS "subjectId", i.masked, s.name AS "subjectName"
+   FROM subject_identifier i JOIN subject s ON s.id = i.subject_id WHERE i.lookup_hash = ANY($1::bytea[])
+   UNION ALL
+   SELECT 'N', NULL, p.key, p.org, NULL, NULL, s.id, NULL, s.name
+   FROM unnest($2::text[], $3::text[]) AS p(key, org) JOIN subject s ON s.name_key = p.key
+   WHERE ${ORGANISATIONS_AGREE}
+   UNION ALL
+   SELECT 'N', NULL, p.key, p.org, NULL, NULL, s.id, NULL, s.name
+   FROM unnest($2::text[], $3::text[]) AS p(key, org) JOIN subject_name n ON n.name_key = p.key
+     JOIN subject s ON s.id = n.subject_id
+   WHERE ${ORGANISATIONS_AGREE}`,
+  facts: `WITH l AS (
+     SELECT l.id, l.subject_id AS "subjectId", l.list_type AS "listType", l.status,
+       to_char(l.effective_from, 'YYYY-MM-DD') AS "effectiveFrom", to_char(l.effective_to, 'YYYY-MM-DD') AS "effectiveTo",
+       l.under_objection AS "underObjection", l.case_id AS "caseId", l.designation_document AS "designationDocument",
+       (SELECT json_agg(json_build_object('status', e.status, 'at', e.at) ORDER BY e.at, e.id)
+          FROM listing_event e WHERE e.listing_id = l.id) AS history
+     FROM listing l WHERE l.subject_id = ANY($1::uuid[]) AND l.status <> 'REJECTED'
+   ), m AS (
+     SELECT m.id, m.subject_id AS "subjectId", m.case_id AS "caseId", m.type,
+       to_char(m.start_date, 'YYYY-MM-DD') AS "startDate", to_char(m.end_date, 'YYYY-MM-DD') AS "endDate",
+       m.lifetime, m.domains
+     FROM measure m WHERE m.subject_id = ANY($1::uuid[])
+   )
+   SELECT (SELECT json_agg(l) FROM l) AS listings, (SELECT json_agg(m) FROM m) AS measures,
+     (SELECT json_agg(c) FROM (
+        SELECT c.id, c.status, c.decision_number AS "decisionNumber", c.authority,
+          to_char(c.decision_date, 'YYYY-MM-DD') AS "decisionDate", c.misconduct_types AS "misconductTypes", c.severity
+        FROM misconduct_case c WHERE c.id IN (SELECT "caseId" FROM l UNION SELECT "caseId" FROM m)) c) AS cases,
+     (SELECT json_agg(i) FROM (
+        SELECT subject_id AS "subjectId", type, masked FROM subject_identifier WHERE subject_id = ANY($2::uuid[])) i) AS held`,
+} as const;
+
+/**
+ * The screening's hot path: hand-written, set-based SQL (one statement finds the matches of the
+ * whole batch, one more reads their facts; never one query per applicant) run as named prepared
+ * statements on a pool of their own whose sessions use generic plans. Planning a custom plan costs
+ * more than executing these look-ups, and PostgreSQL's `auto` mode keeps choosing custom plans for
+ * array parameters; generic plans are also the fastest for 10,000-element arrays (see
+ * docs/performance.md). The pool is separate so that this setting touches no other statement, and so
+ * that a burst of checks cannot take every connection the rest of the service needs.
  */
 @Injectable()
-export class ScreeningRepository {
+export class ScreeningRepository implements OnModuleDestroy {
+  private screeningPool?: Pool;
+
   constructor(private readonly dataSource: DataSource) {}
 
   private get pool(): Pool {
-    return (this.dataSource.driver as unknown as { master: Pool }).master;
+    if (!this.screeningPool) {
+      const main = (this.dataSource.driver as unknown as { master: Pool & { options: PoolConfig } }).master;
+      this.screeningPool = new Pool({
+        ...main.options,
+        application_name: `${main.options.application_name ?? 'registry'} screening`,
+        options: '-c plan_cache_mode=force_generic_plan',
+      });
+      this.screeningPool.on('error', () => undefined); // an idle client's lost connection; the pool replaces it
+    }
+    return this.screeningPool;
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    const pool = this.screeningPool;
+    this.screeningPool = undefined;
+    await pool?.end();
   }
 
   private async prepared<T extends QueryResultRow>(
@@ -59,78 +145,30 @@ export class ScreeningRepository {
     return (await this.pool.query<T>({ name, text, values })).rows;
   }
 
-  identifierHits(hashes: Buffer[]): Promise<IdentifierHit[]> {
-    if (hashes.length === 0) return Promise.resolve([]);
-    return this.prepared<IdentifierHit>(
-      'screen_identifiers',
-      `SELECT i.type, i.issuing_country AS "issuingCountry", i.lookup_hash AS hash, i.subject_id AS "subjectId",
-         i.masked, s.name AS "subjectName"
-       FROM subject_identifier i JOIN subject s ON s.id = i.subject_id WHERE i.lookup_hash = ANY($1::bytea[])`,
-      [hashes],
-    );
+  /** See SCREENING_SQL.matches. */
+  matches(hashes: Buffer[], pairs: NamePair[]): Promise<MatchRow[]> {
+    if (hashes.length === 0 && pairs.length === 0) return Promise.resolve([]);
+    return this.prepared<MatchRow>('screen_matches', SCREENING_SQL.matches, [
+      hashes,
+      pairs.map((p) => p.key),
+      pairs.map((p) => p.org),
+    ]);
   }
 
-  /** Subjects whose current, former or alias name has one of these keys. */
-  nameHits(keys: string[]): Promise<NameHit[]> {
-    if (keys.length === 0) return Promise.resolve([]);
-    return this.prepared<NameHit>(
-      'screen_names',
-      `SELECT k AS key, s.id AS "subjectId", s.name AS "subjectName", s.organisation_key AS "organisationKey"
-       FROM unnest($1::text[]) AS k JOIN subject s ON s.name_key = k
-       UNION
-       SELECT k, s.id, s.name, s.organisation_key
-       FROM unnest($1::text[]) AS k JOIN subject_name n ON n.name_key = k JOIN subject s ON s.id = n.subject_id`,
-      [keys],
+  /** See SCREENING_SQL.facts. */
+  async facts(subjectIds: string[], nameMatchedIds: string[]): Promise<SubjectFacts> {
+    if (subjectIds.length === 0) return { listings: [], measures: [], cases: [], held: [] };
+    const [row] = await this.prepared<{ [K in keyof SubjectFacts]: SubjectFacts[K] | null }>(
+      'screen_facts',
+      SCREENING_SQL.facts,
+      [subjectIds, nameMatchedIds],
     );
-  }
-
-  /** The identifiers candidate subjects hold (to tell a conflicting identifier from none). */
-  identifiersOf(subjectIds: string[]): Promise<IdentifierHit[]> {
-    if (subjectIds.length === 0) return Promise.resolve([]);
-    return this.prepared<IdentifierHit>(
-      'screen_identifiers_of',
-      `SELECT type, issuing_country AS "issuingCountry", lookup_hash AS hash, subject_id AS "subjectId", masked,
-         '' AS "subjectName"
-       FROM subject_identifier WHERE subject_id = ANY($1::uuid[])`,
-      [subjectIds],
-    );
-  }
-
-  listingsOf(subjectIds: string[]): Promise<(ScreeningListing & { subjectId: string })[]> {
-    if (subjectIds.length === 0) return Promise.resolve([]);
-    return this.prepared(
-      'screen_listings',
-      `SELECT l.id, l.subject_id AS "subjectId", l.list_type AS "listType", l.status,
-         to_char(l.effective_from, 'YYYY-MM-DD') AS "effectiveFrom", to_char(l.effective_to, 'YYYY-MM-DD') AS "effectiveTo",
-         l.under_objection AS "underObjection", l.case_id AS "caseId", l.designation_document AS "designationDocument",
-         (SELECT json_agg(json_build_object('status', e.status, 'at', e.at) ORDER BY e.at, e.id)
-            FROM listing_event e WHERE e.listing_id = l.id) AS history
-       FROM listing l WHERE l.subject_id = ANY($1::uuid[]) AND l.status <> 'REJECTED'`,
-      [subjectIds],
-    );
-  }
-
-  measuresOf(subjectIds: string[]): Promise<(ScreeningMeasure & { subjectId: string })[]> {
-    if (subjectIds.length === 0) return Promise.resolve([]);
-    return this.prepared(
-      'screen_measures',
-      `SELECT m.id, m.subject_id AS "subjectId", m.case_id AS "caseId", m.type,
-         to_char(m.start_date, 'YYYY-MM-DD') AS "startDate", to_char(m.end_date, 'YYYY-MM-DD') AS "endDate",
-         m.lifetime, m.domains
-       FROM measure m WHERE m.subject_id = ANY($1::uuid[])`,
-      [subjectIds],
-    );
-  }
-
-  casesById(caseIds: string[]): Promise<ScreeningCase[]> {
-    if (caseIds.length === 0) return Promise.resolve([]);
-    return this.prepared(
-      'screen_cases',
-      `SELECT c.id, c.status, c.decision_number AS "decisionNumber", c.authority,
-         to_char(c.decision_date, 'YYYY-MM-DD') AS "decisionDate", c.misconduct_types AS "misconductTypes", c.severity
-       FROM misconduct_case c WHERE c.id = ANY($1::uuid[])`,
-      [caseIds],
-    );
+    return {
+      listings: row.listings ?? [],
+      measures: row.measures ?? [],
+      cases: row.cases ?? [],
+      held: row.held ?? [],
+    };
   }
 
   /** Every receipt of a group commit in one statement. */

@@ -13,7 +13,7 @@ import { todayIn } from '../rules/rules';
 import { RulesService } from '../rules/rules.service';
 import { nameKey } from '../subjects/name-key';
 import { ApplicantDto, CheckCreateDto, CheckResponseDto, CheckResultDto } from './screening.dto';
-import { CheckRunInsert, ScreeningRepository } from './screening.repository';
+import { CheckRunInsert, NamePair, ScreeningRepository } from './screening.repository';
 import { decide, MatchKind, ScreeningCandidate } from './verdict';
 
 export enum CheckErrorCode {
@@ -26,14 +26,12 @@ interface Row {
   applicant: ApplicantDto;
   nameKey: string;
   organisationKey: string | null;
-  identifier?: { type: IdentifierType; issuingCountry: string; hash: Buffer };
+  identifier?: { type: IdentifierType; issuingCountry: string; hash: Buffer; hex: string };
   error?: { code: string; field: string; message: string };
 }
 
-/** A name match counts only when the organisations do not contradict each other. */
-function organisationsAgree(a: string | null, b: string | null): boolean {
-  return !a || !b || a === b || a.includes(b) || b.includes(a);
-}
+/** Rows sharing a name key and an organisation key share their name matches. */
+const pairKey = (key: string, org: string | null) => `${key}\u0000${org ?? ''}`;
 
 function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
   const groups = new Map<string, T[]>();
@@ -102,6 +100,18 @@ export class ScreeningService implements OnModuleDestroy {
     }
 
     const candidates = await this.candidates(rows);
+    const judge = (found: ScreeningCandidate[]) =>
+      decide({
+        domain: dto.domain,
+        asOf,
+        knownAt,
+        lookbackYears: dto.lookbackYears,
+        rules: ruleSet.data,
+        ruleVersion: ruleSet.version,
+        candidates: found,
+      });
+    // Most applicants of a call match nobody: their verdict is the same, so it is reached once.
+    const unmatched = judge([]);
     const results: CheckResultDto[] = rows.map((row) => {
       if (row.error) {
         return {
@@ -113,22 +123,15 @@ export class ScreeningService implements OnModuleDestroy {
           error: row.error,
         };
       }
-      const verdict = decide({
-        domain: dto.domain,
-        asOf,
-        knownAt,
-        lookbackYears: dto.lookbackYears,
-        rules: ruleSet.data,
-        ruleVersion: ruleSet.version,
-        candidates: candidates.get(row.index) ?? [],
-      });
+      const found = candidates.get(row.index);
+      const verdict = found ? judge(found) : unmatched;
       return {
         index: row.index,
         ref: row.applicant.ref,
         verdict: verdict.outcome,
         incentive: verdict.incentive ?? undefined,
         underObjection: verdict.underObjection,
-        evidence: verdict.evidence as unknown[],
+        evidence: found ? (verdict.evidence as unknown[]) : [],
       };
     });
     const counts = { BLOCK: 0, REVIEW: 0, CLEAR: 0, ERROR: 0 };
@@ -211,89 +214,84 @@ export class ScreeningService implements OnModuleDestroy {
           message: result.message,
         };
       } else {
+        const hash = this.protector.lookupHash(applicant.identifier.type, result.value);
         row.identifier = {
           type: applicant.identifier.type,
           issuingCountry: applicant.identifier.issuingCountry ?? '',
-          hash: this.protector.lookupHash(applicant.identifier.type, result.value),
+          hash,
+          hex: hash.toString('hex'),
         };
       }
     }
     return row;
   }
 
-  /** The candidates of every row, found and loaded with one query per kind of fact for the whole batch. */
+  /** The candidates of every row, found with one statement for the whole batch and loaded with one more. */
   private async candidates(rows: Row[]): Promise<Map<number, ScreeningCandidate[]>> {
     const live = rows.filter((r) => !r.error);
-    const hashes = [
-      ...new Map(
-        live.filter((r) => r.identifier).map((r) => [r.identifier!.hash.toString('hex'), r.identifier!.hash]),
-      ).values(),
-    ];
-    const keys = [...new Set(live.map((r) => r.nameKey).filter(Boolean))];
-    const [idHits, nameHits] = await Promise.all([
-      this.repository.identifierHits(hashes),
-      this.repository.nameHits(keys),
-    ]);
-
-    const byHash = new Map<string, typeof idHits>();
-    for (const h of idHits)
-      byHash.set(h.hash.toString('hex'), [...(byHash.get(h.hash.toString('hex')) ?? []), h]);
-    const byKey = new Map<string, typeof nameHits>();
-    for (const h of nameHits) byKey.set(h.key, [...(byKey.get(h.key) ?? []), h]);
+    const hashes = new Map<string, Buffer>();
+    const pairs = new Map<string, NamePair>();
+    for (const row of live) {
+      if (row.identifier) hashes.set(row.identifier.hex, row.identifier.hash);
+      if (row.nameKey)
+        pairs.set(pairKey(row.nameKey, row.organisationKey), { key: row.nameKey, org: row.organisationKey });
+    }
+    const hits = await this.repository.matches([...hashes.values()], [...pairs.values()]);
+    const byHash = groupBy(
+      hits.filter((h) => h.via === 'I'),
+      (h) => h.hash!.toString('hex'),
+    );
+    const byPair = groupBy(
+      hits.filter((h) => h.via === 'N'),
+      (h) => pairKey(h.key!, h.org),
+    );
 
     // Which subjects each row matches, and how.
-    const matches = new Map<number, Map<string, { match: MatchKind; name?: string; masked?: string }>>();
+    const matches = new Map<number, Map<string, { match: MatchKind; name: string; masked?: string }>>();
     const nameMatched = new Set<string>();
     for (const row of live) {
-      const found = new Map<string, { match: MatchKind; name?: string; masked?: string }>();
+      const found = new Map<string, { match: MatchKind; name: string; masked?: string }>();
       if (row.identifier) {
-        for (const h of byHash.get(row.identifier.hash.toString('hex')) ?? []) {
+        for (const h of byHash.get(row.identifier.hex) ?? []) {
           if (h.type === row.identifier.type && h.issuingCountry === row.identifier.issuingCountry) {
-            found.set(h.subjectId, { match: 'IDENTIFIER', masked: h.masked, name: h.subjectName });
+            found.set(h.subjectId, {
+              match: 'IDENTIFIER',
+              masked: h.masked ?? undefined,
+              name: h.subjectName,
+            });
           }
         }
       }
-      for (const h of byKey.get(row.nameKey) ?? []) {
-        if (found.has(h.subjectId) || !organisationsAgree(row.organisationKey, h.organisationKey)) continue;
+      for (const h of byPair.get(pairKey(row.nameKey, row.organisationKey)) ?? []) {
+        if (found.has(h.subjectId)) continue;
         found.set(h.subjectId, { match: 'NAME_ORGANISATION', name: h.subjectName });
         nameMatched.add(h.subjectId);
       }
       if (found.size > 0) matches.set(row.index, found);
     }
+    if (matches.size === 0) return new Map();
 
     const subjectIds = [...new Set([...matches.values()].flatMap((m) => [...m.keys()]))];
-    const [held, listings, measures] = await Promise.all([
-      this.repository.identifiersOf([...nameMatched]),
-      this.repository.listingsOf(subjectIds),
-      this.repository.measuresOf(subjectIds),
-    ]);
-    const caseIds = [
-      ...new Set([
-        ...measures.map((m) => m.caseId),
-        ...listings.flatMap((l) => (l.caseId ? [l.caseId] : [])),
-      ]),
-    ];
-    const cases = await this.repository.casesById(caseIds);
-    const caseById = new Map(cases.map((c) => [c.id, c]));
-    const names = new Map(nameHits.map((h) => [h.subjectId, h.subjectName]));
-    const heldBy = groupBy(held, (h) => h.subjectId);
-    const listingsBy = groupBy(listings, (l) => l.subjectId);
-    const measuresBy = groupBy(measures, (m) => m.subjectId);
+    const facts = await this.repository.facts(subjectIds, [...nameMatched]);
+    const caseById = new Map(facts.cases.map((c) => [c.id, c]));
+    const heldBy = groupBy(facts.held, (h) => h.subjectId);
+    const listingsBy = groupBy(facts.listings, (l) => l.subjectId);
+    const measuresBy = groupBy(facts.measures, (m) => m.subjectId);
 
     const result = new Map<number, ScreeningCandidate[]>();
-    for (const row of live) {
-      const found = matches.get(row.index);
-      if (!found) continue;
+    for (const [index, found] of matches) {
+      const row = rows[index];
       result.set(
-        row.index,
+        index,
         [...found.entries()].map(([subjectId, f]) => {
           let match = f.match;
           let masked = f.masked;
           if (match === 'NAME_ORGANISATION') {
             const ids = heldBy.get(subjectId) ?? [];
             masked = ids[0]?.masked;
-            const sameType = ids.filter((i) => row.identifier && i.type === row.identifier.type);
-            if (row.identifier && sameType.length > 0) match = 'NAME_CONFLICTING_IDENTIFIER';
+            if (row.identifier && ids.some((i) => i.type === row.identifier!.type)) {
+              match = 'NAME_CONFLICTING_IDENTIFIER';
+            }
           }
           const subjectListings = (listingsBy.get(subjectId) ?? []).map((l) => ({
             ...l,
@@ -309,7 +307,7 @@ export class ScreeningService implements OnModuleDestroy {
           return {
             match,
             subjectId,
-            subjectName: f.name ?? names.get(subjectId) ?? row.applicant.name,
+            subjectName: f.name,
             maskedIdentifier: masked,
             listings: subjectListings,
             measures: subjectMeasures,

@@ -85,6 +85,10 @@ describe('checks', () => {
     await record(person('张某某', undefined, '西岭医科大学'), [
       { type: 'SERIOUS_DB_ENTRY', startDate: start, endDate: end },
     ]);
+    // Another name-only subject, recorded with a former name.
+    await record({ ...person('周新名', undefined, '南山研究院'), formerNames: ['周旧名'] }, [
+      { type: 'SERIOUS_DB_ENTRY', startDate: start, endDate: end },
+    ]);
     // A WATCH entry.
     const watchedCase = await record(person('钱关注', ids.watched), [{ type: 'WARNING' }]);
     const watch = await request(t.http)
@@ -179,6 +183,30 @@ describe('checks', () => {
     expect(res.body.results[0].evidence[0].match).toBe('NAME_ORGANISATION');
     const elsewhere = await one({ name: '张某某', organisation: '北辰师范大学' }).expect(200);
     expect(elsewhere.body.results[0].verdict).toBe('CLEAR');
+  });
+
+  it('matches names per organisation within one batch, and through former names', async () => {
+    const res = await check({
+      domain: 'PROJECT_FUNDING',
+      applicants: [
+        { ref: 'agrees', name: '张某某', organisation: '西岭医科大学' },
+        { ref: 'differs', name: '张某某', organisation: '北辰师范大学' },
+        { ref: 'no unit', name: '张某某' },
+        { ref: 'former name', name: '周旧名', organisation: '南山研究院' },
+        { ref: 'former name elsewhere', name: '周旧名', organisation: '北辰师范大学' },
+      ],
+    }).expect(200);
+    expect(res.body.results.map((r: { ref: string; verdict: string }) => `${r.ref} ${r.verdict}`)).toEqual([
+      'agrees REVIEW',
+      'differs CLEAR',
+      'no unit REVIEW',
+      'former name REVIEW',
+      'former name elsewhere CLEAR',
+    ]);
+    expect(res.body.results[3].evidence[0]).toMatchObject({
+      match: 'NAME_ORGANISATION',
+      subjectName: '周新名',
+    });
   });
 
   it('asks for review on a name match whose identifier conflicts', async () => {
