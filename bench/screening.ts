@@ -60,6 +60,8 @@ const CONFIG = {
   /** The whole run is stopped (and cleaned up) after this many seconds. */
   timeLimit: setting('BENCH_TIME_LIMIT', 3600),
   seed: setting('BENCH_SEED', 20261127),
+  /** A folder: the service runs with --cpu-prof and writes its CPU profile there when it stops. */
+  cpuProfileDir: process.env.BENCH_CPU_PROFILE_DIR || null,
 };
 const DOMAIN = 'PROJECT_FUNDING';
 const POOL_SIZE = 10;
@@ -97,8 +99,17 @@ interface Child {
   tail(): string;
 }
 
-function startChild(name: string, script: string, env: Record<string, string>): Child {
-  const proc = spawn(process.execPath, [script], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+function startChild(
+  name: string,
+  script: string,
+  env: Record<string, string>,
+  nodeArgs: string[] = [],
+): Child {
+  const proc = spawn(process.execPath, [...nodeArgs, script], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let tail = '';
   const keep = (chunk: Buffer) => (tail = (tail + chunk.toString()).slice(-4000));
   proc.stdout!.on('data', keep);
@@ -581,66 +592,49 @@ async function main(): Promise<void> {
       }),
     ).values(),
   ];
-  const subjectIds = [...new Set(batchSample.flatMap(({ subject }) => (subject ? [subject.id] : [])))];
-  const matchArgs = [hashes, pairs.map((p) => p.key), pairs.map((p) => p.org)];
-  const factArgs = [subjectIds, subjectIds.slice(0, Math.ceil(subjectIds.length / 10))];
+  const args = [hashes, pairs.map((p) => p.key), pairs.map((p) => p.org)];
   out();
   out(
-    `7. EXPLAIN (ANALYZE, BUFFERS) of a batch's two statements: ${fmt(hashes.length)} identifier hashes and ` +
-      `${fmt(pairs.length)} name and organisation pairs, then the facts of ${fmt(subjectIds.length)} subjects`,
+    `7. EXPLAIN (ANALYZE, BUFFERS) of a batch's statement: ${fmt(hashes.length)} identifier hashes and ` +
+      `${fmt(pairs.length)} name and organisation pairs`,
   );
   await waitForQuiet({ postgres: postgresPids, 'load generator': () => [process.pid] });
-  // The service's pool runs them as generic plans (plan_cache_mode=force_generic_plan). Each runs once
+  // The service's pool runs it as a generic plan (plan_cache_mode=force_generic_plan). It runs once
   // first, so the plans below show a warm cache, as in a running registry.
-  const generic = async (name: string, sql: string, types: string, args: unknown[]) => {
-    await db.query(`PREPARE ${name} (${types}) AS ${sql}`);
-    const literals = args.map((a) => db.escapeLiteral(arrayLiteral(a as unknown[])));
-    const run = `EXECUTE ${name} (${literals.join(', ')})`;
+  const generic = async () => {
+    await db.query(`PREPARE bench_screen (bytea[], text[], text[]) AS ${SCREENING_SQL}`);
+    const run = `EXECUTE bench_screen (${args.map((a) => db.escapeLiteral(arrayLiteral(a))).join(', ')})`;
     await db.query(run);
     const plan = await explain(db, run, []);
-    await db.query(`DEALLOCATE ${name}`);
+    await db.query(`DEALLOCATE bench_screen`);
     return plan;
   };
   await db.query('SET plan_cache_mode = force_generic_plan');
-  out(`  matches, generic plan at random_page_cost=${await show('random_page_cost')}:`);
-  for (const l of await generic('bench_matches', SCREENING_SQL.matches, 'bytea[], text[], text[]', matchArgs))
-    out(`    ${l}`);
-  out(`  facts, generic plan:`);
-  for (const l of await generic('bench_facts', SCREENING_SQL.facts, 'uuid[], uuid[]', factArgs))
-    out(`    ${l}`);
+  out(`  generic plan at random_page_cost=${await show('random_page_cost')}:`);
+  for (const l of await generic()) out(`    ${l}`);
   await db.query('SET random_page_cost = 4');
-  out(
-    `  matches at random_page_cost=4 (PostgreSQL's default): ` +
-      planSummary(
-        await generic('bench_matches', SCREENING_SQL.matches, 'bytea[], text[], text[]', matchArgs),
-      ),
-  );
+  out(`  generic plan at random_page_cost=4 (PostgreSQL's default): ${planSummary(await generic())}`);
   await db.query('RESET random_page_cost');
   await db.query('RESET plan_cache_mode');
   out(
-    `  matches, custom plan (plan_cache_mode=${await show('plan_cache_mode')}): ` +
-      planSummary(await explain(db, SCREENING_SQL.matches, matchArgs)),
+    `  custom plan (plan_cache_mode=${await show('plan_cache_mode')}): ` +
+      planSummary(await explain(db, SCREENING_SQL, args)),
   );
   const one = batchSample.find(({ subject }) => subject)!.subject!;
-  const oneHash = protector.lookupHash(one.identifier!.type, one.identifier!.value);
-  const singles: [string, string, unknown[]][] = [
-    ['matches', SCREENING_SQL.matches, [[oneHash], [nameKey(one.name)], [null]]],
-    ['facts', SCREENING_SQL.facts, [[one.id], []]],
+  const single = [
+    [protector.lookupHash(one.identifier!.type, one.identifier!.value)],
+    [nameKey(one.name)],
+    [null],
   ];
-  out(`  plan cache, one-applicant arrays as in single checks (named statements, 20 runs then 200 timed):`);
+  out(`  plan cache, one applicant as in single checks (a named statement, 20 runs then 200 timed):`);
+  const auto = await planCache(db, 'screen', SCREENING_SQL, single);
+  await db.query('SET plan_cache_mode = force_generic_plan');
+  const forced = await planCache(db, 'screen', SCREENING_SQL, single);
+  await db.query('RESET plan_cache_mode');
   out(
-    `    statement        plan_cache_mode=${await show('plan_cache_mode')}: plans chosen, time per run | force_generic_plan: time per run`,
+    `    plan_cache_mode=auto: ${auto.custom} custom + ${auto.generic} generic plans, ${auto.ms.toFixed(2)} ms a run; ` +
+      `force_generic_plan: ${forced.ms.toFixed(2)} ms a run`,
   );
-  for (const [name, text, values] of singles) {
-    const auto = await planCache(db, name, text, values);
-    await db.query('SET plan_cache_mode = force_generic_plan');
-    const forced = await planCache(db, name, text, values);
-    await db.query('RESET plan_cache_mode');
-    out(
-      `    ${name.padEnd(16)} ${auto.custom} custom + ${auto.generic} generic, ${auto.ms.toFixed(2)} ms | ` +
-        `${forced.ms.toFixed(2)} ms`,
-    );
-  }
   await db.query('DEALLOCATE ALL');
 
   // Build once with swc into the work folder, so both servers start from compiled JavaScript.
@@ -720,18 +714,23 @@ async function main(): Promise<void> {
   // The real service.
   const servicePort = await freePort();
   const serviceStarted = Date.now();
-  const service = startChild('service', join(build, 'src', 'main.js'), {
-    ...baseEnv,
-    PORT: String(servicePort),
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
-    LOG_FORMAT: 'json',
-    DATABASE_POOL_SIZE: String(POOL_SIZE),
-    RATE_LIMIT_PER_MINUTE: '100000000',
-    JWT_SECRET: secrets.jwtSecret,
-    PII_ENCRYPTION_KEYS: `bench:${secrets.encryptionKey.toString('base64')}`,
-    DATA_DIR: join(work, 'service-data'),
-  });
+  const service = startChild(
+    'service',
+    join(build, 'src', 'main.js'),
+    {
+      ...baseEnv,
+      PORT: String(servicePort),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      LOG_FORMAT: 'json',
+      DATABASE_POOL_SIZE: String(POOL_SIZE),
+      RATE_LIMIT_PER_MINUTE: '100000000',
+      JWT_SECRET: secrets.jwtSecret,
+      PII_ENCRYPTION_KEYS: `bench:${secrets.encryptionKey.toString('base64')}`,
+      DATA_DIR: join(work, 'service-data'),
+    },
+    CONFIG.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${CONFIG.cpuProfileDir}`] : [],
+  );
   await waitForHttp(service, `http://127.0.0.1:${servicePort}/health/ready`, 200);
   const pid = service.proc.pid!;
   const idle = memoryOf(pid);

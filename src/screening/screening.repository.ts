@@ -7,7 +7,9 @@ import { ScreeningCase, ScreeningListing, ScreeningMeasure } from './verdict';
 export interface MatchRow {
   /** `I`: by identifier hash; `N`: by name key and organisation key. */
   via: 'I' | 'N';
-  hash: Buffer | null;
+  /** The identifier hash, hex (`I`). */
+  hash: string | null;
+  /** The name key and organisation key of the pair looked up (`N`). */
   key: string | null;
   org: string | null;
   type: string | null;
@@ -23,8 +25,9 @@ export interface NamePair {
   org: string | null;
 }
 
-/** Everything the verdict needs about a set of subjects, read in one statement. */
-export interface SubjectFacts {
+/** The matches of a batch and everything the verdict needs about the subjects matched. */
+export interface Screening {
+  matches: MatchRow[];
   listings: (ScreeningListing & { subjectId: string })[];
   measures: (ScreeningMeasure & { subjectId: string })[];
   cases: ScreeningCase[];
@@ -59,53 +62,59 @@ const ORGANISATIONS_AGREE = `(p.org IS NULL OR coalesce(s.organisation_key, '') 
   OR strpos(p.org, s.organisation_key) > 0 OR strpos(s.organisation_key, p.org) > 0)`;
 
 /**
- * The two statements of a check. Exported so that the benchmark explains exactly what runs here.
- * - `matches($1 bytea[] identifier hashes, $2 text[] name keys, $3 text[] organisation keys, paired
- *   with $2)`: subjects holding one of the hashes, and subjects whose current, former or alias name
- *   has one of the keys at an organisation that agrees with the pair's. A subject can come back more
- *   than once (by identifier and by name, or by two of its names).
- * - `facts($1 uuid[] subjects, $2 uuid[] subjects matched by name)`: the list entries (but rejected
- *   proposals), measures and cases of the subjects, and the identifiers held by those matched by
- *   name, each as one JSON array.
+ * A check's one statement, exported so that the benchmark explains exactly what runs here. Given
+ * `$1` identifier hashes (bytea[]) and name and organisation pairs (`$2` name keys, `$3` organisation
+ * keys, text[] of the same length), it returns one row of JSON arrays:
+ * - `matches`: subjects holding one of the hashes, and subjects whose current, former or alias name
+ *   has one of the keys at an organisation that agrees with the pair's (a subject can come back more
+ *   than once: by identifier and by name, or by two of its names);
+ * - `listings` (but rejected proposals, each with its status history), `measures` and `cases` of the
+ *   subjects matched;
+ * - `held`: the identifiers of the subjects matched by name.
+ * The subject sets are passed on as arrays (`= ANY(ARRAY(…))`), which the planner costs like a
+ * parameter array: index look-ups, whatever the estimate of the matches.
  */
-export const SCREENING_SQL = {
-  matches: `SELECT 'I' AS via, i.lookup_hash AS hash, NULL AS key, NULL AS org, i.type, i.issuing_country AS "issuingCountry",
-     i.subject_id AS "subjectId", i.masked, s.name AS "subjectName"
-   FROM subject_identifier i JOIN subject s ON s.id = i.subject_id WHERE i.lookup_hash = ANY($1::bytea[])
-   UNION ALL
-   SELECT 'N', NULL, p.key, p.org, NULL, NULL, s.id, NULL, s.name
-   FROM unnest($2::text[], $3::text[]) AS p(key, org) JOIN subject s ON s.name_key = p.key
-   WHERE ${ORGANISATIONS_AGREE}
-   UNION ALL
-   SELECT 'N', NULL, p.key, p.org, NULL, NULL, s.id, NULL, s.name
-   FROM unnest($2::text[], $3::text[]) AS p(key, org) JOIN subject_name n ON n.name_key = p.key
-     JOIN subject s ON s.id = n.subject_id
-   WHERE ${ORGANISATIONS_AGREE}`,
-  facts: `WITH l AS (
-     SELECT l.id, l.subject_id AS "subjectId", l.list_type AS "listType", l.status,
-       to_char(l.effective_from, 'YYYY-MM-DD') AS "effectiveFrom", to_char(l.effective_to, 'YYYY-MM-DD') AS "effectiveTo",
-       l.under_objection AS "underObjection", l.case_id AS "caseId", l.designation_document AS "designationDocument",
-       (SELECT json_agg(json_build_object('status', e.status, 'at', e.at) ORDER BY e.at, e.id)
-          FROM listing_event e WHERE e.listing_id = l.id) AS history
-     FROM listing l WHERE l.subject_id = ANY($1::uuid[]) AND l.status <> 'REJECTED'
-   ), m AS (
-     SELECT m.id, m.subject_id AS "subjectId", m.case_id AS "caseId", m.type,
-       to_char(m.start_date, 'YYYY-MM-DD') AS "startDate", to_char(m.end_date, 'YYYY-MM-DD') AS "endDate",
-       m.lifetime, m.domains
-     FROM measure m WHERE m.subject_id = ANY($1::uuid[])
-   )
-   SELECT (SELECT json_agg(l) FROM l) AS listings, (SELECT json_agg(m) FROM m) AS measures,
-     (SELECT json_agg(c) FROM (
-        SELECT c.id, c.status, c.decision_number AS "decisionNumber", c.authority,
-          to_char(c.decision_date, 'YYYY-MM-DD') AS "decisionDate", c.misconduct_types AS "misconductTypes", c.severity
-        FROM misconduct_case c WHERE c.id IN (SELECT "caseId" FROM l UNION SELECT "caseId" FROM m)) c) AS cases,
-     (SELECT json_agg(i) FROM (
-        SELECT subject_id AS "subjectId", type, masked FROM subject_identifier WHERE subject_id = ANY($2::uuid[])) i) AS held`,
-} as const;
+export const SCREENING_SQL = `WITH hits AS (
+    SELECT 'I' AS via, encode(i.lookup_hash, 'hex') AS hash, NULL AS key, NULL AS org, i.type,
+      i.issuing_country AS "issuingCountry", i.subject_id AS "subjectId", i.masked, s.name AS "subjectName"
+    FROM subject_identifier i JOIN subject s ON s.id = i.subject_id WHERE i.lookup_hash = ANY($1::bytea[])
+    UNION ALL
+    SELECT 'N', NULL, p.key, p.org, NULL, NULL, s.id, NULL, s.name
+    FROM unnest($2::text[], $3::text[]) AS p(key, org) JOIN subject s ON s.name_key = p.key
+    WHERE ${ORGANISATIONS_AGREE}
+    UNION ALL
+    SELECT 'N', NULL, p.key, p.org, NULL, NULL, s.id, NULL, s.name
+    FROM unnest($2::text[], $3::text[]) AS p(key, org) JOIN subject_name n ON n.name_key = p.key
+      JOIN subject s ON s.id = n.subject_id
+    WHERE ${ORGANISATIONS_AGREE}
+  ), l AS (
+    SELECT l.id, l.subject_id AS "subjectId", l.list_type AS "listType", l.status,
+      to_char(l.effective_from, 'YYYY-MM-DD') AS "effectiveFrom", to_char(l.effective_to, 'YYYY-MM-DD') AS "effectiveTo",
+      l.under_objection AS "underObjection", l.case_id AS "caseId", l.designation_document AS "designationDocument",
+      (SELECT json_agg(json_build_object('status', e.status, 'at', e.at) ORDER BY e.at, e.id)
+         FROM listing_event e WHERE e.listing_id = l.id) AS history
+    FROM listing l
+    WHERE l.subject_id = ANY(ARRAY(SELECT DISTINCT "subjectId" FROM hits)) AND l.status <> 'REJECTED'
+  ), m AS (
+    SELECT m.id, m.subject_id AS "subjectId", m.case_id AS "caseId", m.type,
+      to_char(m.start_date, 'YYYY-MM-DD') AS "startDate", to_char(m.end_date, 'YYYY-MM-DD') AS "endDate",
+      m.lifetime, m.domains
+    FROM measure m WHERE m.subject_id = ANY(ARRAY(SELECT DISTINCT "subjectId" FROM hits))
+  )
+  SELECT (SELECT json_agg(h) FROM hits h) AS matches, (SELECT json_agg(l) FROM l) AS listings,
+    (SELECT json_agg(m) FROM m) AS measures,
+    (SELECT json_agg(c) FROM (
+       SELECT c.id, c.status, c.decision_number AS "decisionNumber", c.authority,
+         to_char(c.decision_date, 'YYYY-MM-DD') AS "decisionDate", c.misconduct_types AS "misconductTypes", c.severity
+       FROM misconduct_case c
+       WHERE c.id = ANY(ARRAY(SELECT "caseId" FROM l WHERE "caseId" IS NOT NULL UNION SELECT "caseId" FROM m))) c) AS cases,
+    (SELECT json_agg(i) FROM (
+       SELECT subject_id AS "subjectId", type, masked FROM subject_identifier
+       WHERE subject_id = ANY(ARRAY(SELECT DISTINCT "subjectId" FROM hits WHERE via = 'N'))) i) AS held`;
 
 /**
  * The screening's hot path: hand-written, set-based SQL (one statement finds the matches of the
- * whole batch, one more reads their facts; never one query per applicant) run as named prepared
+ * whole batch and reads their facts in one round trip; never one query per applicant) run as named prepared
  * statements on a pool of their own whose sessions use generic plans. Planning a custom plan costs
  * more than executing these look-ups, and PostgreSQL's `auto` mode keeps choosing custom plans for
  * array parameters; generic plans are also the fastest for 10,000-element arrays (see
@@ -145,25 +154,15 @@ export class ScreeningRepository implements OnModuleDestroy {
     return (await this.pool.query<T>({ name, text, values })).rows;
   }
 
-  /** See SCREENING_SQL.matches. */
-  matches(hashes: Buffer[], pairs: NamePair[]): Promise<MatchRow[]> {
-    if (hashes.length === 0 && pairs.length === 0) return Promise.resolve([]);
-    return this.prepared<MatchRow>('screen_matches', SCREENING_SQL.matches, [
-      hashes,
-      pairs.map((p) => p.key),
-      pairs.map((p) => p.org),
-    ]);
-  }
-
-  /** See SCREENING_SQL.facts. */
-  async facts(subjectIds: string[], nameMatchedIds: string[]): Promise<SubjectFacts> {
-    if (subjectIds.length === 0) return { listings: [], measures: [], cases: [], held: [] };
-    const [row] = await this.prepared<{ [K in keyof SubjectFacts]: SubjectFacts[K] | null }>(
-      'screen_facts',
-      SCREENING_SQL.facts,
-      [subjectIds, nameMatchedIds],
+  /** The matches of a batch and their facts, in one round trip (see SCREENING_SQL). */
+  async screen(hashes: Buffer[], pairs: NamePair[]): Promise<Screening> {
+    const [row] = await this.prepared<{ [K in keyof Screening]: Screening[K] | null }>(
+      'screen',
+      SCREENING_SQL,
+      [hashes, pairs.map((p) => p.key), pairs.map((p) => p.org)],
     );
     return {
+      matches: row.matches ?? [],
       listings: row.listings ?? [],
       measures: row.measures ?? [],
       cases: row.cases ?? [],

@@ -226,7 +226,7 @@ export class ScreeningService implements OnModuleDestroy {
     return row;
   }
 
-  /** The candidates of every row, found with one statement for the whole batch and loaded with one more. */
+  /** The candidates of every row, found and loaded with one statement for the whole batch. */
   private async candidates(rows: Row[]): Promise<Map<number, ScreeningCandidate[]>> {
     const live = rows.filter((r) => !r.error);
     const hashes = new Map<string, Buffer>();
@@ -236,25 +236,25 @@ export class ScreeningService implements OnModuleDestroy {
       if (row.nameKey)
         pairs.set(pairKey(row.nameKey, row.organisationKey), { key: row.nameKey, org: row.organisationKey });
     }
-    const hits = await this.repository.matches([...hashes.values()], [...pairs.values()]);
+    if (hashes.size === 0 && pairs.size === 0) return new Map();
+    const screening = await this.repository.screen([...hashes.values()], [...pairs.values()]);
     const byHash = groupBy(
-      hits.filter((h) => h.via === 'I'),
-      (h) => h.hash!.toString('hex'),
+      screening.matches.filter((h) => h.via === 'I'),
+      (h) => h.hash!,
     );
     const byPair = groupBy(
-      hits.filter((h) => h.via === 'N'),
+      screening.matches.filter((h) => h.via === 'N'),
       (h) => pairKey(h.key!, h.org),
     );
 
     // Which subjects each row matches, and how.
     const matches = new Map<number, Map<string, { match: MatchKind; name: string; masked?: string }>>();
-    const nameMatched = new Set<string>();
     for (const row of live) {
-      const found = new Map<string, { match: MatchKind; name: string; masked?: string }>();
+      const subjects = new Map<string, { match: MatchKind; name: string; masked?: string }>();
       if (row.identifier) {
         for (const h of byHash.get(row.identifier.hex) ?? []) {
           if (h.type === row.identifier.type && h.issuingCountry === row.identifier.issuingCountry) {
-            found.set(h.subjectId, {
+            subjects.set(h.subjectId, {
               match: 'IDENTIFIER',
               masked: h.masked ?? undefined,
               name: h.subjectName,
@@ -263,27 +263,22 @@ export class ScreeningService implements OnModuleDestroy {
         }
       }
       for (const h of byPair.get(pairKey(row.nameKey, row.organisationKey)) ?? []) {
-        if (found.has(h.subjectId)) continue;
-        found.set(h.subjectId, { match: 'NAME_ORGANISATION', name: h.subjectName });
-        nameMatched.add(h.subjectId);
+        if (!subjects.has(h.subjectId))
+          subjects.set(h.subjectId, { match: 'NAME_ORGANISATION', name: h.subjectName });
       }
-      if (found.size > 0) matches.set(row.index, found);
+      if (subjects.size > 0) matches.set(row.index, subjects);
     }
-    if (matches.size === 0) return new Map();
-
-    const subjectIds = [...new Set([...matches.values()].flatMap((m) => [...m.keys()]))];
-    const facts = await this.repository.facts(subjectIds, [...nameMatched]);
-    const caseById = new Map(facts.cases.map((c) => [c.id, c]));
-    const heldBy = groupBy(facts.held, (h) => h.subjectId);
-    const listingsBy = groupBy(facts.listings, (l) => l.subjectId);
-    const measuresBy = groupBy(facts.measures, (m) => m.subjectId);
+    const caseById = new Map(screening.cases.map((c) => [c.id, c]));
+    const heldBy = groupBy(screening.held, (h) => h.subjectId);
+    const listingsBy = groupBy(screening.listings, (l) => l.subjectId);
+    const measuresBy = groupBy(screening.measures, (m) => m.subjectId);
 
     const result = new Map<number, ScreeningCandidate[]>();
-    for (const [index, found] of matches) {
+    for (const [index, subjects] of matches) {
       const row = rows[index];
       result.set(
         index,
-        [...found.entries()].map(([subjectId, f]) => {
+        [...subjects.entries()].map(([subjectId, f]) => {
           let match = f.match;
           let masked = f.masked;
           if (match === 'NAME_ORGANISATION') {
