@@ -28,6 +28,12 @@ export async function createApp(
     logger: false,
     return503OnClosing: true,
   });
+  // A whole call's applicants in one check need more room than any other JSON body.
+  adapter.getInstance().addHook('onRoute', (route) => {
+    if (route.method === 'POST' && route.url === `/${API_PREFIX}/checks`) {
+      route.bodyLimit = config.env.CHECK_BODY_LIMIT_BYTES;
+    }
+  });
   adapter.getInstance().addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
     done();

@@ -4,6 +4,7 @@ import { Access, Ctx } from '../auth/access.decorators';
 import { Role, Scope } from '../auth/principal';
 import type { RequestContext } from '../common/request-context';
 import { UuidParam } from '../common/uuid-param';
+import { parseApplicants } from './applicants';
 import { CheckCreateDto, CheckReceiptDto, CheckResponseDto, MAX_APPLICANTS } from './screening.dto';
 import { ScreeningService } from './screening.service';
 
@@ -24,7 +25,7 @@ export class ScreeningController {
   })
   @ApiOkResponse({ type: CheckResponseDto })
   runCheck(@Ctx() ctx: RequestContext, @Body() body: CheckCreateDto): Promise<CheckResponseDto> {
-    return this.screening.check(ctx, body);
+    return this.screening.check(ctx, { ...body, applicants: parseApplicants(body.applicants) });
   }
 
   @Get(':id')

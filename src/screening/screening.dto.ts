@@ -108,9 +108,11 @@ export class CheckCreateDto {
   @IsInt()
   lookbackYears?: number;
 
+  /**
+   * Validated here as a list only: its items are checked against ApplicantDto by `parseApplicants`
+   * (applicants.ts), which does the same as class-validator a few dozen times faster.
+   */
   @ApiProperty({ type: [ApplicantDto], minItems: 1, maxItems: MAX_APPLICANTS })
-  @ValidateNested({ each: true })
-  @Type(() => ApplicantDto)
   @ArrayMaxSize(MAX_APPLICANTS)
   @ArrayMinSize(1)
   @IsArray()

@@ -4,7 +4,8 @@ import request from 'supertest';
 import { Role, Scope } from '../../src/auth/principal';
 import { addDays, addMonths, todayIn } from '../../src/rules/rules';
 import { createTestApp, TestApp } from '../app';
-import { newApiClient, newResidentId, newUser, newUscc, TestUser } from '../factories';
+import { MAX_APPLICANTS } from '../../src/screening/screening.dto';
+import { auditCount, newApiClient, newResidentId, newUser, newUscc, TestUser } from '../factories';
 
 describe('checks', () => {
   let t: TestApp;
@@ -288,6 +289,54 @@ describe('checks', () => {
     expect(
       (await check({ domain: 'PROJECT_FUNDING', applicants: [] }).expect(400)).body.details[0].field,
     ).toBe('applicants');
+  });
+
+  it('reports every offending applicant field by its path, writing nothing', async () => {
+    const before = await auditCount(t, 'CHECK_RUN');
+    const res = await check({
+      domain: 'PROJECT_FUNDING',
+      applicants: [
+        { name: '好人' },
+        { name: '  ', colour: 'red' },
+        { name: 'x', identifier: { type: 'DRIVING_LICENCE', value: '1' } },
+        7,
+      ],
+    }).expect(400);
+    expect(res.body.code).toBe('VALIDATION_FAILED');
+    expect(res.body.details.map((d: { field: string; code: string }) => `${d.field} ${d.code}`)).toEqual([
+      'applicants.1.colour UNKNOWN_FIELD',
+      'applicants.1.name IS_NOT_EMPTY',
+      'applicants.2.identifier.type IS_IN',
+      'applicants.3 NESTED_VALIDATION',
+    ]);
+    expect(await auditCount(t, 'CHECK_RUN')).toBe(before);
+  });
+
+  it(`takes ${MAX_APPLICANTS.toLocaleString('en')} applicants in one body larger than BODY_LIMIT_BYTES, refuses one more`, async () => {
+    const applicants = Array.from({ length: MAX_APPLICANTS }, (_, i) => ({
+      ref: `2027-KEY-RD-${String(i).padStart(6, '0')}`,
+      name: i === 0 ? '王测试' : `申请人${i}`,
+      organisation: '东海理工大学生命科学与技术学院',
+      identifier: { type: 'RESIDENT_ID', value: i === 0 ? ids.barred : newResidentId() },
+    }));
+    const body = { domain: 'PROJECT_FUNDING', purpose: '2027 key R&D call, all applicants', applicants };
+    expect(Buffer.byteLength(JSON.stringify(body))).toBeGreaterThan(1_048_576);
+    const res = await request(t.http).post('/api/v1/checks').set(reviewer.auth).send(body).expect(200);
+    expect(res.body.results).toHaveLength(MAX_APPLICANTS);
+    expect(res.body.results[0].verdict).toBe('BLOCK');
+    expect(res.body.counts.BLOCK + res.body.counts.REVIEW + res.body.counts.CLEAR).toBe(MAX_APPLICANTS);
+    const tooMany = await request(t.http)
+      .post('/api/v1/checks')
+      .set(reviewer.auth)
+      .send({ ...body, applicants: [...applicants, { name: 'one more' }] })
+      .expect(400);
+    expect(tooMany.body.details[0]).toMatchObject({ field: 'applicants', code: 'ARRAY_MAX_SIZE' });
+    // Other JSON bodies keep the general limit.
+    await request(t.http)
+      .post('/api/v1/subjects/search')
+      .set(reviewer.auth)
+      .send({ name: 'x'.repeat(1_100_000) })
+      .expect(413);
   });
 
   it('stores a receipt that shows the answer again, and audits the check before answering', async () => {

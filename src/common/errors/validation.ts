@@ -53,15 +53,17 @@ export function createValidationPipe(): ValidationPipe {
     transform: true,
     // Every constraint is checked; flattenValidationErrors reports the most basic one per field.
     stopAtFirstError: false,
-    exceptionFactory: (errors) => {
-      const details = flattenValidationErrors(errors);
-      return new AppError(
-        HttpStatus.BAD_REQUEST,
-        CommonErrorCode.VALIDATION_FAILED,
-        `The request has ${details.length} invalid field${details.length === 1 ? '' : 's'}: ` +
-          [...new Set(details.map((d) => d.field))].join(', '),
-        details,
-      );
-    },
+    exceptionFactory: (errors) => validationFailed(flattenValidationErrors(errors)),
   });
+}
+
+/** The 400 VALIDATION_FAILED answer for field-by-field problems. */
+export function validationFailed(details: ErrorDetail[]): AppError {
+  return new AppError(
+    HttpStatus.BAD_REQUEST,
+    CommonErrorCode.VALIDATION_FAILED,
+    `The request has ${details.length} invalid field${details.length === 1 ? '' : 's'}: ` +
+      [...new Set(details.map((d) => d.field))].join(', '),
+    details,
+  );
 }

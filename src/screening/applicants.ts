@@ -1,0 +1,164 @@
+import { isIn, isNotEmpty, isString, matches, maxLength } from 'class-validator';
+import { ErrorDetail } from '../common/errors/app-error';
+import { validationFailed } from '../common/errors/validation';
+import { IDENTIFIER_TYPES } from '../identifiers/identifiers';
+import { SubjectKind } from '../subjects/subjects.types';
+import { ApplicantDto, ApplicantIdentifierDto } from './screening.dto';
+
+/**
+ * The applicants of a check, validated and normalised without class-transformer and class-validator's
+ * decorator machinery, which costs about 25 µs an applicant (a quarter of a second for 10,000) where
+ * this costs about one. It applies exactly the constraints written on `ApplicantDto` and
+ * `ApplicantIdentifierDto` (with class-validator's own functions) and answers them in the same shape:
+ * one detail per field, the most basic failure first, the same codes and messages, the same trimming.
+ * `applicants.spec.ts` holds the two to each other on generated input; change both together.
+ *
+ * One difference, on purpose: an array given as an applicant or as an identifier is refused
+ * (class-validator would validate its elements instead, and let an empty array through).
+ */
+
+type Plain = Record<string, unknown>;
+
+const KINDS = Object.values(SubjectKind);
+const COUNTRY = /^[A-Z]{2,3}$/;
+const APPLICANT_FIELDS = new Set(['ref', 'kind', 'name', 'organisation', 'identifier']);
+const IDENTIFIER_FIELDS = new Set(['type', 'value', 'issuingCountry']);
+
+const isObject = (value: unknown): value is Plain =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+const trimmed = (value: unknown) => (typeof value === 'string' ? value.trim() : value);
+const absent = (value: unknown) => value === null || value === undefined;
+
+/** The first failure of a string field: type, then emptiness, then length. */
+function text(
+  value: unknown,
+  property: string,
+  limit: number,
+  required: boolean,
+): { code: string; message: string } | null {
+  if (!isString(value)) return { code: 'IS_STRING', message: `${property} must be a string` };
+  if (required && !isNotEmpty(value))
+    return { code: 'IS_NOT_EMPTY', message: `${property} should not be empty` };
+  if (!maxLength(value, limit)) {
+    return {
+      code: 'MAX_LENGTH',
+      message: `${property} must be shorter than or equal to ${limit} characters`,
+    };
+  }
+  return null;
+}
+
+function unknownFields(value: Plain, known: Set<string>, path: string, details: ErrorDetail[]): void {
+  for (const key of Object.keys(value)) {
+    if (!known.has(key)) {
+      details.push({
+        field: `${path}.${key}`,
+        code: 'UNKNOWN_FIELD',
+        message: `property ${key} should not exist`,
+      });
+    }
+  }
+}
+
+function identifierOf(value: Plain, path: string, details: ErrorDetail[]): ApplicantIdentifierDto {
+  unknownFields(value, IDENTIFIER_FIELDS, path, details);
+  if (!isIn(value.type, IDENTIFIER_TYPES)) {
+    details.push({
+      field: `${path}.type`,
+      code: 'IS_IN',
+      message: `type must be one of the following values: ${IDENTIFIER_TYPES.join(', ')}`,
+    });
+  }
+  const valueError = text(value.value, 'value', 64, true);
+  if (valueError) details.push({ field: `${path}.value`, ...valueError });
+  const country =
+    typeof value.issuingCountry === 'string'
+      ? value.issuingCountry.trim().toUpperCase()
+      : value.issuingCountry;
+  if (!absent(country) && !matches(country as string, COUNTRY)) {
+    details.push({
+      field: `${path}.issuingCountry`,
+      code: 'MATCHES',
+      message: `issuingCountry must match ${COUNTRY} regular expression`,
+    });
+  }
+  const identifier: ApplicantIdentifierDto = {
+    type: value.type as ApplicantIdentifierDto['type'],
+    value: value.value as string,
+  };
+  if (country !== undefined) identifier.issuingCountry = country as string;
+  return identifier;
+}
+
+function applicantOf(value: Plain, path: string, details: ErrorDetail[]): ApplicantDto {
+  unknownFields(value, APPLICANT_FIELDS, path, details);
+  // Keys are copied as given (null stays null), trimmed where the DTO trims.
+  const applicant: Plain = { name: trimmed(value.name) };
+  if (!absent(value.ref)) {
+    const error = text(value.ref, 'ref', 100, false);
+    if (error) details.push({ field: `${path}.ref`, ...error });
+  }
+  if (value.ref !== undefined) applicant.ref = value.ref;
+  if (!absent(value.kind) && !isIn(value.kind, KINDS)) {
+    details.push({
+      field: `${path}.kind`,
+      code: 'IS_IN',
+      message: `kind must be one of the following values: ${KINDS.join(', ')}`,
+    });
+  }
+  if (value.kind !== undefined) applicant.kind = value.kind;
+  const nameError = text(applicant.name, 'name', 200, true);
+  if (nameError) details.push({ field: `${path}.name`, ...nameError });
+  const organisation = trimmed(value.organisation);
+  if (!absent(organisation)) {
+    const error = text(organisation, 'organisation', 200, false);
+    if (error) details.push({ field: `${path}.organisation`, ...error });
+  }
+  if (organisation !== undefined) applicant.organisation = organisation;
+  const identifier = value.identifier;
+  if (isObject(identifier)) {
+    applicant.identifier = identifierOf(identifier, `${path}.identifier`, details);
+  } else if (identifier !== undefined) {
+    if (identifier !== null) {
+      details.push({
+        field: `${path}.identifier`,
+        code: 'NESTED_VALIDATION',
+        message: 'nested property identifier must be either object or array',
+      });
+    }
+    applicant.identifier = identifier;
+  }
+  return applicant as unknown as ApplicantDto;
+}
+
+/**
+ * Field-by-field problems of `values` (already known to be an array), in order, with each applicant
+ * normalised as ApplicantDto's transforms would.
+ */
+export function validateApplicants(values: readonly unknown[]): {
+  applicants: ApplicantDto[];
+  details: ErrorDetail[];
+} {
+  const details: ErrorDetail[] = [];
+  const applicants = values.map((value, index) => {
+    const path = `applicants.${index}`;
+    if (isObject(value)) return applicantOf(value, path, details);
+    details.push({
+      field: path,
+      code: 'NESTED_VALIDATION',
+      message: 'each value in nested property applicants must be either object or array',
+    });
+    return value as ApplicantDto;
+  });
+  return { applicants, details };
+}
+
+/**
+ * The applicants of a check request, normalised.
+ * @throws AppError 400 VALIDATION_FAILED with one detail per offending field, as the ValidationPipe answers.
+ */
+export function parseApplicants(values: readonly unknown[]): ApplicantDto[] {
+  const { applicants, details } = validateApplicants(values);
+  if (details.length > 0) throw validationFailed(details);
+  return applicants;
+}
