@@ -30,7 +30,7 @@ async function main(): Promise<void> {
     max: Number(process.env.POOL_SIZE ?? 10),
   });
   const key = Buffer.from(process.env.PII_HMAC_KEY ?? '', 'base64');
-  const app = Fastify({ logger: false, bodyLimit: Number(process.env.BODY_LIMIT_BYTES ?? 1_048_576) });
+  const app = Fastify({ logger: false, bodyLimit: 4_194_304 });
   app.post<{ Body: Body }>('/check', async (request, reply) => {
     const identifier = request.body?.applicants?.[0]?.identifier;
     if (!identifier) return reply.code(400).send({ code: 'VALIDATION_FAILED' });
