@@ -1,9 +1,24 @@
-import { isIn, isNotEmpty, isString, matches, maxLength } from 'class-validator';
-import { ErrorDetail } from '../common/errors/app-error';
-import { validationFailed } from '../common/errors/validation';
+import {
+  arrayMaxSize,
+  arrayMinSize,
+  isArray,
+  isIn,
+  isNotEmpty,
+  isString,
+  matches,
+  maxLength,
+} from 'class-validator';
+import { AppError, ErrorDetail } from '../common/errors/app-error';
+import { createValidationPipe, validationFailed } from '../common/errors/validation';
 import { IDENTIFIER_TYPES } from '../identifiers/identifiers';
 import { SubjectKind } from '../subjects/subjects.types';
-import { ApplicantDto, ApplicantIdentifierDto } from './screening.dto';
+import {
+  ApplicantDto,
+  ApplicantIdentifierDto,
+  CheckCreateDto,
+  CheckEnvelopeDto,
+  MAX_APPLICANTS,
+} from './screening.dto';
 
 /**
  * The applicants of a check, validated and normalised without class-transformer and class-validator's
@@ -13,8 +28,10 @@ import { ApplicantDto, ApplicantIdentifierDto } from './screening.dto';
  * one detail per field, the most basic failure first, the same codes and messages, the same trimming.
  * `applicants.spec.ts` holds the two to each other on generated input; change both together.
  *
- * One difference, on purpose: an array given as an applicant or as an identifier is refused
- * (class-validator would validate its elements instead, and let an empty array through).
+ * Differences, on purpose: an array given as an applicant or as an identifier is refused
+ * (class-validator would validate its elements instead, and let an empty array through), and an
+ * object given as the list gets only "must be an array" (class-validator also validates it as an
+ * applicant).
  */
 
 type Plain = Record<string, unknown>;
@@ -153,12 +170,54 @@ export function validateApplicants(values: readonly unknown[]): {
   return { applicants, details };
 }
 
+const envelopePipe = createValidationPipe();
+
+/** What is wrong with the applicant list as a list: the most basic failure, as class-validator words it. */
+function listError(values: unknown): ErrorDetail | null {
+  const field = 'applicants';
+  if (!isArray(values)) return { field, code: 'IS_ARRAY', message: 'applicants must be an array' };
+  if (!arrayMinSize(values, 1)) {
+    return { field, code: 'ARRAY_MIN_SIZE', message: 'applicants must contain at least 1 elements' };
+  }
+  if (!arrayMaxSize(values, MAX_APPLICANTS)) {
+    return {
+      field,
+      code: 'ARRAY_MAX_SIZE',
+      message: `applicants must contain no more than ${MAX_APPLICANTS} elements`,
+    };
+  }
+  return null;
+}
+
 /**
- * The applicants of a check request, normalised.
- * @throws AppError 400 VALIDATION_FAILED with one detail per offending field, as the ValidationPipe answers.
+ * A check request's body: everything but the applicants through the global ValidationPipe (as
+ * CheckEnvelopeDto), the applicants through `validateApplicants`, so that 10,000 of them are never
+ * turned into class instances. Every problem of both is answered in one 400 VALIDATION_FAILED.
  */
-export function parseApplicants(values: readonly unknown[]): ApplicantDto[] {
-  const { applicants, details } = validateApplicants(values);
-  if (details.length > 0) throw validationFailed(details);
-  return applicants;
+export async function parseCheckRequest(body: unknown): Promise<CheckCreateDto> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw validationFailed([{ field: 'body', code: 'IS_OBJECT', message: 'the body must be a JSON object' }]);
+  }
+  const { applicants: values, ...rest } = body as Plain;
+  const details: ErrorDetail[] = [];
+  let envelope: CheckEnvelopeDto | undefined;
+  try {
+    envelope = (await envelopePipe.transform(rest, {
+      type: 'body',
+      metatype: CheckEnvelopeDto,
+    })) as CheckEnvelopeDto;
+  } catch (error) {
+    if (!(error instanceof AppError)) throw error;
+    details.push(...error.details);
+  }
+  const problem = listError(values);
+  let applicants: ApplicantDto[] = [];
+  if (problem) details.push(problem);
+  else {
+    const checked = validateApplicants(values as unknown[]);
+    applicants = checked.applicants;
+    details.push(...checked.details);
+  }
+  if (details.length > 0 || !envelope) throw validationFailed(details);
+  return Object.assign(envelope, { applicants }) as CheckCreateDto;
 }

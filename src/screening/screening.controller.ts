@@ -1,12 +1,20 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Access, Ctx } from '../auth/access.decorators';
 import { Role, Scope } from '../auth/principal';
 import type { RequestContext } from '../common/request-context';
 import { UuidParam } from '../common/uuid-param';
-import { parseApplicants } from './applicants';
+import { parseCheckRequest } from './applicants';
 import { CheckCreateDto, CheckReceiptDto, CheckResponseDto, MAX_APPLICANTS } from './screening.dto';
 import { ScreeningService } from './screening.service';
+
+/**
+ * The body of POST /checks as it arrives. Typed as an interface on purpose: the global ValidationPipe
+ * passes it through untouched, and `parseCheckRequest` validates it (see applicants.ts).
+ */
+interface CheckRequestBody {
+  [field: string]: unknown;
+}
 
 @ApiTags('checks')
 @Controller('checks')
@@ -24,8 +32,9 @@ export class ScreeningController {
       '(GET /api/v1/checks/{id}) and audited with its purpose before the answer leaves.',
   })
   @ApiOkResponse({ type: CheckResponseDto })
-  runCheck(@Ctx() ctx: RequestContext, @Body() body: CheckCreateDto): Promise<CheckResponseDto> {
-    return this.screening.check(ctx, { ...body, applicants: parseApplicants(body.applicants) });
+  @ApiBody({ type: CheckCreateDto })
+  async runCheck(@Ctx() ctx: RequestContext, @Body() body: CheckRequestBody): Promise<CheckResponseDto> {
+    return this.screening.check(ctx, await parseCheckRequest(body));
   }
 
   @Get(':id')

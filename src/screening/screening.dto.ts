@@ -1,5 +1,5 @@
 import { trim } from '../common/transforms';
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -109,15 +109,20 @@ export class CheckCreateDto {
   lookbackYears?: number;
 
   /**
-   * Validated here as a list only: its items are checked against ApplicantDto by `parseApplicants`
-   * (applicants.ts), which does the same as class-validator a few dozen times faster.
+   * POST /checks validates the list with `parseCheckRequest` (applicants.ts), which applies these
+   * constraints and ApplicantDto's with class-validator's functions, a few dozen times faster.
    */
   @ApiProperty({ type: [ApplicantDto], minItems: 1, maxItems: MAX_APPLICANTS })
+  @ValidateNested({ each: true })
+  @Type(() => ApplicantDto)
   @ArrayMaxSize(MAX_APPLICANTS)
   @ArrayMinSize(1)
   @IsArray()
   applicants: ApplicantDto[];
 }
+
+/** A check request but its applicants: what the ValidationPipe checks of POST /checks. */
+export class CheckEnvelopeDto extends OmitType(CheckCreateDto, ['applicants'] as const) {}
 
 export class CheckCountsDto {
   @ApiProperty() BLOCK: number;

@@ -93,13 +93,17 @@ export class ScreeningService implements OnModuleDestroy {
         'domain',
       );
     }
-    const rows = dto.applicants.map((applicant, index) => this.prepare(applicant, index));
+    const organisationKeys = new Map<string, string | null>();
+    const rows = dto.applicants.map((applicant, index) => this.prepare(applicant, index, organisationKeys));
     if (rows.length === 1 && rows[0].error) {
       const { code, field, message } = rows[0].error;
       throw AppError.badRequest(code, message, field);
     }
 
-    const candidates = await this.candidates(rows);
+    // The look-up is sent first; the inputs' keyed hashes are computed while PostgreSQL works on it.
+    const lookingUp = this.candidates(rows);
+    const inputHashes = rows.map((r) => this.protector.inputHash(canonicalize(r.applicant) ?? ''));
+    const candidates = await lookingUp;
     const judge = (found: ScreeningCandidate[]) =>
       decide({
         domain: dto.domain,
@@ -167,7 +171,7 @@ export class ScreeningService implements OnModuleDestroy {
         ruleVersion: ruleSet.version,
         applicants: rows.length,
         counts,
-        inputHashes: rows.map((r) => this.protector.inputHash(canonicalize(r.applicant) ?? '')),
+        inputHashes,
         answer,
         answerHash: sha256(canonicalize(answer) ?? ''),
       },
@@ -198,12 +202,22 @@ export class ScreeningService implements OnModuleDestroy {
     return run;
   }
 
-  private prepare(applicant: ApplicantDto, index: number): Row {
+  /** A row's keys and identifier hash; `organisationKeys` is shared by a batch (many applicants share a unit). */
+  private prepare(applicant: ApplicantDto, index: number, organisationKeys: Map<string, string | null>): Row {
+    const organisation = applicant.organisation;
+    let organisationKey: string | null = null;
+    if (organisation) {
+      organisationKey = organisationKeys.get(organisation) ?? null;
+      if (!organisationKeys.has(organisation)) {
+        organisationKey = nameKey(organisation) || null;
+        organisationKeys.set(organisation, organisationKey);
+      }
+    }
     const row: Row = {
       index,
       applicant,
       nameKey: nameKey(applicant.name),
-      organisationKey: applicant.organisation ? nameKey(applicant.organisation) || null : null,
+      organisationKey,
     };
     if (applicant.identifier) {
       const result = normalizeIdentifier(applicant.identifier.type, applicant.identifier.value);

@@ -291,6 +291,16 @@ describe('checks', () => {
     ).toBe('applicants');
   });
 
+  it('documents the request body in the OpenAPI description', async () => {
+    const doc = (await request(t.http).get('/docs/openapi.json').expect(200)).body;
+    expect(doc.paths['/api/v1/checks'].post.requestBody.content['application/json'].schema).toEqual({
+      $ref: '#/components/schemas/CheckCreateDto',
+    });
+    expect(doc.components.schemas.CheckCreateDto.properties.applicants.items).toEqual({
+      $ref: '#/components/schemas/ApplicantDto',
+    });
+  });
+
   it('reports every offending applicant field by its path, writing nothing', async () => {
     const before = await auditCount(t, 'CHECK_RUN');
     const res = await check({
