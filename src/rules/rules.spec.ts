@@ -147,6 +147,33 @@ describe('todayIn', () => {
   it('defaults to Beijing', () => {
     expect(todayIn(undefined, new Date('2026-03-19T16:30:00Z'))).toBe('2026-03-20');
   });
+
+  it('answers as a fresh formatter does, for any two instants in a row (its cache is per minute)', () => {
+    const fresh = (zone: string, at: number) =>
+      new Intl.DateTimeFormat('en-CA', {
+        timeZone: zone,
+        year: 'numeric',
+        month: '2-digit',
+        day: '2-digit',
+      }).format(new Date(at));
+    const instant = fc.integer({ min: Date.UTC(1890, 0, 1), max: Date.UTC(2100, 0, 1) });
+    fc.assert(
+      fc.property(
+        fc.constantFrom('Asia/Shanghai', 'UTC', 'Asia/Kolkata', 'America/St_Johns', 'Asia/Kathmandu'),
+        instant,
+        fc.integer({ min: 0, max: 59_999 }),
+        fc.integer({ min: 0, max: 59_999 }),
+        (zone, at, a, b) => {
+          // Two instants a moment apart around a quarter-hour boundary: every zone's midnight is one.
+          const boundary = at - (at % 900_000);
+          for (const t of [boundary - 30_000 + (a % 30_000), boundary - 30_000 + b, at]) {
+            expect(todayIn(zone, new Date(t))).toBe(fresh(zone, t));
+          }
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
 });
 
 describe('ruleSetInForce', () => {

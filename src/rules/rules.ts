@@ -160,27 +160,39 @@ export function addMonths(date: string, months: number): string {
   return format(utcDate(first.getUTCFullYear(), first.getUTCMonth(), Math.min(day, lastDay)));
 }
 
-/** One formatter per time zone: building an Intl.DateTimeFormat costs far more than using one. */
-const dayFormats = new Map<string, Intl.DateTimeFormat>();
+/**
+ * Per time zone: one formatter (building an Intl.DateTimeFormat costs far more than using one) and
+ * the last answer with the minute it was given for. Since 1972 every zone's offset is a whole number
+ * of minutes, so the date cannot change within a minute; earlier instants are always computed.
+ */
+const dayCache = new Map<string, { formatter: Intl.DateTimeFormat; minute: number; date: string }>();
+const WHOLE_MINUTE_OFFSETS_FROM = Date.UTC(1972, 0, 1);
 
 /**
  * The calendar date at `now` in `timeZone`. The registry applies Chinese regulations, so "today" is
  * Beijing's date unless a caller says otherwise, whatever zone the host runs in.
  */
 export function todayIn(timeZone = 'Asia/Shanghai', now: Date = new Date()): string {
-  let formatter = dayFormats.get(timeZone);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat('en-CA', {
+  let zone = dayCache.get(timeZone);
+  if (!zone) {
+    const formatter = new Intl.DateTimeFormat('en-CA', {
       timeZone,
       year: 'numeric',
       month: '2-digit',
       day: '2-digit',
     });
-    dayFormats.set(timeZone, formatter);
+    zone = { formatter, minute: NaN, date: '' };
+    dayCache.set(timeZone, zone);
   }
-  const parts = formatter.formatToParts(now);
+  const ms = now.getTime();
+  const minute = Math.floor(ms / 60_000);
+  if (minute === zone.minute && ms >= WHOLE_MINUTE_OFFSETS_FROM) return zone.date;
+  const parts = zone.formatter.formatToParts(now);
   const get = (type: string) => parts.find((p) => p.type === type)!.value;
-  return `${get('year').padStart(4, '0')}-${get('month')}-${get('day')}`;
+  const date = `${get('year').padStart(4, '0')}-${get('month')}-${get('day')}`;
+  zone.minute = minute;
+  zone.date = date;
+  return date;
 }
 
 // ---------------------------------------------------------------------------------------------------
