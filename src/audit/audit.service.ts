@@ -105,9 +105,12 @@ export class AuditService implements OnModuleDestroy {
     );
   }
 
-  /** Writes entries prepared with `toInsert` inside the caller's transaction (group-committed work). */
-  async recordPrepared(manager: EntityManager, entries: AuditInsert[]): Promise<void> {
-    await this.repository.insert(manager, entries);
+  /**
+   * The INSERT of entries prepared with `toInsert`, its parameter numbered `param`, for group-committed
+   * work that writes them in one statement with rows of its own (ScreeningRepository.storeReceipts).
+   */
+  insertStatement(entries: AuditInsert[], param: number): { text: string; values: unknown[] } {
+    return this.repository.insertStatement(entries, param);
   }
 
   /**

@@ -1,6 +1,6 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { Pool, type PoolConfig, type QueryResultRow } from 'pg';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { ScreeningCase, ScreeningListing, ScreeningMeasure } from './verdict';
 
 /** A registry subject an applicant's identifier or name (with an agreeing organisation) points to. */
@@ -170,18 +170,23 @@ export class ScreeningRepository implements OnModuleDestroy {
     };
   }
 
-  /** Every receipt of a group commit in one statement. */
-  async insertRuns(m: EntityManager, runs: CheckRunInsert[]): Promise<void> {
-    if (runs.length === 0) return;
-    await m.query(
-      `INSERT INTO check_run (id, actor_type, actor_id, actor_name, domain, as_of, known_at, purpose, reference,
+  /**
+   * A group commit's receipts and their audit entries (`audit`: AuditService.insertStatement with its
+   * parameter numbered 2) in one statement, so one round trip and one commit store them all or none.
+   */
+  async storeReceipts(runs: CheckRunInsert[], audit: { text: string; values: unknown[] }): Promise<void> {
+    await this.dataSource.query(
+      `WITH runs AS (
+       INSERT INTO check_run (id, actor_type, actor_id, actor_name, domain, as_of, known_at, purpose, reference,
          lookback_years, rule_version, applicants, counts, input_hashes, answer, answer_hash)
        SELECT id, actor_type, actor_id, actor_name, domain, as_of, known_at, purpose, reference, lookback_years,
          rule_version, applicants, counts,
          ARRAY(SELECT decode(h, 'hex') FROM jsonb_array_elements_text(input_hashes) AS h), answer, decode(answer_hash, 'hex')
        FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, actor_type text, actor_id text, actor_name text, domain text,
          as_of date, known_at timestamptz, purpose text, reference text, lookback_years integer, rule_version integer,
-         applicants integer, counts jsonb, input_hashes jsonb, answer jsonb, answer_hash text)`,
+         applicants integer, counts jsonb, input_hashes jsonb, answer jsonb, answer_hash text)
+       )
+       ${audit.text}`,
       [
         JSON.stringify(
           runs.map((r) => ({
@@ -203,6 +208,7 @@ export class ScreeningRepository implements OnModuleDestroy {
             answer_hash: r.answerHash.toString('hex'),
           })),
         ),
+        ...audit.values,
       ],
     );
   }

@@ -1,7 +1,6 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import canonicalize from 'canonicalize';
 import { createHash, randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
 import { AuditInsert } from '../audit/audit.repository';
 import { AuditService } from '../audit/audit.service';
 import { Batcher } from '../common/batcher';
@@ -60,20 +59,16 @@ export class ScreeningService implements OnModuleDestroy {
     private readonly rules: RulesService,
     private readonly protector: PersonalDataProtector,
     private readonly audit: AuditService,
-    dataSource: DataSource,
   ) {
     this.receipts = new Batcher(
       (items) =>
-        dataSource.transaction(async (m) => {
-          await this.repository.insertRuns(
-            m,
-            items.map((i) => i.run),
-          );
-          await this.audit.recordPrepared(
-            m,
+        this.repository.storeReceipts(
+          items.map((i) => i.run),
+          this.audit.insertStatement(
             items.map((i) => i.audit),
-          );
-        }),
+            2,
+          ),
+        ),
       { maxWaitMs: 2, maxBatch: 200, maxConcurrent: 4 },
     );
   }
