@@ -564,6 +564,13 @@ async function main(): Promise<void> {
   );
   const size = (await db.query(`SELECT pg_size_pretty(pg_database_size(current_database())) AS s`)).rows[0].s;
   out(`  database size: ${size}`);
+  const relations = await db.query<{ name: string; size: string }>(
+    `SELECT c.relname AS name, pg_size_pretty(pg_relation_size(c.oid)) AS size
+     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = 'public' AND c.relkind IN ('r', 'i') AND pg_relation_size(c.oid) > 16 * 1024 * 1024
+     ORDER BY pg_relation_size(c.oid) DESC`,
+  );
+  out(`  relations over 16 MB: ${relations.rows.map((r) => `${r.name} ${r.size}`).join(', ')}`);
 
   // 2. An API client allowed to run checks, made as the service makes one.
   const apiKey = generateApiKey();

@@ -2,12 +2,22 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Client } from 'pg';
 
 /**
+ * `shared_buffers` for a machine with `totalBytes` of memory: a quarter of it (PostgreSQL's usual
+ * advice), at least 128 MB and at most 1 GB, which holds the hot part of a registry of a million
+ * subjects (1.8 GB on disk). The memory is taken as it is used, not at start.
+ */
+export function sharedBuffersFor(totalBytes: number): string {
+  return `${Math.min(1024, Math.max(128, Math.floor(totalBytes / 4 / 2 ** 20)))}MB`;
+}
+
+/**
  * Server settings for the embedded PostgreSQL. `random_page_cost = 1.1` suits data held in memory or
- * on SSD and makes the planner pick index scans for large `= ANY($1)` look-ups; the same setting is
+ * on SSD and makes the planner pick index scans for large `= ANY($1)` look-ups; the same settings are
  * recommended for an external server in docs/operations.md.
  */
 export const EMBEDDED_PG_SETTINGS: Record<string, string> = {
@@ -15,7 +25,7 @@ export const EMBEDDED_PG_SETTINGS: Record<string, string> = {
   unix_socket_directories: '',
   random_page_cost: '1.1',
   max_connections: '200',
-  shared_buffers: '256MB',
+  shared_buffers: sharedBuffersFor(totalmem()),
   fsync: 'on',
 };
 
