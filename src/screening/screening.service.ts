@@ -235,7 +235,7 @@ export class ScreeningService implements OnModuleDestroy {
     return row;
   }
 
-  /** The candidates of every row, found and loaded with one statement for the whole batch. */
+  /** The candidates of every row, found and loaded with one statement per part of the batch. */
   private async candidates(rows: Row[]): Promise<Map<number, ScreeningCandidate[]>> {
     const live = rows.filter((r) => !r.error);
     const hashes = new Map<string, Buffer>();
@@ -246,7 +246,7 @@ export class ScreeningService implements OnModuleDestroy {
         pairs.set(pairKey(row.nameKey, row.organisationKey), { key: row.nameKey, org: row.organisationKey });
     }
     if (hashes.size === 0 && pairs.size === 0) return new Map();
-    const screening = await this.repository.screen([...hashes.values()], [...pairs.values()]);
+    const screening = await this.repository.screenInParts([...hashes.values()], [...pairs.values()]);
     const byHash = groupBy(
       screening.matches.filter((h) => h.via === 'I'),
       (h) => h.hash!,

@@ -4,7 +4,10 @@ import request from 'supertest';
 import { Role, Scope } from '../../src/auth/principal';
 import { addDays, addMonths, todayIn } from '../../src/rules/rules';
 import { createTestApp, TestApp } from '../app';
+import { PersonalDataProtector } from '../../src/personal-data/personal-data.protector';
 import { MAX_APPLICANTS } from '../../src/screening/screening.dto';
+import { ScreeningRepository } from '../../src/screening/screening.repository';
+import { nameKey } from '../../src/subjects/name-key';
 import { auditCount, newApiClient, newResidentId, newUser, newUscc, TestUser } from '../factories';
 
 describe('checks', () => {
@@ -289,6 +292,31 @@ describe('checks', () => {
     expect(
       (await check({ domain: 'PROJECT_FUNDING', applicants: [] }).expect(400)).body.details[0].field,
     ).toBe('applicants');
+  });
+
+  it('finds the same facts when a batch is looked up in parts at once as in one statement', async () => {
+    const repository = t.app.get(ScreeningRepository);
+    const protector = t.app.get(PersonalDataProtector);
+    const hashes = [ids.barred, ids.awardOnly, ids.watched, ids.ended, ids.clean].map((id) =>
+      protector.lookupHash('RESIDENT_ID', id),
+    );
+    const pairs = [
+      { key: nameKey('王测试'), org: null },
+      { key: nameKey('张某某'), org: nameKey('西岭医科大学') },
+      { key: nameKey('周旧名'), org: null },
+      { key: nameKey('王测试'), org: nameKey('东海理工大学') },
+    ];
+    const whole = await repository.screen(hashes, pairs);
+    const parts = await repository.screenInParts(hashes, pairs, 1);
+    const idsOf = (items: { id: string }[]) => items.map((i) => i.id).sort();
+    expect(whole.listings.length).toBeGreaterThan(0);
+    expect(idsOf(parts.listings)).toEqual(idsOf(whole.listings));
+    expect(idsOf(parts.measures)).toEqual(idsOf(whole.measures));
+    expect(idsOf(parts.cases)).toEqual(idsOf(whole.cases));
+    const held = (s: typeof whole) => s.held.map((h) => `${h.subjectId} ${h.type}`).sort();
+    expect(held(parts)).toEqual(held(whole));
+    const matches = (s: typeof whole) => s.matches.map((m) => `${m.via} ${m.subjectId} ${m.key}`).sort();
+    expect(matches(parts)).toEqual(matches(whole));
   });
 
   it('documents the request body in the OpenAPI description', async () => {
