@@ -1,5 +1,5 @@
 # Production image. Build: docker build -t registry . ; run with DATABASE_URL set (see docker-compose.yml).
-# No Docker engine runs where this project is developed: this file is kept correct by reading.
+# CI does not build this image: build and start it after changing this file.
 
 FROM node:22-bookworm-slim AS build
 WORKDIR /app
