@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
 import { ApiClientPrincipal, Scope } from '../auth/principal';
 import { AppError } from '../common/errors/app-error';
+import { explainUniqueViolation } from '../common/errors/unique-violation';
 import { RequestContext } from '../common/request-context';
 import { Transactions } from '../database/transactions';
 import { ApiClientEntity } from './api-client.entity';
@@ -25,6 +26,11 @@ export const API_KEY_CACHE_MS = 5_000;
 /** At most this many keys are cached (unknown keys never are), so the cache cannot be grown by guessing. */
 const API_KEY_CACHE_SIZE = 1_000;
 
+const nameTaken = (name: string) =>
+  AppError.conflict(ApiClientErrorCode.API_CLIENT_NAME_TAKEN, `An active API client is named "${name}"`, [
+    { field: 'name', code: ApiClientErrorCode.API_CLIENT_NAME_TAKEN, message: 'is taken' },
+  ]);
+
 @Injectable()
 export class ApiClientsService {
   private readonly touched = new Map<string, number>();
@@ -43,14 +49,21 @@ export class ApiClientsService {
     name: string,
     scopes: Scope[],
   ): Promise<{ client: ApiClientEntity; key: string }> {
+    // Two creations of one name at once: the loser's unique violation becomes the same 409.
+    return explainUniqueViolation(
+      'api_client_name_key',
+      () => this.createWith(ctx, name, scopes),
+      () => Promise.reject(nameTaken(name)),
+    );
+  }
+
+  private createWith(
+    ctx: RequestContext,
+    name: string,
+    scopes: Scope[],
+  ): Promise<{ client: ApiClientEntity; key: string }> {
     return this.tx.run(async (m) => {
-      if (await this.clients.activeNameExists(m, name)) {
-        throw AppError.conflict(
-          ApiClientErrorCode.API_CLIENT_NAME_TAKEN,
-          `An active API client is named "${name}"`,
-          [{ field: 'name', code: ApiClientErrorCode.API_CLIENT_NAME_TAKEN, message: 'is taken' }],
-        );
-      }
+      if (await this.clients.activeNameExists(m, name)) throw nameTaken(name);
       const { key, hash, prefix } = generateApiKey();
       const client = await this.clients.create(m, {
         name,

@@ -2,6 +2,7 @@ import { HttpStatus, Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { AppError, ErrorDetail } from '../common/errors/app-error';
+import { explainUniqueViolation } from '../common/errors/unique-violation';
 import { RequestContext } from '../common/request-context';
 import { Transactions } from '../database/transactions';
 import { ListingsService } from '../listings/listings.service';
@@ -119,78 +120,83 @@ export class CasesService {
     const ruleSet = decided ? await this.rules.inForce(dto.decisionDate) : undefined;
     if (ruleSet) this.assertMeasures(ruleSet.data, measures, 'measures');
 
-    return this.tx.run(async (m) => {
-      if (dto.decisionNumber) await this.assertDecisionNumberFree(m, dto.authority, dto.decisionNumber);
-      const subjectIds: string[] = [];
-      for (const [i, s] of dto.subjects.entries()) {
-        if (s.subjectId) {
-          if (!(await this.subjects.exists(m, s.subjectId))) {
-            throw AppError.badRequest(
-              CaseErrorCode.CASE_SUBJECT_NOT_FOUND,
-              `No subject has id ${s.subjectId}`,
-              `subjects.${i}.subjectId`,
+    const decisionNumber = dto.decisionNumber;
+    const claim = () => (decisionNumber ? { authority: dto.authority, decisionNumber } : undefined);
+    return this.withDecisionNumberConflict(claim, undefined, () =>
+      this.tx.run(async (m) => {
+        if (decisionNumber) await this.assertDecisionNumberFree(m, dto.authority, decisionNumber);
+        const subjectIds: string[] = [];
+        for (const [i, s] of dto.subjects.entries()) {
+          if (s.subjectId) {
+            if (!(await this.subjects.exists(m, s.subjectId))) {
+              throw AppError.badRequest(
+                CaseErrorCode.CASE_SUBJECT_NOT_FOUND,
+                `No subject has id ${s.subjectId}`,
+                `subjects.${i}.subjectId`,
+              );
+            }
+            subjectIds.push(s.subjectId);
+          } else {
+            subjectIds.push(
+              (await this.subjects.createWith(m, ctx, s.subject!, `subjects.${i}.subject.identifiers`)).id,
             );
           }
-          subjectIds.push(s.subjectId);
-        } else {
-          subjectIds.push(
-            (await this.subjects.createWith(m, ctx, s.subject!, `subjects.${i}.subject.identifiers`)).id,
-          );
         }
-      }
-      const id = await this.cases.insert(m, {
-        status: dto.status,
-        decisionNumber: dto.decisionNumber ?? null,
-        authority: dto.authority,
-        decisionDate: dto.decisionDate ?? null,
-        misconductTypes: dto.misconductTypes,
-        severity: dto.severity ?? null,
-        facts: dto.facts ?? null,
-        legalBasis: dto.legalBasis ?? null,
-        source: dto.source,
-        aggravating: dto.aggravating ?? [],
-        mitigating: dto.mitigating ?? [],
-        ruleVersion: ruleSet?.version ?? null,
-        createdBy: actorId(ctx),
-      });
-      await this.cases.addEvent(m, id, dto.status, actorId(ctx), 'recorded');
-      for (const [i, s] of dto.subjects.entries()) await this.cases.addSubject(m, id, subjectIds[i], s.roles);
-      const subjectOf = (ref: string) => subjectIds[refs.get(ref)!];
-      await this.insertMeasures(
-        m,
-        ctx,
-        id,
-        ruleSet?.data,
-        measures.map((x) => ({ ...x, subjectId: subjectOf(x.subjectRef) })),
-      );
-      const created = (await this.cases.findById(id, m))!;
-      await this.audit.record(m, ctx, {
-        action: 'CASE_RECORDED',
-        targetType: 'CASE',
-        targetId: id,
-        changes: {
-          after: {
-            status: created.status,
-            decisionNumber: created.decisionNumber,
-            authority: created.authority,
-            decisionDate: created.decisionDate,
-            severity: created.severity,
-            misconductTypes: created.misconductTypes,
-            subjects: created.subjects.map((s) => ({ subjectId: s.subjectId, roles: s.roles })),
-            measures: created.measures.map((x) => ({
-              type: x.type,
-              subjectId: x.subjectId,
-              startDate: x.startDate,
-              endDate: x.endDate,
-              lifetime: x.lifetime,
-              domains: x.domains,
-            })),
-            listingIds: created.listingIds,
+        const id = await this.cases.insert(m, {
+          status: dto.status,
+          decisionNumber: dto.decisionNumber ?? null,
+          authority: dto.authority,
+          decisionDate: dto.decisionDate ?? null,
+          misconductTypes: dto.misconductTypes,
+          severity: dto.severity ?? null,
+          facts: dto.facts ?? null,
+          legalBasis: dto.legalBasis ?? null,
+          source: dto.source,
+          aggravating: dto.aggravating ?? [],
+          mitigating: dto.mitigating ?? [],
+          ruleVersion: ruleSet?.version ?? null,
+          createdBy: actorId(ctx),
+        });
+        await this.cases.addEvent(m, id, dto.status, actorId(ctx), 'recorded');
+        for (const [i, s] of dto.subjects.entries())
+          await this.cases.addSubject(m, id, subjectIds[i], s.roles);
+        const subjectOf = (ref: string) => subjectIds[refs.get(ref)!];
+        await this.insertMeasures(
+          m,
+          ctx,
+          id,
+          ruleSet?.data,
+          measures.map((x) => ({ ...x, subjectId: subjectOf(x.subjectRef) })),
+        );
+        const created = (await this.cases.findById(id, m))!;
+        await this.audit.record(m, ctx, {
+          action: 'CASE_RECORDED',
+          targetType: 'CASE',
+          targetId: id,
+          changes: {
+            after: {
+              status: created.status,
+              decisionNumber: created.decisionNumber,
+              authority: created.authority,
+              decisionDate: created.decisionDate,
+              severity: created.severity,
+              misconductTypes: created.misconductTypes,
+              subjects: created.subjects.map((s) => ({ subjectId: s.subjectId, roles: s.roles })),
+              measures: created.measures.map((x) => ({
+                type: x.type,
+                subjectId: x.subjectId,
+                startDate: x.startDate,
+                endDate: x.endDate,
+                lifetime: x.lifetime,
+                domains: x.domains,
+              })),
+              listingIds: created.listingIds,
+            },
           },
-        },
-      });
-      return created;
-    });
+        });
+        return created;
+      }),
+    );
   }
 
   /** Moves a case along its procedure; deciding needs the decision's number, date and severity. */
@@ -200,51 +206,58 @@ export class CasesService {
     dto: CaseTransitionDto,
     expectedVersion?: number,
   ): Promise<CaseRow> {
-    return this.tx.run(async (m) => {
-      const current = await this.locked(m, id, expectedVersion);
-      assertCaseTransition(current.status, dto.to);
-      const given = (['decisionNumber', 'decisionDate', 'severity'] as const).filter(
-        (k) => dto[k] !== undefined,
-      );
-      if (!isDecided(dto.to) && given.length > 0) {
-        throw new AppError(
-          HttpStatus.BAD_REQUEST,
-          CaseErrorCode.CASE_DECISION_FIELDS_NOT_ALLOWED,
-          `${given.join(', ')} belong to a decision; ${dto.to} is not one`,
-          given.map((field) => ({
-            field,
-            code: CaseErrorCode.CASE_DECISION_FIELDS_NOT_ALLOWED,
-            message: 'only when deciding',
-          })),
-        );
-      }
-      const decision = {
-        decisionNumber: dto.decisionNumber ?? current.decisionNumber,
-        decisionDate: dto.decisionDate ?? current.decisionDate,
-        severity: dto.severity ?? current.severity,
-      };
-      let ruleVersion = current.ruleVersion;
-      if (isDecided(dto.to)) {
-        assertDecisionComplete(decision, todayIn());
-        if (decision.decisionNumber !== current.decisionNumber) {
-          await this.assertDecisionNumberFree(m, current.authority, decision.decisionNumber!, id);
-        }
-        ruleVersion ??= (await this.rules.inForce(decision.decisionDate!)).version;
-      }
-      await this.cases.decide(m, id, dto.to, { ...decision, ruleVersion });
-      await this.cases.addEvent(m, id, dto.to, actorId(ctx), dto.reason ?? null);
-      await this.audit.record(m, ctx, {
-        action: 'CASE_STATUS_CHANGED',
-        targetType: 'CASE',
-        targetId: id,
-        changes: {
-          before: { status: current.status },
-          after: { status: dto.to, ...decision },
-          reason: dto.reason,
-        },
-      });
-      return (await this.cases.findById(id, m))!;
-    });
+    let claimed: { authority: string; decisionNumber: string } | undefined;
+    return this.withDecisionNumberConflict(
+      () => claimed,
+      id,
+      () =>
+        this.tx.run(async (m) => {
+          const current = await this.locked(m, id, expectedVersion);
+          assertCaseTransition(current.status, dto.to);
+          const given = (['decisionNumber', 'decisionDate', 'severity'] as const).filter(
+            (k) => dto[k] !== undefined,
+          );
+          if (!isDecided(dto.to) && given.length > 0) {
+            throw new AppError(
+              HttpStatus.BAD_REQUEST,
+              CaseErrorCode.CASE_DECISION_FIELDS_NOT_ALLOWED,
+              `${given.join(', ')} belong to a decision; ${dto.to} is not one`,
+              given.map((field) => ({
+                field,
+                code: CaseErrorCode.CASE_DECISION_FIELDS_NOT_ALLOWED,
+                message: 'only when deciding',
+              })),
+            );
+          }
+          const decision = {
+            decisionNumber: dto.decisionNumber ?? current.decisionNumber,
+            decisionDate: dto.decisionDate ?? current.decisionDate,
+            severity: dto.severity ?? current.severity,
+          };
+          let ruleVersion = current.ruleVersion;
+          if (isDecided(dto.to)) {
+            assertDecisionComplete(decision, todayIn());
+            if (decision.decisionNumber !== current.decisionNumber) {
+              claimed = { authority: current.authority, decisionNumber: decision.decisionNumber! };
+              await this.assertDecisionNumberFree(m, current.authority, decision.decisionNumber!, id);
+            }
+            ruleVersion ??= (await this.rules.inForce(decision.decisionDate!)).version;
+          }
+          await this.cases.decide(m, id, dto.to, { ...decision, ruleVersion });
+          await this.cases.addEvent(m, id, dto.to, actorId(ctx), dto.reason ?? null);
+          await this.audit.record(m, ctx, {
+            action: 'CASE_STATUS_CHANGED',
+            targetType: 'CASE',
+            targetId: id,
+            changes: {
+              before: { status: current.status },
+              after: { status: dto.to, ...decision },
+              reason: dto.reason,
+            },
+          });
+          return (await this.cases.findById(id, m))!;
+        }),
+    );
   }
 
   /** Adds measures to a decided case (proposing BLACK entries for SERIOUS_DB_ENTRY measures). */
@@ -350,6 +363,25 @@ export class CasesService {
       );
     }
     return current;
+  }
+
+  /**
+   * Two recordings of one decision number at once both pass the pre-check; the loser's unique
+   * violation becomes the same 409 (with the winner's id) the pre-check gives.
+   */
+  private withDecisionNumberConflict<T>(
+    claim: () => { authority: string; decisionNumber: string } | undefined,
+    exceptId: string | undefined,
+    work: () => Promise<T>,
+  ): Promise<T> {
+    return explainUniqueViolation('misconduct_case_decision_key', work, async () => {
+      const claimed = claim();
+      if (claimed) {
+        await this.tx.run((m) =>
+          this.assertDecisionNumberFree(m, claimed.authority, claimed.decisionNumber, exceptId),
+        );
+      }
+    });
   }
 
   private async assertDecisionNumberFree(

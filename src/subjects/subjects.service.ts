@@ -1,7 +1,8 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
-import { EntityManager, QueryFailedError } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { AppError } from '../common/errors/app-error';
+import { explainUniqueViolation } from '../common/errors/unique-violation';
 import { RequestContext } from '../common/request-context';
 import { Transactions } from '../database/transactions';
 import { requireIdentifier } from '../identifiers/identifier-errors';
@@ -12,7 +13,6 @@ import { IdentifierInputDto, SubjectCreateDto, SubjectSearchDto, SubjectUpdateDt
 import { IdentifierInsert, SubjectRow, SubjectsRepository } from './subjects.repository';
 import { IDENTIFIER_TYPES_BY_KIND, SubjectErrorCode, SubjectKind } from './subjects.types';
 
-const PG_UNIQUE_VIOLATION = '23505';
 const COUNTRY_REQUIRED: readonly IdentifierType[] = ['PASSPORT', 'OTHER'];
 
 type Prepared = IdentifierInsert & { field: string };
@@ -297,20 +297,11 @@ export class SubjectsService {
   }
 
   /** Two recorders creating the same identifier at once: the loser's unique violation becomes the same 409. */
-  private async withIdentifierConflicts<T>(identifiers: Prepared[], work: () => Promise<T>): Promise<T> {
-    try {
-      return await work();
-    } catch (error) {
-      const driver =
-        error instanceof QueryFailedError
-          ? (error.driverError as { code?: string; constraint?: string })
-          : undefined;
-      if (driver?.code === PG_UNIQUE_VIOLATION && driver.constraint === 'subject_identifier_unique') {
-        const holders = await this.tx.run((m) => this.subjects.holdersOf(m, identifiers));
-        if (holders.length > 0) throw this.conflict(identifiers, holders);
-      }
-      throw error;
-    }
+  private withIdentifierConflicts<T>(identifiers: Prepared[], work: () => Promise<T>): Promise<T> {
+    return explainUniqueViolation('subject_identifier_unique', work, async () => {
+      const holders = await this.tx.run((m) => this.subjects.holdersOf(m, identifiers));
+      if (holders.length > 0) throw this.conflict(identifiers, holders);
+    });
   }
 
   private conflict(identifiers: Prepared[], holders: { index: number; subjectId: string }[]): AppError {

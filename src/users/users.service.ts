@@ -4,6 +4,7 @@ import { AuditService } from '../audit/audit.service';
 import { hashPassword, verifyPassword } from '../auth/password';
 import { Role } from '../auth/principal';
 import { AppError } from '../common/errors/app-error';
+import { explainUniqueViolation } from '../common/errors/unique-violation';
 import { RequestContext, systemContext } from '../common/request-context';
 import { Env } from '../config/env';
 import { Transactions } from '../database/transactions';
@@ -36,6 +37,11 @@ const view = (u: UserEntity) => ({
 });
 
 /** Users and their roles. Every change is audited in its own transaction. */
+const usernameTaken = (username: string) =>
+  AppError.conflict(UserErrorCode.USERNAME_TAKEN, `The username "${username}" is taken`, [
+    { field: 'username', code: UserErrorCode.USERNAME_TAKEN, message: 'is taken' },
+  ]);
+
 @Injectable()
 export class UsersService implements OnApplicationBootstrap {
   private readonly logger = new Logger(UsersService.name);
@@ -87,7 +93,12 @@ export class UsersService implements OnApplicationBootstrap {
   }
 
   create(ctx: RequestContext, input: UserCreateInput): Promise<UserEntity> {
-    return this.tx.run((m) => this.createWith(m, ctx, input));
+    // Two creations of one username at once: the loser's unique violation becomes the same 409.
+    return explainUniqueViolation(
+      'app_user_username_key',
+      () => this.tx.run((m) => this.createWith(m, ctx, input)),
+      () => Promise.reject(usernameTaken(input.username)),
+    );
   }
 
   private async createWith(
@@ -95,11 +106,7 @@ export class UsersService implements OnApplicationBootstrap {
     ctx: RequestContext,
     input: UserCreateInput,
   ): Promise<UserEntity> {
-    if (await this.users.existsByUsername(input.username, m)) {
-      throw AppError.conflict(UserErrorCode.USERNAME_TAKEN, `The username "${input.username}" is taken`, [
-        { field: 'username', code: UserErrorCode.USERNAME_TAKEN, message: 'is taken' },
-      ]);
-    }
+    if (await this.users.existsByUsername(input.username, m)) throw usernameTaken(input.username);
     const user = await this.users.create(m, {
       username: input.username,
       displayName: input.displayName,

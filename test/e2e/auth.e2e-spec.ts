@@ -256,6 +256,20 @@ describe('identity and access', () => {
       await loginAs('wang.fang', 'long enough password').expect(200);
     });
 
+    it('lets one of concurrent creations of a username win; the others get USERNAME_TAKEN', async () => {
+      const username = `twin-${Date.now()}`;
+      const results = await Promise.all(
+        Array.from({ length: 4 }, () =>
+          request(t.http)
+            .post('/api/v1/users')
+            .set(admin.auth)
+            .send({ username, displayName: 'x', password: 'long enough password', roles: [] }),
+        ),
+      );
+      expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409, 409]);
+      for (const r of results.filter((r) => r.status === 409)) expect(r.body.code).toBe('USERNAME_TAKEN');
+    });
+
     it('refuses a taken username with 409, whatever the case', async () => {
       const res = await request(t.http)
         .post('/api/v1/users')
@@ -349,6 +363,21 @@ describe('identity and access', () => {
       } finally {
         later.mockRestore();
       }
+    });
+
+    it('lets one of concurrent creations of a client name win; the others get API_CLIENT_NAME_TAKEN', async () => {
+      const name = `system-${Date.now()}`;
+      const results = await Promise.all(
+        Array.from({ length: 4 }, () =>
+          request(t.http)
+            .post('/api/v1/api-clients')
+            .set(admin.auth)
+            .send({ name, scopes: ['checks:run'] }),
+        ),
+      );
+      expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409, 409]);
+      for (const r of results.filter((r) => r.status === 409))
+        expect(r.body.code).toBe('API_CLIENT_NAME_TAKEN');
     });
 
     it('refuses an unknown scope and a duplicate active name', async () => {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
 import request from 'supertest';
 import { Role } from '../../src/auth/principal';
 import { addDays, addMonths, todayIn } from '../../src/rules/rules';
@@ -273,6 +274,41 @@ describe('cases', () => {
         [number],
       );
       expect(n).toBe(1);
+    });
+
+    it('gives the loser of a race the same 409 as the pre-check, naming the winner', async () => {
+      const number = decisionNumber();
+      const winner = new Client({ connectionString: t.databaseUrl });
+      await winner.connect();
+      try {
+        // A recording that has inserted its case but not committed yet: the request's pre-check cannot see it.
+        await winner.query('BEGIN');
+        const { rows } = await winner.query(
+          `INSERT INTO misconduct_case (status, decision_number, authority, decision_date, misconduct_types, severity, source)
+           VALUES ('DECIDED', $1, '泉州市科学技术局', $2, '{PLAGIARISM}', 'SERIOUS', 'COMPLAINT_REPORT') RETURNING id`,
+          [number, addDays(today, -30)],
+        );
+        const response = create(decided({ decisionNumber: number })).then((r) => r);
+        // Commit only once the request waits on the winner's row, so its insert fails on the unique index.
+        const waiting = async () =>
+          (
+            await winner.query(
+              "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+            )
+          ).rows[0].n > 0;
+        for (let i = 0; i < 250 && !(await waiting()); i++) await new Promise((r) => setTimeout(r, 20));
+        expect(await waiting()).toBe(true);
+        await winner.query('COMMIT');
+        const res = await response;
+        expect(res.status).toBe(409);
+        expect(res.body.code).toBe('CASE_DECISION_NUMBER_TAKEN');
+        expect(res.body.details[0]).toMatchObject({
+          field: 'decisionNumber',
+          context: { existingCaseId: rows[0].id },
+        });
+      } finally {
+        await winner.end();
+      }
     });
 
     it('answers a reviewer and an approver trying to record with 403', async () => {

@@ -1,9 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { QueryFailedError } from 'typeorm';
 import { AppError, CommonErrorCode, ErrorBody, ErrorDetail } from './app-error';
-
-const PG_UNIQUE_VIOLATION = '23505';
+import { violatedUniqueConstraint } from './unique-violation';
 
 function codeForStatus(status: number): CommonErrorCode {
   switch (status) {
@@ -115,25 +113,17 @@ export function resolveError(exception: unknown): Resolved {
   const fastifyError = exception instanceof HttpException ? exception.cause : exception;
   if (isFastifyError(fastifyError)) return fromFastifyError(fastifyError);
   if (exception instanceof HttpException) return fromHttpException(exception);
-  if (exception instanceof QueryFailedError) {
-    const driverError = exception.driverError as { code?: string; constraint?: string; detail?: string };
-    if (driverError?.code === PG_UNIQUE_VIOLATION) {
-      const details: ErrorDetail[] = driverError.constraint
-        ? [
-            {
-              code: 'UNIQUE_VIOLATION',
-              field: driverError.constraint,
-              message: 'A record with this value exists',
-            },
-          ]
-        : [];
-      return {
-        status: 409,
-        code: CommonErrorCode.CONFLICT,
-        message: 'A record with the same key exists',
-        details,
-      };
-    }
+  const constraint = violatedUniqueConstraint(exception);
+  if (constraint !== undefined) {
+    const details: ErrorDetail[] = constraint
+      ? [{ code: 'UNIQUE_VIOLATION', field: constraint, message: 'A record with this value exists' }]
+      : [];
+    return {
+      status: 409,
+      code: CommonErrorCode.CONFLICT,
+      message: 'A record with the same key exists',
+      details,
+    };
   }
   return { status: 500, code: CommonErrorCode.INTERNAL_ERROR, message: 'Internal error', details: [] };
 }

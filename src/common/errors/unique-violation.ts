@@ -1,0 +1,28 @@
+import { QueryFailedError } from 'typeorm';
+
+export const PG_UNIQUE_VIOLATION = '23505';
+
+/** The unique index or constraint a PostgreSQL unique violation names, or undefined for any other error. */
+export function violatedUniqueConstraint(error: unknown): string | undefined {
+  if (!(error instanceof QueryFailedError)) return undefined;
+  const driver = error.driverError as { code?: string; constraint?: string } | undefined;
+  return driver?.code === PG_UNIQUE_VIOLATION ? (driver.constraint ?? '') : undefined;
+}
+
+/**
+ * Runs `work`; when it fails on a unique violation of `constraint` (the loser of two concurrent
+ * writes a pre-check could not tell apart), `explain` is given the chance to throw the answer the
+ * pre-check would have given. The original error is thrown when it does not.
+ */
+export async function explainUniqueViolation<T>(
+  constraint: string,
+  work: () => Promise<T>,
+  explain: () => Promise<void>,
+): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (violatedUniqueConstraint(error) === constraint) await explain();
+    throw error;
+  }
+}
