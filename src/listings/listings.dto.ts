@@ -224,7 +224,11 @@ export class ObjectionDto {
   @ApiProperty() id: string;
   @ApiProperty() raisedBy: string;
   @ApiProperty() reason: string;
-  @ApiProperty({ enum: ['OPEN', 'UPHELD', 'REJECTED'] }) status: string;
+  @ApiProperty({
+    enum: ['OPEN', 'UPHELD', 'REJECTED', 'CLOSED'],
+    description: 'CLOSED: the entry ended (revoked, repaired, rejected) while the objection was open',
+  })
+  status: string;
   @ApiProperty() createdAt: string;
   @ApiProperty({ nullable: true }) resolvedAt: string | null;
   @ApiProperty({ nullable: true }) resolutionReason: string | null;
@@ -244,7 +248,11 @@ export class ObjectionDto {
 
 export class RepairDto {
   @ApiProperty() id: string;
-  @ApiProperty({ enum: ['PENDING', 'APPROVED', 'REFUSED'] }) status: string;
+  @ApiProperty({
+    enum: ['PENDING', 'APPROVED', 'REFUSED', 'CLOSED'],
+    description: 'CLOSED: the entry ended (revoked, rejected) while the request awaited a decision',
+  })
+  status: string;
   @ApiProperty() requestedAt: string;
   @ApiProperty({ nullable: true }) decidedAt: string | null;
   @ApiProperty({ nullable: true }) decisionReason: string | null;

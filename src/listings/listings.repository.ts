@@ -41,7 +41,7 @@ export interface ObjectionRow {
   listingId: string;
   raisedBy: string;
   reason: string;
-  status: 'OPEN' | 'UPHELD' | 'REJECTED';
+  status: 'OPEN' | 'UPHELD' | 'REJECTED' | 'CLOSED';
   recordedBy: string | null;
   createdAt: Date;
   resolvedBy: string | null;
@@ -56,7 +56,7 @@ export interface RepairRow {
   obligationsMet: boolean;
   commitmentMade: boolean;
   statement: string | null;
-  status: 'PENDING' | 'APPROVED' | 'REFUSED';
+  status: 'PENDING' | 'APPROVED' | 'REFUSED' | 'CLOSED';
   requestedBy: string | null;
   requestedAt: Date;
   decidedBy: string | null;
@@ -333,6 +333,33 @@ export class ListingsRepository {
       `UPDATE objection SET status = $2, resolved_by = $3, resolved_at = now(), resolution_reason = $4 WHERE id = $1`,
       [id, status, by, reason],
     );
+  }
+
+  /**
+   * Closes an ended entry's open objections and pending repair requests (CLOSED, with who and why)
+   * and clears its objection flag; returns the ids closed.
+   */
+  async closeOpenMatters(
+    m: EntityManager,
+    listingId: string,
+    by: string | null,
+    reason: string,
+  ): Promise<{ objections: string[]; repairs: string[] }> {
+    // TypeORM answers an UPDATE with [rows, affected row count].
+    const [objections]: [{ id: string }[], number] = await m.query(
+      `UPDATE objection SET status = 'CLOSED', resolved_by = $2, resolved_at = now(), resolution_reason = $3
+       WHERE listing_id = $1 AND status = 'OPEN' RETURNING id`,
+      [listingId, by, reason],
+    );
+    const [repairs]: [{ id: string }[], number] = await m.query(
+      `UPDATE repair_request SET status = 'CLOSED', decided_by = $2, decided_at = now(), decision_reason = $3
+       WHERE listing_id = $1 AND status = 'PENDING' RETURNING id`,
+      [listingId, by, reason],
+    );
+    if (objections.length > 0) {
+      await m.query('UPDATE listing SET under_objection = false WHERE id = $1', [listingId]);
+    }
+    return { objections: objections.map((o) => o.id), repairs: repairs.map((r) => r.id) };
   }
 
   async openObjectionCount(m: EntityManager, listingId: string): Promise<number> {

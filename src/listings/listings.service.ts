@@ -63,6 +63,9 @@ const view = (l: ListingRow) => ({
  * RED ones, objections, and credit repair. Every change writes the entry's status history (for
  * point-in-time answers) and an audit entry in the same transaction.
  */
+/** The states in which an entry has ended for good. */
+const ENDED: readonly ListingStatus[] = ['REVOKED', 'REPAIRED', 'REJECTED'];
+
 @Injectable()
 export class ListingsService {
   constructor(
@@ -515,6 +518,10 @@ export class ListingsService {
       );
     }
     await this.listings.addEvent(m, listing.id, to, actorId(ctx), reason);
+    // An ended entry leaves nothing to object to or to repair: what was still open closes with it.
+    const closed = ENDED.includes(to)
+      ? await this.listings.closeOpenMatters(m, listing.id, actorId(ctx), `the entry is ${to}`)
+      : { objections: [], repairs: [] };
     await this.audit.record(m, ctx, {
       action,
       targetType: 'LISTING',
@@ -525,8 +532,11 @@ export class ListingsService {
           ...view(listing),
           status: to,
           ...('effectiveTo' in fields ? { effectiveTo: fields.effectiveTo } : {}),
+          ...(closed.objections.length > 0 ? { underObjection: false } : {}),
         },
         reason,
+        ...(closed.objections.length > 0 ? { closedObjections: closed.objections } : {}),
+        ...(closed.repairs.length > 0 ? { closedRepairRequests: closed.repairs } : {}),
       },
     });
   }

@@ -665,6 +665,68 @@ describe('listings', () => {
       await requestRepair(listingId).expect(201);
     });
 
+    it('closes the open objections and the pending request of an entry that is revoked', async () => {
+      const { listingId } = await activeBlack({ decisionDate: addMonths(today, -24) });
+      const objection = await post(`${listingId}/objections`, recorder, {
+        raisedBy: '当事人',
+        reason: '不服',
+      }).expect(201);
+      const repair = await requestRepair(listingId).expect(201);
+      const res = await post(`${listingId}/revoke`, approver, { reason: '原处理决定已撤销' }).expect(200);
+      expect(res.body).toMatchObject({ status: 'REVOKED', underObjection: false });
+      expect(res.body.objections).toEqual([
+        expect.objectContaining({
+          id: objection.body.id,
+          status: 'CLOSED',
+          resolutionReason: 'the entry is REVOKED',
+        }),
+      ]);
+      expect(res.body.repairs).toEqual([
+        expect.objectContaining({
+          id: repair.body.id,
+          status: 'CLOSED',
+          decisionReason: 'the entry is REVOKED',
+        }),
+      ]);
+      const [entry] = await t.dataSource.query(
+        "SELECT changes FROM audit_entry WHERE action = 'LISTING_REVOKED' AND target_id = $1",
+        [listingId],
+      );
+      expect(entry.changes).toMatchObject({
+        closedObjections: [objection.body.id],
+        closedRepairRequests: [repair.body.id],
+      });
+      const decided = await decide(listingId, repair.body.id, { decision: 'APPROVE' }).expect(409);
+      expect(decided.body.code).toBe('REPAIR_ALREADY_DECIDED');
+      const resolved = await post(`${listingId}/objections/${objection.body.id}/resolve`, approver, {
+        outcome: 'REJECT',
+        reason: '复核',
+      }).expect(409);
+      expect(resolved.body.code).toBe('OBJECTION_ALREADY_RESOLVED');
+    });
+
+    it('closes the open objections of an entry that is repaired', async () => {
+      const { listingId } = await activeBlack({ decisionDate: addMonths(today, -24) });
+      const objection = await post(`${listingId}/objections`, recorder, {
+        raisedBy: '当事人',
+        reason: '不服',
+      }).expect(201);
+      const repair = await requestRepair(listingId).expect(201);
+      const res = await decide(listingId, repair.body.id, {
+        decision: 'APPROVE',
+        reason: '符合修复条件',
+      }).expect(200);
+      expect(res.body).toMatchObject({ status: 'REPAIRED', underObjection: false });
+      expect(res.body.objections).toEqual([
+        expect.objectContaining({
+          id: objection.body.id,
+          status: 'CLOSED',
+          resolutionReason: 'the entry is REPAIRED',
+        }),
+      ]);
+      expect(res.body.repairs).toEqual([expect.objectContaining({ id: repair.body.id, status: 'APPROVED' })]);
+    });
+
     it('does not apply to a RED entry', async () => {
       const redId = await proposeRed(await newSubject(t, recorder));
       const res = await requestRepair(redId).expect(409);
