@@ -3,7 +3,7 @@
  * case can be in, which moves between them are allowed, and from which states a case may be recorded.
  * Pure rules: no framework, no I/O. The deadlines of each step are rule data and live elsewhere.
  */
-import { AppError } from '../common/errors/app-error';
+import { stateMachine } from '../common/state-machine';
 
 /** The states of a case. */
 export const CaseStatus = {
@@ -64,7 +64,12 @@ export const CASE_TRANSITIONS: Readonly<Record<CaseStatus, readonly CaseStatus[]
  */
 export const INITIAL_CASE_STATUSES: readonly CaseStatus[] = ['REPORTED', 'DECIDED', 'FINAL'];
 
-const isCaseStatus = (value: string): value is CaseStatus => Object.hasOwn(CASE_TRANSITIONS, value);
+const CASE_LIFECYCLE = stateMachine(
+  'A case',
+  CASE_TRANSITIONS,
+  CASE_STATUS_LABELS,
+  CaseLifecycleErrorCode.CASE_TRANSITION_NOT_ALLOWED,
+);
 
 /** Whether a case may be created in `status`. */
 export function isInitialCaseStatus(status: string): boolean {
@@ -72,19 +77,13 @@ export function isInitialCaseStatus(status: string): boolean {
 }
 
 /** The states a case in `from` may move to; none for a terminal or unknown state. */
-export function allowedCaseTransitions(from: string): readonly CaseStatus[] {
-  return isCaseStatus(from) ? CASE_TRANSITIONS[from] : [];
-}
+export const allowedCaseTransitions = (from: string): readonly CaseStatus[] => CASE_LIFECYCLE.allowed(from);
 
 /** Whether a case in `from` may move to `to`. Unknown states (e.g. an unchecked string) answer false. */
-export function canTransition(from: string, to: string): boolean {
-  return (allowedCaseTransitions(from) as readonly string[]).includes(to);
-}
+export const canTransition = (from: string, to: string): boolean => CASE_LIFECYCLE.can(from, to);
 
 /** Whether a case has reached no further state. */
-export function isTerminalCaseStatus(status: string): boolean {
-  return isCaseStatus(status) && CASE_TRANSITIONS[status].length === 0;
-}
+export const isTerminalCaseStatus = (status: string): boolean => CASE_LIFECYCLE.isTerminal(status);
 
 /**
  * Whether a decision exists for a case in `status`, so that its measures count. A request for review
@@ -94,26 +93,9 @@ export function isDecided(status: string): boolean {
   return status === 'DECIDED' || status === 'REVIEW_REQUESTED' || status === 'APPEALED' || status === 'FINAL';
 }
 
-const describeState = (status: string): string =>
-  isCaseStatus(status) ? `${status} (${CASE_STATUS_LABELS[status]})` : JSON.stringify(status);
-
 /**
  * Refuses a move the procedure does not allow.
  * @throws AppError 409 CASE_TRANSITION_NOT_ALLOWED naming both states; its one detail, against the
  * field `status`, lists the states that are allowed from `from`.
  */
-export function assertCaseTransition(from: string, to: string): void {
-  if (canTransition(from, to)) return;
-  const code = CaseLifecycleErrorCode.CASE_TRANSITION_NOT_ALLOWED;
-  const allowed = allowedCaseTransitions(from);
-  throw AppError.conflict(code, `A case cannot move from ${describeState(from)} to ${describeState(to)}.`, [
-    {
-      field: 'status',
-      code,
-      message:
-        allowed.length === 0
-          ? `No move is allowed from ${from}.`
-          : `Allowed from ${from}: ${allowed.join(', ')}.`,
-    },
-  ]);
-}
+export const assertCaseTransition = (from: string, to: string): void => CASE_LIFECYCLE.assert(from, to);

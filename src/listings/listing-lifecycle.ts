@@ -5,6 +5,7 @@
  */
 import { HttpStatus } from '@nestjs/common';
 import { AppError } from '../common/errors/app-error';
+import { stateMachine } from '../common/state-machine';
 
 /** The lists. */
 export const ListType = {
@@ -78,22 +79,22 @@ export const LISTING_TRANSITIONS: Readonly<Record<ListingStatus, readonly Listin
 /** The lists credit repair (信用修复, CR26) applies to: it lifts a sanction, and a red entry is none. */
 export const REPAIRABLE_LIST_TYPES: readonly ListType[] = ['BLACK', 'WATCH'];
 
-const isListingStatus = (value: string): value is ListingStatus => Object.hasOwn(LISTING_TRANSITIONS, value);
+const LISTING_LIFECYCLE = stateMachine(
+  'A listing',
+  LISTING_TRANSITIONS,
+  LISTING_STATUS_LABELS,
+  ListingLifecycleErrorCode.LISTING_TRANSITION_NOT_ALLOWED,
+);
 
 /** The states an entry in `from` may move to; none for a terminal or unknown state. */
-export function allowedListingTransitions(from: string): readonly ListingStatus[] {
-  return isListingStatus(from) ? LISTING_TRANSITIONS[from] : [];
-}
+export const allowedListingTransitions = (from: string): readonly ListingStatus[] =>
+  LISTING_LIFECYCLE.allowed(from);
 
 /** Whether an entry in `from` may move to `to`, whatever its list. Unknown states answer false. */
-export function canListingTransition(from: string, to: string): boolean {
-  return (allowedListingTransitions(from) as readonly string[]).includes(to);
-}
+export const canListingTransition = (from: string, to: string): boolean => LISTING_LIFECYCLE.can(from, to);
 
 /** Whether an entry has reached no further state. */
-export function isTerminalListingStatus(status: string): boolean {
-  return isListingStatus(status) && LISTING_TRANSITIONS[status].length === 0;
-}
+export const isTerminalListingStatus = (status: string): boolean => LISTING_LIFECYCLE.isTerminal(status);
 
 /** Whether credit repair applies to entries of `listType`. */
 export function isRepairApplicable(listType: string): boolean {
@@ -112,9 +113,6 @@ export function assertRepairApplicable(listType: string): void {
   );
 }
 
-const describeState = (status: string): string =>
-  isListingStatus(status) ? `${status} (${LISTING_STATUS_LABELS[status]})` : JSON.stringify(status);
-
 /**
  * Refuses a move of an entry on list `listType` that its life does not allow. Repair on a list it does
  * not apply to is refused first, whatever the current state, since no state would make it allowed.
@@ -123,23 +121,7 @@ const describeState = (status: string): string =>
  */
 export function assertListingTransition(from: string, to: string, listType: ListType): void {
   if (to === ListingStatus.REPAIRED) assertRepairApplicable(listType);
-  if (canListingTransition(from, to)) return;
-  const code = ListingLifecycleErrorCode.LISTING_TRANSITION_NOT_ALLOWED;
-  const allowed = allowedListingTransitions(from);
-  throw AppError.conflict(
-    code,
-    `A listing cannot move from ${describeState(from)} to ${describeState(to)}.`,
-    [
-      {
-        field: 'status',
-        code,
-        message:
-          allowed.length === 0
-            ? `No move is allowed from ${from}.`
-            : `Allowed from ${from}: ${allowed.join(', ')}.`,
-      },
-    ],
-  );
+  LISTING_LIFECYCLE.assert(from, to);
 }
 
 /** Who proposed an entry and who means to approve or reject it (user ids). */
