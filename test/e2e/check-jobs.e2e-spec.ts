@@ -5,6 +5,7 @@ import { Role, Scope } from '../../src/auth/principal';
 import { addDays, addMonths, todayIn } from '../../src/rules/rules';
 import { ABANDONED_ERROR, CheckJobRunner } from '../../src/screening/jobs/check-job-runner';
 import { createTestApp, TestApp } from '../app';
+import { registryFixtures } from '../registry-fixtures';
 import { newApiClient, newResidentId, newUser, newUscc, TestApiClient, TestUser } from '../factories';
 
 type Res = request.Response;
@@ -37,7 +38,6 @@ describe('check jobs', () => {
   let otherClient: TestApiClient;
   const today = todayIn();
   const ids = { barred: newResidentId(), watched: newResidentId(), red: newUscc() };
-  let caseNumber = 0;
 
   beforeAll(async () => {
     t = await createTestApp();
@@ -49,35 +49,9 @@ describe('check jobs', () => {
       newApiClient(t, [Scope.CHECKS_RUN]),
       newApiClient(t, [Scope.CHECKS_RUN]),
     ]);
-    const approve = (listingId: string) =>
-      request(t.http).post(`/api/v1/listings/${listingId}/approve`).set(approver.auth).expect(200);
-    const record = async (subject: object, measures: object[]) => {
-      const res = await request(t.http)
-        .post('/api/v1/cases')
-        .set(recorder.auth)
-        .send({
-          status: 'FINAL',
-          decisionNumber: `测科〔2026〕${++caseNumber}号`,
-          authority: '某省科学技术厅',
-          decisionDate: addDays(today, -30),
-          misconductTypes: ['FABRICATION_FALSIFICATION'],
-          severity: 'SEVERE',
-          source: 'RANDOM_INSPECTION',
-          subjects: [{ ref: 's', subject, roles: ['PROJECT_LEAD'] }],
-          measures: measures.map((m) => ({ subjectRef: 's', ...m })),
-        })
-        .expect(201);
-      for (const listingId of res.body.listingIds) await approve(listingId);
-      return res.body;
-    };
+    const { person, record, watch, redCompany } = registryFixtures(t, recorder, approver, today);
     const start = addDays(today, -30);
     const end = addMonths(today, 24);
-    const person = (name: string, organisation: string, id?: string) => ({
-      kind: 'NATURAL_PERSON',
-      name,
-      organisation,
-      ...(id ? { identifiers: [{ type: 'RESIDENT_ID', value: id }] } : {}),
-    });
     // Barred from funded activity and on the black list.
     await record(person('王测试', '东海理工大学', ids.barred), [
       { type: 'BAN_FUNDED_ACTIVITY', startDate: start, endDate: end, domains: ['PROJECT_FUNDING'] },
@@ -88,42 +62,9 @@ describe('check jobs', () => {
       { type: 'SERIOUS_DB_ENTRY', startDate: start, endDate: end },
     ]);
     // On the watch list.
-    const watched = await record(person('钱关注', '东海理工大学', ids.watched), [{ type: 'WARNING' }]);
-    const watch = await request(t.http)
-      .post('/api/v1/listings')
-      .set(recorder.auth)
-      .send({
-        subjectId: watched.subjects[0].subjectId,
-        listType: 'WATCH',
-        caseId: watched.id,
-        effectiveFrom: start,
-      })
-      .expect(201);
-    await approve(watch.body.id);
+    await watch(await record(person('钱关注', '东海理工大学', ids.watched), [{ type: 'WARNING' }]), start);
     // A company on the red list.
-    const company = await request(t.http)
-      .post('/api/v1/subjects')
-      .set(recorder.auth)
-      .send({
-        kind: 'LEGAL_PERSON',
-        name: '明湖守信科技有限公司',
-        identifiers: [{ type: 'USCC', value: ids.red }],
-      })
-      .expect(201);
-    const red = await request(t.http)
-      .post('/api/v1/listings')
-      .set(recorder.auth)
-      .send({
-        subjectId: company.body.id,
-        listType: 'RED',
-        designationDocument: '守信激励名单第1号',
-        effectiveFrom: start,
-      })
-      .expect(201);
-    await t.dataSource.query("UPDATE listing SET proposed_at = now() - interval '8 days' WHERE id = $1", [
-      red.body.id,
-    ]);
-    await approve(red.body.id);
+    await redCompany('明湖守信科技有限公司', ids.red, start);
   });
 
   afterAll(async () => {

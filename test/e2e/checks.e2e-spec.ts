@@ -4,6 +4,7 @@ import request from 'supertest';
 import { Role, Scope } from '../../src/auth/principal';
 import { addDays, addMonths, todayIn } from '../../src/rules/rules';
 import { createTestApp, TestApp } from '../app';
+import { registryFixtures } from '../registry-fixtures';
 import { PersonalDataProtector } from '../../src/personal-data/personal-data.protector';
 import { MAX_APPLICANTS } from '../../src/screening/screening.dto';
 import { ScreeningRepository } from '../../src/screening/screening.repository';
@@ -24,7 +25,6 @@ describe('checks', () => {
     clean: newResidentId(),
     red: newUscc(),
   };
-  let caseNumber = 0;
 
   beforeAll(async () => {
     t = await createTestApp();
@@ -34,33 +34,10 @@ describe('checks', () => {
       newUser(t, [Role.REVIEWER]),
     ]);
 
-    const person = (name: string, id?: string, organisation = '东海理工大学') => ({
-      kind: 'NATURAL_PERSON',
-      name,
-      organisation,
-      ...(id ? { identifiers: [{ type: 'RESIDENT_ID', value: id }] } : {}),
-    });
-    const record = async (subject: object, measures: object[], decisionDate = addDays(today, -30)) => {
-      const res = await request(t.http)
-        .post('/api/v1/cases')
-        .set(recorder.auth)
-        .send({
-          status: 'FINAL',
-          decisionNumber: `测科〔2026〕${++caseNumber}号`,
-          authority: '某省科学技术厅',
-          decisionDate,
-          misconductTypes: ['FABRICATION_FALSIFICATION'],
-          severity: 'SEVERE',
-          source: 'RANDOM_INSPECTION',
-          subjects: [{ ref: 's', subject, roles: ['PROJECT_LEAD'] }],
-          measures: measures.map((m) => ({ subjectRef: 's', ...m })),
-        })
-        .expect(201);
-      for (const listingId of res.body.listingIds) {
-        await request(t.http).post(`/api/v1/listings/${listingId}/approve`).set(approver.auth).expect(200);
-      }
-      return res.body;
-    };
+    const fixtures = registryFixtures(t, recorder, approver, today);
+    const { record } = fixtures;
+    const person = (name: string, id?: string, organisation = '东海理工大学') =>
+      fixtures.person(name, organisation, id);
     const start = addDays(today, -30);
     const end = addDays(addMonths(today, 24), 0);
     // Barred from funded activity and on the black list.
@@ -94,42 +71,9 @@ describe('checks', () => {
       { type: 'SERIOUS_DB_ENTRY', startDate: start, endDate: end },
     ]);
     // A WATCH entry.
-    const watchedCase = await record(person('钱关注', ids.watched), [{ type: 'WARNING' }]);
-    const watch = await request(t.http)
-      .post('/api/v1/listings')
-      .set(recorder.auth)
-      .send({
-        subjectId: watchedCase.subjects[0].subjectId,
-        listType: 'WATCH',
-        caseId: watchedCase.id,
-        effectiveFrom: start,
-      })
-      .expect(201);
-    await request(t.http).post(`/api/v1/listings/${watch.body.id}/approve`).set(approver.auth).expect(200);
+    await fixtures.watch(await record(person('钱关注', ids.watched), [{ type: 'WARNING' }]), start);
     // A RED entry for a company.
-    const company = await request(t.http)
-      .post('/api/v1/subjects')
-      .set(recorder.auth)
-      .send({
-        kind: 'LEGAL_PERSON',
-        name: '明湖守信科技有限公司',
-        identifiers: [{ type: 'USCC', value: ids.red }],
-      })
-      .expect(201);
-    const red = await request(t.http)
-      .post('/api/v1/listings')
-      .set(recorder.auth)
-      .send({
-        subjectId: company.body.id,
-        listType: 'RED',
-        designationDocument: '守信激励名单第1号',
-        effectiveFrom: start,
-      })
-      .expect(201);
-    await t.dataSource.query("UPDATE listing SET proposed_at = now() - interval '8 days' WHERE id = $1", [
-      red.body.id,
-    ]);
-    await request(t.http).post(`/api/v1/listings/${red.body.id}/approve`).set(approver.auth).expect(200);
+    await fixtures.redCompany('明湖守信科技有限公司', ids.red, start);
   });
 
   afterAll(async () => {
