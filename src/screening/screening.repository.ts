@@ -120,9 +120,9 @@ export const SCREENING_SQL = `WITH hits AS (
 export const SCREEN_PART_SIZE = 2_500;
 
 /**
- * The screening's hot path: hand-written, set-based SQL (one statement finds the matches of the
- * whole batch and reads their facts in one round trip; never one query per applicant) run as named prepared
- * statements on a pool of their own whose sessions use generic plans. Planning a custom plan costs
+ * The screening's hot path: hand-written, set-based SQL (one statement finds the matches of a batch,
+ * or of a part of a large one, and reads their facts in one round trip; never one query per
+ * applicant) run as named prepared statements on a pool of their own whose sessions use generic plans. Planning a custom plan costs
  * more than executing these look-ups, and PostgreSQL's `auto` mode keeps choosing custom plans for
  * array parameters; generic plans are also the fastest for 10,000-element arrays (see
  * docs/performance.md). The pool is separate so that this setting touches no other statement, and so
