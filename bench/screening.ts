@@ -60,6 +60,8 @@ const CONFIG = {
   /** The whole run is stopped (and cleaned up) after this many seconds. */
   timeLimit: setting('BENCH_TIME_LIMIT', 3600),
   seed: setting('BENCH_SEED', 20261127),
+  /** The service's LOG_LEVEL: `warn` writes no line per request, `info` (its default) one. */
+  logLevel: process.env.BENCH_LOG_LEVEL || 'warn',
   /** A folder: the service runs with --cpu-prof and writes its CPU profile there when it stops. */
   cpuProfileDir: process.env.BENCH_CPU_PROFILE_DIR || null,
 };
@@ -727,7 +729,7 @@ async function main(): Promise<void> {
       ...baseEnv,
       PORT: String(servicePort),
       HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: CONFIG.logLevel,
       LOG_FORMAT: 'json',
       DATABASE_POOL_SIZE: String(POOL_SIZE),
       RATE_LIMIT_PER_MINUTE: '100000000',
