@@ -5,8 +5,9 @@ import { AppError, ErrorDetail } from '../common/errors/app-error';
 import { createValidationPipe } from '../common/errors/validation';
 import { IDENTIFIER_TYPES } from '../identifiers/identifiers';
 import { SubjectKind } from '../subjects/subjects.types';
-import { parseCheckRequest, validateApplicants } from './applicants';
-import { CheckCreateDto } from './screening.dto';
+import { getMetadataStorage } from 'class-validator';
+import { APPLICANT_FIELDS, IDENTIFIER_FIELDS, parseCheckRequest, validateApplicants } from './applicants';
+import { ApplicantDto, ApplicantIdentifierDto, CheckCreateDto } from './screening.dto';
 
 const pipe = createValidationPipe();
 
@@ -118,6 +119,20 @@ const bodyArb = fc.tuple(
     { weight: 1, arbitrary: fc.oneof(fc.constant([]), junk) },
   ),
 );
+
+describe('the fields validateApplicants knows', () => {
+  const validated = (target: new () => object) =>
+    new Set(
+      getMetadataStorage()
+        .getTargetValidationMetadatas(target, '', true, false)
+        .map((m) => m.propertyName),
+    );
+
+  it('are the properties the DTOs validate, so a new field cannot slip past the one pass', () => {
+    expect(APPLICANT_FIELDS).toEqual(validated(ApplicantDto));
+    expect(IDENTIFIER_FIELDS).toEqual(validated(ApplicantIdentifierDto));
+  });
+});
 
 describe('parseCheckRequest', () => {
   it('answers exactly as the ValidationPipe over CheckCreateDto does: its details, or the same request', async () => {

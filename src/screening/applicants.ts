@@ -38,8 +38,9 @@ type Plain = Record<string, unknown>;
 
 const KINDS = Object.values(SubjectKind);
 const COUNTRY = /^[A-Z]{2,3}$/;
-const APPLICANT_FIELDS = new Set(['ref', 'kind', 'name', 'organisation', 'identifier']);
-const IDENTIFIER_FIELDS = new Set(['type', 'value', 'issuingCountry']);
+/** The properties of ApplicantDto and ApplicantIdentifierDto (a test holds these to the classes). */
+export const APPLICANT_FIELDS = new Set(['ref', 'kind', 'name', 'organisation', 'identifier']);
+export const IDENTIFIER_FIELDS = new Set(['type', 'value', 'issuingCountry']);
 
 const isObject = (value: unknown): value is Plain =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
