@@ -2,9 +2,9 @@ import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query } from '@n
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Access, Ctx } from '../auth/access.decorators';
 import { Role, Scope } from '../auth/principal';
+import { IF_MATCH, parseIfMatch } from '../common/if-match';
 import type { RequestContext } from '../common/request-context';
 import { UuidParam } from '../common/uuid-param';
-import { parseIfMatch } from '../users/users.controller';
 import {
   CaseCreateDto,
   CaseMeasuresAddDto,
@@ -18,11 +18,6 @@ import { CasesService } from './cases.service';
 
 const READERS = { roles: [Role.REVIEWER, Role.RECORDER, Role.APPROVER], scopes: [Scope.RECORDS_READ] };
 const RECORDERS = { roles: [Role.RECORDER], scopes: [Scope.RECORDS_WRITE] };
-const IF_MATCH = {
-  name: 'If-Match',
-  required: false,
-  description: 'The version you read; 412 if it changed since',
-};
 
 const toDto = (c: CaseRow): CaseResponseDto => ({ ...c });
 

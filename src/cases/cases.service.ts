@@ -118,7 +118,7 @@ export class CasesService {
       }
     });
     const ruleSet = decided ? await this.rules.inForce(dto.decisionDate) : undefined;
-    if (ruleSet) this.assertMeasures(ruleSet.data, measures, 'measures');
+    if (ruleSet) this.assertMeasures(ruleSet.data, measures);
 
     const decisionNumber = dto.decisionNumber;
     const claim = () => (decisionNumber ? { authority: dto.authority, decisionNumber } : undefined);
@@ -161,13 +161,16 @@ export class CasesService {
         for (const [i, s] of dto.subjects.entries())
           await this.cases.addSubject(m, id, subjectIds[i], s.roles);
         const subjectOf = (ref: string) => subjectIds[refs.get(ref)!];
-        await this.insertMeasures(
-          m,
-          ctx,
-          id,
-          ruleSet?.data,
-          measures.map((x) => ({ ...x, subjectId: subjectOf(x.subjectRef) })),
-        );
+        // Only a decided case has rules, and only a decided case has measures (checked above).
+        if (ruleSet) {
+          await this.insertMeasures(
+            m,
+            ctx,
+            id,
+            ruleSet.data,
+            measures.map((x) => ({ ...x, subjectId: subjectOf(x.subjectRef) })),
+          );
+        }
         const created = (await this.cases.findById(id, m))!;
         await this.audit.record(m, ctx, {
           action: 'CASE_RECORDED',
@@ -286,7 +289,7 @@ export class CasesService {
         }
       });
       const rules = (await this.rules.inForce(current.decisionDate!)).data;
-      this.assertMeasures(rules, measures, 'measures');
+      this.assertMeasures(rules, measures);
       await this.insertMeasures(m, ctx, id, rules, measures);
       await this.cases.bumpVersion(m, id);
       await this.audit.record(m, ctx, {
@@ -299,15 +302,12 @@ export class CasesService {
     });
   }
 
-  private assertMeasures(
-    rules: RuleData,
-    measures: Omit<MeasureInputDto, 'subjectRef'>[],
-    path: string,
-  ): void {
+  /** Checks measures against the rules; errors name the field `measures.<index>.<field>`. */
+  private assertMeasures(rules: RuleData, measures: Omit<MeasureInputDto, 'subjectRef'>[]): void {
     const details: ErrorDetail[] = measures.flatMap((x, i) =>
       validateMeasure(rules, x).map((p) => ({
         code: p.code,
-        field: `${path}.${i}.${p.field}`,
+        field: `measures.${i}.${p.field}`,
         message: p.message,
       })),
     );
@@ -325,7 +325,7 @@ export class CasesService {
     m: EntityManager,
     ctx: RequestContext,
     caseId: string,
-    rules: RuleData | undefined,
+    rules: RuleData,
     measures: (Omit<MeasureInputDto, 'subjectRef'> & { subjectId: string })[],
   ): Promise<void> {
     for (const x of measures) {
@@ -338,7 +338,7 @@ export class CasesService {
         domains: x.domains ?? [],
         note: x.note ?? null,
       });
-      const listType = rules ? measureType(rules, x.type)?.putsOnList : undefined;
+      const listType = measureType(rules, x.type)?.putsOnList;
       if (listType) {
         await this.listings.proposeWith(m, ctx, {
           subjectId: x.subjectId,

@@ -2,10 +2,10 @@ import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query } from '@n
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Access, Ctx } from '../auth/access.decorators';
 import { Role, Scope } from '../auth/principal';
+import { IF_MATCH, parseIfMatch } from '../common/if-match';
 import type { RequestContext } from '../common/request-context';
 import { UuidParam } from '../common/uuid-param';
 import { todayIn } from '../rules/rules';
-import { parseIfMatch } from '../users/users.controller';
 import {
   ListingCreateDto,
   ListingDetailsDto,
@@ -25,11 +25,8 @@ import { ListingsService } from './listings.service';
 const READERS = { roles: [Role.REVIEWER, Role.RECORDER, Role.APPROVER], scopes: [Scope.RECORDS_READ] };
 const RECORDERS = { roles: [Role.RECORDER], scopes: [Scope.RECORDS_WRITE] };
 const APPROVERS = { roles: [Role.APPROVER] };
-const IF_MATCH = {
-  name: 'If-Match',
-  required: false,
-  description: 'The version you read; 409 if it changed since',
-};
+/** A stale version is a 409 LISTING_VERSION_CONFLICT here, not the usual 412. */
+const IF_MATCH_409 = { ...IF_MATCH, description: 'The version you read; 409 if it changed since' };
 
 @ApiTags('listings')
 @Controller('listings')
@@ -88,7 +85,7 @@ export class ListingsController {
   @Post(':id/approve')
   @HttpCode(200)
   @Access(APPROVERS)
-  @ApiHeader(IF_MATCH)
+  @ApiHeader(IF_MATCH_409)
   @ApiOperation({ summary: 'Approve a proposal (not your own); exactly one of concurrent approvals wins' })
   @ApiOkResponse({ type: ListingDetailsDto })
   async approveListing(
@@ -103,7 +100,7 @@ export class ListingsController {
   @Post(':id/reject')
   @HttpCode(200)
   @Access(APPROVERS)
-  @ApiHeader(IF_MATCH)
+  @ApiHeader(IF_MATCH_409)
   @ApiOperation({ summary: 'Reject a proposal (not your own), with a reason' })
   @ApiOkResponse({ type: ListingDetailsDto })
   async rejectListing(
@@ -119,7 +116,7 @@ export class ListingsController {
   @Post(':id/revoke')
   @HttpCode(200)
   @Access(APPROVERS)
-  @ApiHeader(IF_MATCH)
+  @ApiHeader(IF_MATCH_409)
   @ApiOperation({ summary: 'Revoke an active or expired entry, with a reason' })
   @ApiOkResponse({ type: ListingDetailsDto })
   async revokeListing(

@@ -89,14 +89,18 @@ const LISTING_SELECT = `
     c.decision_number AS "caseDecisionNumber", c.authority AS "caseAuthority"
   FROM listing l JOIN subject s ON s.id = l.subject_id LEFT JOIN misconduct_case c ON c.id = l.case_id`;
 
-const OBJECTION_SELECT = `SELECT id, listing_id AS "listingId", raised_by AS "raisedBy", reason, status,
+/** The columns of an ObjectionRow, for SELECT and RETURNING alike. */
+const OBJECTION_COLUMNS = `id, listing_id AS "listingId", raised_by AS "raisedBy", reason, status,
   recorded_by AS "recordedBy", created_at AS "createdAt", resolved_by AS "resolvedBy", resolved_at AS "resolvedAt",
-  resolution_reason AS "resolutionReason" FROM objection`;
+  resolution_reason AS "resolutionReason"`;
+const OBJECTION_SELECT = `SELECT ${OBJECTION_COLUMNS} FROM objection`;
 
-const REPAIR_SELECT = `SELECT id, listing_id AS "listingId", correction_done AS "correctionDone",
+/** The columns of a RepairRow, for SELECT and RETURNING alike. */
+const REPAIR_COLUMNS = `id, listing_id AS "listingId", correction_done AS "correctionDone",
   obligations_met AS "obligationsMet", commitment_made AS "commitmentMade", statement, status,
   requested_by AS "requestedBy", requested_at AS "requestedAt", decided_by AS "decidedBy", decided_at AS "decidedAt",
-  decision_reason AS "decisionReason" FROM repair_request`;
+  decision_reason AS "decisionReason"`;
+const REPAIR_SELECT = `SELECT ${REPAIR_COLUMNS} FROM repair_request`;
 
 /** SQL of list entries, their status history, objections and repair requests. */
 @Injectable()
@@ -182,14 +186,12 @@ export class ListingsRepository {
   }
 
   /**
-   * Moves an entry to a new status if it is still at `expectedVersion` and in one of `from`: the
+   * Moves `entry` to a new status if it is still at the version and status it was read with: the
    * optimistic lock that lets exactly one of two concurrent approvals win. False when it lost.
    */
   async changeStatus(
     m: EntityManager,
-    id: string,
-    expectedVersion: number,
-    from: readonly ListingStatus[],
+    entry: Pick<ListingRow, 'id' | 'version' | 'status'>,
     to: ListingStatus,
     fields: { decidedBy?: string | null; decisionReason?: string | null; effectiveTo?: string | null } = {},
   ): Promise<boolean> {
@@ -199,11 +201,11 @@ export class ListingsRepository {
          decided_at = CASE WHEN $5::boolean THEN now() ELSE decided_at END,
          decision_reason = CASE WHEN $5::boolean THEN $7 ELSE decision_reason END,
          effective_to = CASE WHEN $8::boolean THEN $9::date ELSE effective_to END
-       WHERE id = $1 AND version = $2 AND status = ANY($3::text[])`,
+       WHERE id = $1 AND version = $2 AND status = $3`,
       [
-        id,
-        expectedVersion,
-        from,
+        entry.id,
+        entry.version,
+        entry.status,
         to,
         'decidedBy' in fields,
         fields.decidedBy ?? null,
@@ -215,11 +217,15 @@ export class ListingsRepository {
     return count === 1;
   }
 
-  async setUnderObjection(m: EntityManager, id: string, underObjection: boolean): Promise<void> {
-    await m.query(
-      'UPDATE listing SET under_objection = $2, version = version + 1, updated_at = now() WHERE id = $1',
+  /** Sets the objection flag (a change of the entry: its version moves on); returns the new version. */
+  async setUnderObjection(m: EntityManager, id: string, underObjection: boolean): Promise<number> {
+    // TypeORM answers an UPDATE with [rows, affected row count].
+    const [[row]]: [{ version: number }[], number] = await m.query(
+      `UPDATE listing SET under_objection = $2, version = version + 1, updated_at = now() WHERE id = $1
+       RETURNING version`,
       [id, underObjection],
     );
+    return row.version;
   }
 
   /** Active RED entries of a subject, locked. */
@@ -297,12 +303,13 @@ export class ListingsRepository {
   async insertObjection(
     m: EntityManager,
     o: { listingId: string; raisedBy: string; reason: string; recordedBy: string | null },
-  ) {
+  ): Promise<ObjectionRow> {
     const [row] = await m.query(
-      'INSERT INTO objection (listing_id, raised_by, reason, recorded_by) VALUES ($1, $2, $3, $4) RETURNING id',
+      `INSERT INTO objection (listing_id, raised_by, reason, recorded_by) VALUES ($1, $2, $3, $4)
+       RETURNING ${OBJECTION_COLUMNS}`,
       [o.listingId, o.raisedBy, o.reason, o.recordedBy],
     );
-    return row.id as string;
+    return row;
   }
 
   async objection(
@@ -380,13 +387,13 @@ export class ListingsRepository {
       statement: string | null;
       requestedBy: string | null;
     },
-  ): Promise<string> {
+  ): Promise<RepairRow> {
     const [row] = await m.query(
       `INSERT INTO repair_request (listing_id, correction_done, obligations_met, commitment_made, statement, requested_by)
-       VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+       VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${REPAIR_COLUMNS}`,
       [r.listingId, r.correctionDone, r.obligationsMet, r.commitmentMade, r.statement, r.requestedBy],
     );
-    return row.id;
+    return row;
   }
 
   async repair(

@@ -1,6 +1,7 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
+import { chinaDateOf } from '../common/china-date';
 import { AppError } from '../common/errors/app-error';
 import { RequestContext } from '../common/request-context';
 import { Transactions } from '../database/transactions';
@@ -11,10 +12,18 @@ import {
   assertCanDecideProposal,
   assertListingTransition,
   assertRepairApplicable,
+  canListingTransition,
+  isTerminalListingStatus,
   ListingStatus,
   ListType,
 } from './listing-lifecycle';
-import { ListingFilter, ListingRow, ListingsRepository } from './listings.repository';
+import {
+  ListingFilter,
+  ListingRow,
+  ListingsRepository,
+  ObjectionRow,
+  RepairRow,
+} from './listings.repository';
 
 export enum ListingErrorCode {
   LISTING_NOT_FOUND = 'LISTING_NOT_FOUND',
@@ -57,15 +66,22 @@ const view = (l: ListingRow) => ({
   underObjection: l.underObjection,
 });
 
+/** Refuses an entry that is no longer at the version the caller read (If-Match), when one was given. */
+function assertAtVersion(listing: ListingRow, expectedVersion: number | undefined): void {
+  if (expectedVersion !== undefined && listing.version !== expectedVersion) {
+    throw AppError.conflict(
+      ListingErrorCode.LISTING_VERSION_CONFLICT,
+      `The entry changed since version ${expectedVersion}; it is at version ${listing.version}`,
+    );
+  }
+}
+
 /**
  * The red/black list and its due process: proposals approved by a second person (maker-checker with
  * optimistic locking), RED candidates published for an objection period, BLACK/WATCH entries ending
  * RED ones, objections, and credit repair. Every change writes the entry's status history (for
  * point-in-time answers) and an audit entry in the same transaction.
  */
-/** The states in which an entry has ended for good. */
-const ENDED: readonly ListingStatus[] = ['REVOKED', 'REPAIRED', 'REJECTED'];
-
 @Injectable()
 export class ListingsService {
   constructor(
@@ -172,13 +188,16 @@ export class ListingsService {
    * published for the objection period and be free of open objections; a BLACK or WATCH entry ends
    * the subject's active RED entries in the same transaction.
    */
-  async approve(ctx: RequestContext, id: string, expectedVersion?: number): Promise<ListingRow> {
+  async approve(ctx: RequestContext, id: string, expectedVersion?: number): Promise<void> {
     return this.tx.run(async (m) => {
       const listing = await this.forDecision(m, ctx, id, expectedVersion);
       assertListingTransition(listing.status, 'ACTIVE', listing.listType);
       if (listing.listType === 'RED') {
         const rules = await this.rules.inForce();
-        const openFrom = addDays(todayOf(listing.proposedAt), rules.data.redObjectionPeriodDays);
+        const openFrom = addDays(
+          chinaDateOf(new Date(listing.proposedAt)),
+          rules.data.redObjectionPeriodDays,
+        );
         if (todayIn() < openFrom) {
           throw AppError.conflict(
             ListingErrorCode.RED_OBJECTION_PERIOD_RUNNING,
@@ -195,75 +214,48 @@ export class ListingsService {
           );
         }
       }
-      await this.move(m, ctx, listing, expectedVersion, ['PROPOSED'], 'ACTIVE', 'LISTING_APPROVED', null, {
+      await this.move(m, ctx, listing, 'ACTIVE', 'LISTING_APPROVED', null, {
         decidedBy: actorId(ctx),
         decisionReason: null,
       });
       if (listing.listType !== 'RED') await this.endRedEntries(m, ctx, listing);
-      return this.get(id, m);
     });
   }
 
-  async reject(
-    ctx: RequestContext,
-    id: string,
-    reason: string,
-    expectedVersion?: number,
-  ): Promise<ListingRow> {
+  async reject(ctx: RequestContext, id: string, reason: string, expectedVersion?: number): Promise<void> {
     return this.tx.run(async (m) => {
       const listing = await this.forDecision(m, ctx, id, expectedVersion);
       assertListingTransition(listing.status, 'REJECTED', listing.listType);
-      await this.move(
-        m,
-        ctx,
-        listing,
-        expectedVersion,
-        ['PROPOSED'],
-        'REJECTED',
-        'LISTING_REJECTED',
-        reason,
-        {
-          decidedBy: actorId(ctx),
-          decisionReason: reason,
-        },
-      );
-      return this.get(id, m);
+      await this.move(m, ctx, listing, 'REJECTED', 'LISTING_REJECTED', reason, {
+        decidedBy: actorId(ctx),
+        decisionReason: reason,
+      });
     });
   }
 
-  async revoke(
-    ctx: RequestContext,
-    id: string,
-    reason: string,
-    expectedVersion?: number,
-  ): Promise<ListingRow> {
+  async revoke(ctx: RequestContext, id: string, reason: string, expectedVersion?: number): Promise<void> {
     return this.tx.run(async (m) => {
       const listing = await this.locked(m, id, expectedVersion);
       assertListingTransition(listing.status, 'REVOKED', listing.listType);
-      await this.move(
-        m,
-        ctx,
-        listing,
-        expectedVersion,
-        ['ACTIVE', 'EXPIRED'],
-        'REVOKED',
-        'LISTING_REVOKED',
-        reason,
-      );
-      return this.get(id, m);
+      await this.move(m, ctx, listing, 'REVOKED', 'LISTING_REVOKED', reason);
     });
   }
 
-  async raiseObjection(ctx: RequestContext, id: string, raisedBy: string, reason: string) {
+  async raiseObjection(
+    ctx: RequestContext,
+    id: string,
+    raisedBy: string,
+    reason: string,
+  ): Promise<ObjectionRow> {
     return this.tx.run(async (m) => {
       const listing = await this.locked(m, id);
-      if (['REJECTED', 'REVOKED', 'REPAIRED'].includes(listing.status)) {
+      if (isTerminalListingStatus(listing.status)) {
         throw AppError.conflict(
           'OBJECTION_NOT_ALLOWED',
           `An entry that is ${listing.status} takes no objection`,
         );
       }
-      const objectionId = await this.listings.insertObjection(m, {
+      const objection = await this.listings.insertObjection(m, {
         listingId: id,
         raisedBy,
         reason,
@@ -274,9 +266,9 @@ export class ListingsService {
         action: 'OBJECTION_RAISED',
         targetType: 'LISTING',
         targetId: id,
-        changes: { objectionId, raisedBy, reason },
+        changes: { objectionId: objection.id, raisedBy, reason },
       });
-      return (await this.listings.objection(m, id, objectionId))!;
+      return objection;
     });
   }
 
@@ -287,7 +279,7 @@ export class ListingsService {
     objectionId: string,
     outcome: 'UPHOLD' | 'REJECT',
     reason: string,
-  ) {
+  ): Promise<void> {
     return this.tx.run(async (m) => {
       const listing = await this.locked(m, id);
       const objection = await this.listings.objection(m, id, objectionId, true);
@@ -309,8 +301,13 @@ export class ListingsService {
         actorId(ctx),
         reason,
       );
+      // The entry is locked: clearing its flag (a new version) is its only change since it was read.
+      let current = listing;
       const open = await this.listings.openObjectionCount(m, id);
-      if (open === 0) await this.listings.setUnderObjection(m, id, false);
+      if (open === 0) {
+        const version = await this.listings.setUnderObjection(m, id, false);
+        current = { ...listing, underObjection: false, version };
+      }
       await this.audit.record(m, ctx, {
         action: outcome === 'UPHOLD' ? 'OBJECTION_UPHELD' : 'OBJECTION_REJECTED',
         targetType: 'LISTING',
@@ -318,24 +315,17 @@ export class ListingsService {
         changes: { objectionId, reason },
       });
       if (outcome === 'UPHOLD') {
-        const current = (await this.listings.findById(id, m))!;
-        const to: ListingStatus = listing.status === 'PROPOSED' ? 'REJECTED' : 'REVOKED';
+        const to: ListingStatus = current.status === 'PROPOSED' ? 'REJECTED' : 'REVOKED';
         assertListingTransition(current.status, to, current.listType);
         await this.move(
           m,
           ctx,
           current,
-          undefined,
-          [current.status],
           to,
           to === 'REJECTED' ? 'LISTING_REJECTED' : 'LISTING_REVOKED',
           `objection upheld: ${reason}`,
         );
       }
-      return {
-        listing: await this.get(id, m),
-        objection: (await this.listings.objection(m, id, objectionId))!,
-      };
     });
   }
 
@@ -347,11 +337,11 @@ export class ListingsService {
     ctx: RequestContext,
     id: string,
     r: { correctionDone: boolean; obligationsMet: boolean; commitmentMade: boolean; statement?: string },
-  ) {
+  ): Promise<RepairRow> {
     return this.tx.run(async (m) => {
       const listing = await this.locked(m, id);
       assertRepairApplicable(listing.listType);
-      if (!['ACTIVE', 'EXPIRED'].includes(listing.status)) {
+      if (!canListingTransition(listing.status, 'REPAIRED')) {
         throw AppError.conflict(
           ListingErrorCode.REPAIR_NOT_IN_FORCE,
           `An entry that is ${listing.status} cannot be repaired`,
@@ -391,7 +381,7 @@ export class ListingsService {
           'A repair request for this entry awaits a decision',
         );
       }
-      const repairId = await this.listings.insertRepair(m, {
+      const repair = await this.listings.insertRepair(m, {
         listingId: id,
         correctionDone: r.correctionDone,
         obligationsMet: r.obligationsMet,
@@ -403,13 +393,19 @@ export class ListingsService {
         action: 'REPAIR_REQUESTED',
         targetType: 'LISTING',
         targetId: id,
-        changes: { repairId },
+        changes: { repairId: repair.id },
       });
-      return (await this.listings.repair(m, id, repairId))!;
+      return repair;
     });
   }
 
-  async decideRepair(ctx: RequestContext, id: string, repairId: string, approve: boolean, reason?: string) {
+  async decideRepair(
+    ctx: RequestContext,
+    id: string,
+    repairId: string,
+    approve: boolean,
+    reason?: string,
+  ): Promise<void> {
     return this.tx.run(async (m) => {
       const listing = await this.locked(m, id);
       const repair = await this.listings.repair(m, id, repairId, true);
@@ -434,16 +430,7 @@ export class ListingsService {
       );
       if (approve) {
         assertListingTransition(listing.status, 'REPAIRED', listing.listType);
-        await this.move(
-          m,
-          ctx,
-          listing,
-          undefined,
-          ['ACTIVE', 'EXPIRED'],
-          'REPAIRED',
-          'LISTING_REPAIRED',
-          reason ?? null,
-        );
+        await this.move(m, ctx, listing, 'REPAIRED', 'LISTING_REPAIRED', reason ?? null);
       } else {
         await this.audit.record(m, ctx, {
           action: 'REPAIR_REFUSED',
@@ -452,7 +439,6 @@ export class ListingsService {
           changes: { repairId, reason },
         });
       }
-      return { listing: await this.get(id, m), repair: (await this.listings.repair(m, id, repairId))! };
     });
   }
 
@@ -465,12 +451,7 @@ export class ListingsService {
   private async locked(m: EntityManager, id: string, expectedVersion?: number): Promise<ListingRow> {
     const listing = await this.listings.findById(id, m, true);
     if (!listing) throw AppError.notFound(ListingErrorCode.LISTING_NOT_FOUND, `No list entry has id ${id}`);
-    if (expectedVersion !== undefined && listing.version !== expectedVersion) {
-      throw AppError.conflict(
-        ListingErrorCode.LISTING_VERSION_CONFLICT,
-        `The entry changed since version ${expectedVersion}; it is at version ${listing.version}`,
-      );
-    }
+    assertAtVersion(listing, expectedVersion);
     return listing;
   }
 
@@ -482,35 +463,25 @@ export class ListingsService {
     expectedVersion?: number,
   ): Promise<ListingRow> {
     const listing = await this.get(id, m);
-    if (expectedVersion !== undefined && listing.version !== expectedVersion) {
-      throw AppError.conflict(
-        ListingErrorCode.LISTING_VERSION_CONFLICT,
-        `The entry changed since version ${expectedVersion}; it is at version ${listing.version}`,
-      );
-    }
+    assertAtVersion(listing, expectedVersion);
     assertCanDecideProposal({ proposerId: listing.proposedBy ?? '', approverId: actorId(ctx) ?? '' });
     return listing;
   }
 
+  /**
+   * Moves an entry, as it was read, to `to` (the caller has checked the move), with its history event
+   * and audit entry; 409 LISTING_VERSION_CONFLICT if the entry changed since it was read.
+   */
   private async move(
     m: EntityManager,
     ctx: RequestContext,
     listing: ListingRow,
-    expectedVersion: number | undefined,
-    from: readonly ListingStatus[],
     to: ListingStatus,
     action: string,
     reason: string | null,
-    fields: Parameters<ListingsRepository['changeStatus']>[5] = {},
+    fields: Parameters<ListingsRepository['changeStatus']>[3] = {},
   ): Promise<void> {
-    const won = await this.listings.changeStatus(
-      m,
-      listing.id,
-      expectedVersion ?? listing.version,
-      from,
-      to,
-      fields,
-    );
+    const won = await this.listings.changeStatus(m, listing, to, fields);
     if (!won) {
       throw AppError.conflict(
         ListingErrorCode.LISTING_VERSION_CONFLICT,
@@ -519,7 +490,7 @@ export class ListingsService {
     }
     await this.listings.addEvent(m, listing.id, to, actorId(ctx), reason);
     // An ended entry leaves nothing to object to or to repair: what was still open closes with it.
-    const closed = ENDED.includes(to)
+    const closed = isTerminalListingStatus(to)
       ? await this.listings.closeOpenMatters(m, listing.id, actorId(ctx), `the entry is ${to}`)
       : { objections: [], repairs: [] };
     await this.audit.record(m, ctx, {
@@ -552,9 +523,9 @@ export class ListingsService {
     for (const red of await this.listings.activeRed(m, cause.subjectId)) {
       const effectiveTo = red.effectiveTo && red.effectiveTo < yesterday ? red.effectiveTo : yesterday;
       if (effectiveTo < red.effectiveFrom) {
-        await this.move(m, ctx, red, undefined, ['ACTIVE'], 'REVOKED', 'LISTING_RED_ENDED', reason);
+        await this.move(m, ctx, red, 'REVOKED', 'LISTING_RED_ENDED', reason);
       } else {
-        await this.move(m, ctx, red, undefined, ['ACTIVE'], 'EXPIRED', 'LISTING_RED_ENDED', reason, {
+        await this.move(m, ctx, red, 'EXPIRED', 'LISTING_RED_ENDED', reason, {
           effectiveTo,
         });
       }
@@ -563,4 +534,3 @@ export class ListingsService {
 }
 
 /** The China calendar date of an instant. */
-const todayOf = (at: Date): string => todayIn('Asia/Shanghai', new Date(at));

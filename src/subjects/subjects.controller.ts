@@ -5,9 +5,9 @@ import { Type } from 'class-transformer';
 import { ApiProperty } from '@nestjs/swagger';
 import { Access, Ctx } from '../auth/access.decorators';
 import { Role, Scope } from '../auth/principal';
+import { IF_MATCH, parseIfMatch } from '../common/if-match';
 import type { RequestContext } from '../common/request-context';
 import { UuidParam } from '../common/uuid-param';
-import { parseIfMatch } from '../users/users.controller';
 import {
   IdentifierInputDto,
   RevealQueryDto,
@@ -31,11 +31,6 @@ class SubjectIdentifiersAddDto {
 
 const READERS = { roles: [Role.REVIEWER, Role.RECORDER, Role.APPROVER], scopes: [Scope.RECORDS_READ] };
 const WRITERS = { roles: [Role.RECORDER], scopes: [Scope.RECORDS_WRITE] };
-const IF_MATCH = {
-  name: 'If-Match',
-  required: false,
-  description: 'The version you read; 412 if it changed since',
-};
 
 @ApiTags('subjects')
 @Controller('subjects')

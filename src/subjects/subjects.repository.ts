@@ -127,6 +127,12 @@ export class SubjectsRepository {
     return row;
   }
 
+  /** Whether a subject has this id: one index look-up, without building the whole row. */
+  async exists(id: string, m?: EntityManager): Promise<boolean> {
+    const rows = await (m ?? this.dataSource.manager).query('SELECT 1 FROM subject WHERE id = $1', [id]);
+    return rows.length > 0;
+  }
+
   async update(
     m: EntityManager,
     id: string,
@@ -143,11 +149,14 @@ export class SubjectsRepository {
     await m.query('UPDATE subject SET updated_at = now(), version = version + 1 WHERE id = $1', [id]);
   }
 
+  /** A subject's identifiers with their ciphertexts, in the order of SubjectRow.identifiers. */
   async ciphertexts(
     id: string,
-  ): Promise<{ id: string; type: IdentifierType; issuingCountry: string; ciphertext: Buffer }[]> {
+  ): Promise<
+    { id: string; type: IdentifierType; issuingCountry: string; masked: string; ciphertext: Buffer }[]
+  > {
     return this.dataSource.query(
-      `SELECT id, type, issuing_country AS "issuingCountry", ciphertext FROM subject_identifier
+      `SELECT id, type, issuing_country AS "issuingCountry", masked, ciphertext FROM subject_identifier
        WHERE subject_id = $1 ORDER BY created_at, id`,
       [id],
     );

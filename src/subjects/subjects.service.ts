@@ -133,8 +133,8 @@ export class SubjectsService {
   }
 
   /** Whether a subject exists, inside a transaction. */
-  async exists(m: EntityManager, id: string): Promise<boolean> {
-    return (await this.subjects.findById(id, m)) !== undefined;
+  exists(m: EntityManager, id: string): Promise<boolean> {
+    return this.subjects.exists(id, m);
   }
 
   async update(
@@ -212,13 +212,16 @@ export class SubjectsService {
 
   /** The full identifiers, for roles that need them; each reveal is audited with its purpose. */
   async reveal(ctx: RequestContext, id: string, purpose: string) {
-    const subject = await this.get(id);
     const rows = await this.subjects.ciphertexts(id);
+    // No identifier: the subject has none, or there is no such subject.
+    if (rows.length === 0 && !(await this.subjects.exists(id))) {
+      throw AppError.notFound(SubjectErrorCode.SUBJECT_NOT_FOUND, `No subject has id ${id}`);
+    }
     const revealed = rows.map((r) => ({
       id: r.id,
       type: r.type,
       issuingCountry: r.issuingCountry,
-      masked: subject.identifiers.find((i) => i.id === r.id)?.masked ?? '',
+      masked: r.masked,
       value: this.protector.decrypt(r.ciphertext),
     }));
     await this.audit.recordGrouped(ctx, {

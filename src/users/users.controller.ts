@@ -13,30 +13,11 @@ import {
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Access, Ctx } from '../auth/access.decorators';
 import { Role } from '../auth/principal';
-import { AppError } from '../common/errors/app-error';
+import { IF_MATCH, parseIfMatch } from '../common/if-match';
 import type { RequestContext } from '../common/request-context';
 import { UuidParam } from '../common/uuid-param';
 import { UserCreateDto, UserPageDto, UserQueryDto, UserResponseDto, UserRolesDto } from './users.dto';
 import { UsersService } from './users.service';
-
-/** `If-Match: "3"` (or `3`) → 3; absent → undefined; anything else → 400. */
-export function parseIfMatch(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const match = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(value);
-  if (!match)
-    throw AppError.badRequest(
-      'INVALID_IF_MATCH',
-      'If-Match must be a version number such as "3"',
-      'If-Match',
-    );
-  return Number(match[1]);
-}
-
-const IF_MATCH = {
-  name: 'If-Match',
-  required: false,
-  description: 'The version you read; 412 if it changed since',
-};
 
 @ApiTags('users')
 @Controller('users')

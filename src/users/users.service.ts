@@ -36,12 +36,12 @@ const view = (u: UserEntity) => ({
   disabled: !!u.disabledAt,
 });
 
-/** Users and their roles. Every change is audited in its own transaction. */
 const usernameTaken = (username: string) =>
   AppError.conflict(UserErrorCode.USERNAME_TAKEN, `The username "${username}" is taken`, [
     { field: 'username', code: UserErrorCode.USERNAME_TAKEN, message: 'is taken' },
   ]);
 
+/** Users and their roles. Every change is audited in its own transaction. */
 @Injectable()
 export class UsersService implements OnApplicationBootstrap {
   private readonly logger = new Logger(UsersService.name);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { AppError } from '../common/errors/app-error';
-import { parseIfMatch } from './users.controller';
+import { AppError } from './errors/app-error';
+import { parseIfMatch } from './if-match';
 
 /** The AppError parseIfMatch throws for a value, or a failure if it throws none. */
 function errorOf(value: string): AppError {
