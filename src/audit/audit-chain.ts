@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
+import { withoutNul } from '../common/text';
 import { normalizeResidentId, normalizeUscc, residentIdCheckChar } from '../identifiers/identifiers';
 
 /** One audit entry as stored: what the chain's hash covers. */
@@ -113,9 +114,7 @@ function maskResidentIds(text: string): string {
   });
 }
 
-/** PostgreSQL text and jsonb cannot hold U+0000; it is replaced so one caller's input cannot fail a write. */
-const NUL = String.fromCharCode(0);
-const clean = (text: string): string => maskResidentIds(text.replaceAll(NUL, '\uFFFD'));
+const clean = (text: string): string => maskResidentIds(withoutNul(text));
 
 /**
  * The safety net applied to every `changes` object before it is stored: values under secret-looking

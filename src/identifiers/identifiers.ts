@@ -1,3 +1,5 @@
+import { chinaDateOf } from '../common/china-date';
+
 /**
  * Rules of the identifiers that match subjects: the resident ID number (GB 11643-1999), the Unified
  * Social Credit Code (GB 32100-2015, with its GB 11714 organisation code) and passports or other
@@ -62,7 +64,6 @@ const RESIDENT_ID_CHECK_CHARS = '10X98765432';
 const MIN_BIRTH_YEAR = 1800;
 
 /** Offset of China Standard Time: whether a birth date is "in the future" is judged by the issuer's calendar. */
-const CHINA_UTC_OFFSET_MS = 8 * 60 * 60 * 1000;
 
 /**
  * The check character of a resident ID from its first 17 digits.
@@ -84,7 +85,7 @@ function daysInMonth(year: number, month: number): number {
 
 /** Today's date in China as YYYYMMDD, comparable as a string with a birth date. */
 function chinaDateStamp(today: Date): string {
-  return new Date(today.getTime() + CHINA_UTC_OFFSET_MS).toISOString().slice(0, 10).replace(/-/g, '');
+  return chinaDateOf(today).replace(/-/g, '');
 }
 
 /** Whether YYYYMMDD is a real calendar date, not before MIN_BIRTH_YEAR and not after today. */

@@ -1,6 +1,6 @@
+import { chinaDateOf } from '../common/china-date';
 import fc from 'fast-check';
 import {
-  chinaDateOf,
   chinaDayEnd,
   chinaDayStart,
   IN_FORCE_REASON_LABELS,

@@ -14,6 +14,7 @@
  *   early nor is needed for an entry to end.
  */
 import { ListingStatus } from './listing-lifecycle';
+import { CHINA_UTC_OFFSET_MS } from '../common/china-date';
 
 /** Why an entry does or does not count on a day. */
 export const InForceReason = {
@@ -63,7 +64,6 @@ export interface InForceResult {
   reason: InForceReason;
 }
 
-const CHINA_UTC_OFFSET_MS = 8 * 60 * 60 * 1000;
 const DAY_MS = 24 * 60 * 60 * 1000;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 // A zone is required: without one, Date.parse reads the server's local time.
@@ -129,11 +129,6 @@ export function chinaDayStart(date: string): Date {
  */
 export function chinaDayEnd(date: string): Date {
   return new Date(utcMidnight(date, 'date') - CHINA_UTC_OFFSET_MS + DAY_MS);
-}
-
-/** The China Standard Time calendar date (`YYYY-MM-DD`) of an instant, e.g. today's for `new Date()`. */
-export function chinaDateOf(at: Date): string {
-  return new Date(at.getTime() + CHINA_UTC_OFFSET_MS).toISOString().slice(0, 10);
 }
 
 /**

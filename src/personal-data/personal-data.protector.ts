@@ -173,7 +173,8 @@ export class PersonalDataProtector {
  * Keeps `head` and `tail` characters and stars the rest; a value too short to leave at least one star
  * is starred entirely, since showing all but one character would show almost everything.
  */
-function maskMiddle(value: string, head: number, tail: number): string {
+/** Keeps `head` and `tail` characters and stars the rest (all of it when it is that short). */
+export function maskMiddle(value: string, head: number, tail: number): string {
   if (value.length <= head + tail) return '*'.repeat(value.length);
   return value.slice(0, head) + '*'.repeat(value.length - head - tail) + value.slice(value.length - tail);
 }

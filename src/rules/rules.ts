@@ -4,6 +4,8 @@
  * only says what shape they have and how to apply them. See docs/rules.md.
  */
 
+import { chinaDateOf } from '../common/china-date';
+
 export const SEVERITIES = ['MINOR', 'SERIOUS', 'SEVERE', 'ESPECIALLY_SEVERE'] as const;
 /** 情节较轻 · 情节较重 · 情节严重 · 情节特别严重 */
 export type Severity = (typeof SEVERITIES)[number];
@@ -161,39 +163,10 @@ export function addMonths(date: string, months: number): string {
 }
 
 /**
- * Per time zone: one formatter (building an Intl.DateTimeFormat costs far more than using one) and
- * the last answer with the minute it was given for. Since 1972 every zone's offset is a whole number
- * of minutes, so the date cannot change within a minute; earlier instants are always computed.
+ * Today's calendar date in China at `now`. The registry applies Chinese regulations, so "today" is
+ * Beijing's date, whatever zone the host runs in.
  */
-const dayCache = new Map<string, { formatter: Intl.DateTimeFormat; minute: number; date: string }>();
-const WHOLE_MINUTE_OFFSETS_FROM = Date.UTC(1972, 0, 1);
-
-/**
- * The calendar date at `now` in `timeZone`. The registry applies Chinese regulations, so "today" is
- * Beijing's date unless a caller says otherwise, whatever zone the host runs in.
- */
-export function todayIn(timeZone = 'Asia/Shanghai', now: Date = new Date()): string {
-  let zone = dayCache.get(timeZone);
-  if (!zone) {
-    const formatter = new Intl.DateTimeFormat('en-CA', {
-      timeZone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-    });
-    zone = { formatter, minute: NaN, date: '' };
-    dayCache.set(timeZone, zone);
-  }
-  const ms = now.getTime();
-  const minute = Math.floor(ms / 60_000);
-  if (minute === zone.minute && ms >= WHOLE_MINUTE_OFFSETS_FROM) return zone.date;
-  const parts = zone.formatter.formatToParts(now);
-  const get = (type: string) => parts.find((p) => p.type === type)!.value;
-  const date = `${get('year').padStart(4, '0')}-${get('month')}-${get('day')}`;
-  zone.minute = minute;
-  zone.date = date;
-  return date;
-}
+export const todayIn = (now: Date = new Date()): string => chinaDateOf(now);
 
 // ---------------------------------------------------------------------------------------------------
 // Point-in-time selection.

@@ -10,6 +10,7 @@ import {
 } from 'class-validator';
 import { AppError, ErrorDetail } from '../common/errors/app-error';
 import { createValidationPipe, validationFailed } from '../common/errors/validation';
+import { trim, upper } from '../common/transforms';
 import { IDENTIFIER_TYPES } from '../identifiers/identifiers';
 import { SubjectKind } from '../subjects/subjects.types';
 import {
@@ -44,7 +45,6 @@ export const IDENTIFIER_FIELDS = new Set(['type', 'value', 'issuingCountry']);
 
 const isObject = (value: unknown): value is Plain =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
-const trimmed = (value: unknown) => (typeof value === 'string' ? value.trim() : value);
 const absent = (value: unknown) => value === null || value === undefined;
 
 /** The first failure of a string field: type, then emptiness, then length. */
@@ -89,10 +89,7 @@ function identifierOf(value: Plain, path: string, details: ErrorDetail[]): Appli
   }
   const valueError = text(value.value, 'value', 64, true);
   if (valueError) details.push({ field: `${path}.value`, ...valueError });
-  const country =
-    typeof value.issuingCountry === 'string'
-      ? value.issuingCountry.trim().toUpperCase()
-      : value.issuingCountry;
+  const country = upper({ value: value.issuingCountry });
   if (!absent(country) && !matches(country as string, COUNTRY)) {
     details.push({
       field: `${path}.issuingCountry`,
@@ -111,7 +108,7 @@ function identifierOf(value: Plain, path: string, details: ErrorDetail[]): Appli
 function applicantOf(value: Plain, path: string, details: ErrorDetail[]): ApplicantDto {
   unknownFields(value, APPLICANT_FIELDS, path, details);
   // Keys are copied as given (null stays null), trimmed where the DTO trims.
-  const applicant: Plain = { name: trimmed(value.name) };
+  const applicant: Plain = { name: trim({ value: value.name }) };
   if (!absent(value.ref)) {
     const error = text(value.ref, 'ref', 100, false);
     if (error) details.push({ field: `${path}.ref`, ...error });
@@ -127,7 +124,7 @@ function applicantOf(value: Plain, path: string, details: ErrorDetail[]): Applic
   if (value.kind !== undefined) applicant.kind = value.kind;
   const nameError = text(applicant.name, 'name', 200, true);
   if (nameError) details.push({ field: `${path}.name`, ...nameError });
-  const organisation = trimmed(value.organisation);
+  const organisation = trim({ value: value.organisation });
   if (!absent(organisation)) {
     const error = text(organisation, 'organisation', 200, false);
     if (error) details.push({ field: `${path}.organisation`, ...error });

@@ -1,4 +1,4 @@
-import { trim } from '../common/transforms';
+import { trim, upper } from '../common/transforms';
 import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
@@ -18,6 +18,8 @@ import {
 } from 'class-validator';
 import { IDENTIFIER_TYPES, IdentifierType } from '../identifiers/identifiers';
 import { IsCalendarDate } from '../rules/rules.dto';
+import { RULE_CODE_PATTERN } from '../rules/rules';
+import { MAX_LOOKBACK_YEARS } from './verdict';
 import { SubjectKind } from '../subjects/subjects.types';
 
 /** Largest number of applicants in one synchronous check. */
@@ -36,7 +38,7 @@ export class ApplicantIdentifierDto {
 
   @ApiPropertyOptional({ example: 'US' })
   @IsOptional()
-  @Transform(({ value }) => (typeof value === 'string' ? value.trim().toUpperCase() : value))
+  @Transform(upper)
   @Matches(/^[A-Z]{2,3}$/)
   issuingCountry?: string;
 }
@@ -76,7 +78,7 @@ export class ApplicantDto {
 
 export class CheckCreateDto {
   @ApiProperty({ example: 'PROJECT_FUNDING', description: 'A review domain of the rule data' })
-  @Matches(/^[A-Z][A-Z0-9_]{1,39}$/, { message: 'domain must be a review domain code' })
+  @Matches(RULE_CODE_PATTERN, { message: 'domain must be a review domain code' })
   domain: string;
 
   @ApiPropertyOptional({ example: '2026-11-27', description: 'The day asked about; default today (China)' })
@@ -99,11 +101,11 @@ export class CheckCreateDto {
 
   @ApiPropertyOptional({
     minimum: 0,
-    maximum: 10,
+    maximum: MAX_LOOKBACK_YEARS,
     description: 'Look-back window in years (近N年无科研失信记录)',
   })
   @IsOptional()
-  @Max(10)
+  @Max(MAX_LOOKBACK_YEARS)
   @Min(0)
   @IsInt()
   lookbackYears?: number;

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { chinaDateOf } from '../listings/in-force';
+import { chinaDateOf } from '../common/china-date';
 import { addDays, addMonths, RuleData } from '../rules/rules';
 import {
   decide,
@@ -10,7 +10,6 @@ import {
   lookbackStart,
   MATCH_KINDS,
   MatchKind,
-  measureCovers,
   measurePeriod,
   outcomeOf,
   periodCovers,
@@ -671,16 +670,6 @@ describe('helpers', () => {
   it('has a Chinese label for every outcome, strongest first', () => {
     expect(VERDICT_OUTCOMES).toEqual(['BLOCK', 'REVIEW', 'CLEAR']);
     for (const o of VERDICT_OUTCOMES) expect(VERDICT_OUTCOME_LABELS[o]).toMatch(/\p{Script=Han}/u);
-  });
-
-  it('measureCovers: domain and dates, lifetime from its start on', () => {
-    expect(measureCovers(bar(), 'PROJECT_FUNDING', '2025-01-01')).toBe(true);
-    expect(measureCovers(bar(), 'AWARD', '2025-01-01')).toBe(false);
-    expect(measureCovers(bar(), 'PROJECT_FUNDING', '2024-06-30')).toBe(false);
-    expect(measureCovers(bar(), 'PROJECT_FUNDING', '2028-07-01')).toBe(false);
-    const life = bar({ endDate: null, lifetime: true });
-    expect(measureCovers(life, 'PROJECT_FUNDING', '2099-12-31')).toBe(true);
-    expect(measureCovers(life, 'PROJECT_FUNDING', '2024-06-30')).toBe(false);
   });
 
   it('measurePeriod: a missing start is the decision date; lifetime has no end; no end is open', () => {

@@ -21,7 +21,7 @@
 import { isDecided } from '../cases/case-lifecycle';
 import { inForceAt, InForceListing, InForceReason } from '../listings/in-force';
 import { LIST_TYPE_LABELS, ListingStatus, ListType } from '../listings/listing-lifecycle';
-import { addMonths, isIsoDate, measureType, RuleData } from '../rules/rules';
+import { addMonths, barredDomains, isIsoDate, measureType, RuleData } from '../rules/rules';
 
 /** How an applicant matched a registry subject. */
 export const MatchKind = {
@@ -229,18 +229,6 @@ export function periodCovers(period: VerdictPeriod, asOf: string): boolean {
   return (period.from === null || period.from <= asOf) && (period.to === null || asOf <= period.to);
 }
 
-/**
- * Whether a measure's dates and domains cover `domain` on `asOf` (a lifetime measure from its start
- * on). Whether it is a bar and its case decided is for the caller to ask.
- */
-export function measureCovers(
-  measure: Pick<ScreeningMeasure, 'startDate' | 'endDate' | 'lifetime' | 'domains'>,
-  domain: string,
-  asOf: string,
-): boolean {
-  return measure.domains.includes(domain) && periodCovers(measurePeriod(measure), asOf);
-}
-
 /** First day of a look-back window of `years` ending the day before `asOf`. */
 export function lookbackStart(asOf: string, years: number): string {
   return addMonths(asOf, -12 * years);
@@ -374,7 +362,7 @@ function measureFindings(candidate: ScreeningCandidate, ctx: Context): Finding[]
 function listingEffect(listType: ListType, ctx: Context): { effect: EvidenceEffect; consequence: string } {
   switch (listType) {
     case 'BLACK':
-      return ctx.rules.blackListBarredDomains.includes(ctx.domain)
+      return barredDomains(ctx.rules, { list: 'BLACK' }).includes(ctx.domain)
         ? { effect: EvidenceEffect.BLOCK, consequence: `, which bars ${ctx.domain}` }
         : {
             effect: EvidenceEffect.REVIEW,

@@ -1,4 +1,4 @@
-import { trim } from '../common/transforms';
+import { trim, trimEach, upper } from '../common/transforms';
 import { applyDecorators } from '@nestjs/common';
 import { PageQueryDto } from '../common/pagination';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
@@ -18,16 +18,11 @@ import { IDENTIFIER_TYPES, IdentifierType } from '../identifiers/identifiers';
 import { SubjectRow } from './subjects.repository';
 import { SubjectKind } from './subjects.types';
 
-const trimAll = ({ value }: { value: unknown }) =>
-  Array.isArray(value) ? value.map((v) => (typeof v === 'string' ? v.trim() : v)) : value;
-const upper = ({ value }: { value: unknown }) =>
-  typeof value === 'string' ? value.trim().toUpperCase() : value;
-
 /** An optional list of up to 20 names (former names, aliases), each trimmed, non-empty, ≤ 200 characters. */
 const IsNameList = () =>
   applyDecorators(
     IsOptional(),
-    Transform(trimAll),
+    Transform(trimEach),
     IsArray(),
     ArrayMaxSize(20),
     IsString({ each: true }),

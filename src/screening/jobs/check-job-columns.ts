@@ -5,8 +5,10 @@
  */
 import { HttpStatus } from '@nestjs/common';
 import { AppError } from '../../common/errors/app-error';
-import { IdentifierType, normalizeIdentifier } from '../../identifiers/identifiers';
-import { SubjectKind } from '../../subjects/subjects.types';
+import { withoutNul } from '../../common/text';
+import { IDENTIFIER_TYPE_LABELS, IdentifierType, normalizeIdentifier } from '../../identifiers/identifiers';
+import { maskMiddle } from '../../personal-data/personal-data.protector';
+import { SUBJECT_KIND_LABELS, SubjectKind } from '../../subjects/subjects.types';
 import { ApplicantDto } from '../screening.dto';
 
 export enum CheckJobErrorCode {
@@ -46,11 +48,11 @@ export const CHECK_JOB_MAX_FILE_BYTES = 20 * 1024 * 1024;
 /** A cell as read from the file: CSV cells are text; XLSX cells keep numbers, booleans and dates. */
 export type Cell = string | number | boolean | Date | null | undefined;
 
-export const COLUMN_KEYS = ['ref', 'kind', 'name', 'organisation', 'idType', 'idNumber', 'country'] as const;
+const COLUMN_KEYS = ['ref', 'kind', 'name', 'organisation', 'idType', 'idNumber', 'country'] as const;
 export type ColumnKey = (typeof COLUMN_KEYS)[number];
 
 /** The headers each column answers to; compared after `headerKey` (NFKC, no spaces, case-insensitive). */
-export const COLUMN_HEADERS: Readonly<Record<ColumnKey, readonly string[]>> = {
+const COLUMN_HEADERS: Readonly<Record<ColumnKey, readonly string[]>> = {
   ref: ['ref', '序号', '申请编号'],
   kind: ['kind', '主体类型'],
   name: ['name', '姓名', '名称'],
@@ -60,28 +62,24 @@ export const COLUMN_HEADERS: Readonly<Record<ColumnKey, readonly string[]>> = {
   country: ['country', '签发国家'],
 };
 
-const KIND_VALUES: Readonly<Record<string, SubjectKind>> = {
-  NATURAL_PERSON: SubjectKind.NATURAL_PERSON,
-  LEGAL_PERSON: SubjectKind.LEGAL_PERSON,
-  UNINCORPORATED_ORG: SubjectKind.UNINCORPORATED_ORG,
-  自然人: SubjectKind.NATURAL_PERSON,
-  法人: SubjectKind.LEGAL_PERSON,
-  非法人组织: SubjectKind.UNINCORPORATED_ORG,
-};
+/** The values a column of codes takes: each code, its label, and other spellings seen in files. */
+const valuesOf = <T extends string>(
+  labels: Readonly<Record<T, string>>,
+  aliases: Readonly<Record<string, T>> = {},
+) =>
+  Object.fromEntries([
+    ...Object.keys(labels).map((code) => [code, code]),
+    ...Object.entries(labels).map(([code, label]) => [label, code]),
+    ...Object.entries(aliases),
+  ]) as Readonly<Record<string, T>>;
 
-const ID_TYPE_VALUES: Readonly<Record<string, IdentifierType>> = {
-  RESIDENT_ID: IdentifierType.RESIDENT_ID,
-  USCC: IdentifierType.USCC,
-  PASSPORT: IdentifierType.PASSPORT,
-  OTHER: IdentifierType.OTHER,
+const KIND_VALUES = valuesOf<SubjectKind>(SUBJECT_KIND_LABELS);
+
+const ID_TYPE_VALUES = valuesOf<IdentifierType>(IDENTIFIER_TYPE_LABELS, {
   居民身份证: IdentifierType.RESIDENT_ID,
-  居民身份证号码: IdentifierType.RESIDENT_ID,
   身份证: IdentifierType.RESIDENT_ID,
-  统一社会信用代码: IdentifierType.USCC,
-  护照: IdentifierType.PASSPORT,
   其他: IdentifierType.OTHER,
-  其他证件: IdentifierType.OTHER,
-};
+});
 
 /** Chinese identifiers carry no issuing country (as subjects store them); these spellings of China are let through. */
 const CHINA = new Set(['CN', 'CHN', '中国']);
@@ -99,7 +97,7 @@ const MAX_LENGTH: Readonly<Record<ColumnKey, number>> = {
 };
 
 /** A header or value as compared: full-width forms folded (NFKC), spaces and a trailing "required" star dropped. */
-export const headerKey = (text: string): string =>
+const headerKey = (text: string): string =>
   text.normalize('NFKC').replace(/\s+/g, '').replace(/\*+$/, '').toLowerCase();
 
 const valueKey = (text: string): string => text.normalize('NFKC').replace(/\s+/g, '').toUpperCase();
@@ -136,14 +134,11 @@ export interface JobRowInput {
 /** Masks a valid identifier in its normal form (PersonalDataProtector.mask). */
 export type Masker = (type: IdentifierType, normalizedValue: string) => string;
 
-/** PostgreSQL text and jsonb cannot hold U+0000: one stray byte in a file must not fail the job. */
-const NUL = String.fromCharCode(0);
-
 /** The text of a cell: whole numbers without a decimal point, dates as YYYY-MM-DD, trimmed. */
 export function cellText(cell: Cell): string {
   if (cell === null || cell === undefined) return '';
   if (cell instanceof Date) return Number.isNaN(cell.getTime()) ? '' : cell.toISOString().slice(0, 10);
-  return String(cell).replaceAll(NUL, '\uFFFD').trim();
+  return withoutNul(String(cell)).trim();
 }
 
 /**
@@ -200,9 +195,7 @@ export function resolveColumns(header: readonly Cell[]): JobColumn[] {
  * number, so it is never shown whole.
  */
 export function maskUnchecked(value: string): string {
-  const [head, tail] = value.length >= 12 ? [6, 4] : [2, 2];
-  if (value.length <= head + tail) return '*'.repeat(value.length);
-  return value.slice(0, head) + '*'.repeat(value.length - head - tail) + value.slice(value.length - tail);
+  return value.length >= 12 ? maskMiddle(value, 6, 4) : maskMiddle(value, 2, 2);
 }
 
 const fail = (code: string, field: ColumnKey, message: string): { error: RowError } => ({

@@ -24,6 +24,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Access, Ctx } from '../../auth/access.decorators';
 import { Role, Scope } from '../../auth/principal';
 import { AppError } from '../../common/errors/app-error';
+import { withoutNul } from '../../common/text';
 import { createValidationPipe } from '../../common/errors/validation';
 import type { RequestContext } from '../../common/request-context';
 import { UuidParam } from '../../common/uuid-param';
@@ -38,7 +39,6 @@ import { CheckJobsService, CheckJobUpload, toCheckJobDto } from './check-jobs.se
 
 const RUNNERS = { roles: [Role.REVIEWER], scopes: [Scope.CHECKS_RUN] };
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
-const NUL = String.fromCharCode(0);
 
 /** A file name fit to store and show: no path, no control characters, at most 255 characters. */
 const cleanFileName = (name: string): string =>
@@ -74,7 +74,7 @@ async function readUpload(
         }
         upload = { fileName: cleanFileName(file.filename), buffer: await file.toBuffer() };
       } else {
-        fields[part.fieldname] = String(part.value).replaceAll(NUL, '\uFFFD');
+        fields[part.fieldname] = withoutNul(String(part.value));
       }
     }
   } catch (error) {

@@ -1,10 +1,9 @@
+import { toInteger } from '../../common/transforms';
 import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
 import { CheckCountsDto, CheckCreateDto } from '../screening.dto';
-
-const toInteger = ({ value }: { value: unknown }): unknown =>
-  typeof value === 'string' && /^\s*-?\d+\s*$/.test(value) ? Number(value) : value;
+import { MAX_LOOKBACK_YEARS } from '../verdict';
 
 /**
  * The form fields of a check job: those of a check, without the applicants (they come in the file).
@@ -13,12 +12,12 @@ const toInteger = ({ value }: { value: unknown }): unknown =>
 export class CheckJobCreateDto extends OmitType(CheckCreateDto, ['applicants', 'lookbackYears'] as const) {
   @ApiPropertyOptional({
     minimum: 0,
-    maximum: 10,
+    maximum: MAX_LOOKBACK_YEARS,
     description: 'Look-back window in years (近N年无科研失信记录)',
   })
   @IsOptional()
   @Transform(toInteger)
-  @Max(10)
+  @Max(MAX_LOOKBACK_YEARS)
   @Min(0)
   @IsInt()
   lookbackYears?: number;
@@ -63,7 +62,7 @@ export const CHECK_JOB_FORM_SCHEMA = {
     purpose: { type: 'string', example: '2027 provincial key R&D programme, first-round eligibility' },
     asOf: { type: 'string', example: '2026-11-27', description: 'Default: today (China)' },
     reference: { type: 'string', example: 'CALL-2027-01' },
-    lookbackYears: { type: 'integer', minimum: 0, maximum: 10 },
+    lookbackYears: { type: 'integer', minimum: 0, maximum: MAX_LOOKBACK_YEARS },
     file: {
       type: 'string',
       format: 'binary',
