@@ -82,6 +82,39 @@ export interface SealRound {
 /** Advisory lock key of the sealer: one sealing round at a time across every instance. */
 const SEALER_LOCK = 7_351_001;
 
+/**
+ * The INSERT of `entries` with its one parameter numbered `param`, to run alone or as the last part
+ * of a larger statement (a group commit writing another table's rows in the same statement).
+ */
+export function auditInsertStatement(entries: AuditInsert[], param = 1): { text: string; values: unknown[] } {
+  return {
+    text: `INSERT INTO audit_entry (at, actor_type, actor_id, actor_name, actor_roles, action, target_type, target_id,
+       request_id, purpose, changes)
+     SELECT at, actor_type, actor_id, actor_name, ARRAY(SELECT jsonb_array_elements_text(actor_roles)), action,
+       target_type, target_id, request_id, purpose, changes
+     FROM jsonb_to_recordset($${param}::jsonb) AS x(at timestamptz, actor_type text, actor_id text, actor_name text,
+       actor_roles jsonb, action text, target_type text, target_id text, request_id text, purpose text,
+       changes jsonb)`,
+    values: [
+      JSON.stringify(
+        entries.map((e) => ({
+          at: e.at.toISOString(),
+          actor_type: e.actorType,
+          actor_id: e.actorId,
+          actor_name: e.actorName,
+          actor_roles: e.actorRoles,
+          action: e.action,
+          target_type: e.targetType,
+          target_id: e.targetId,
+          request_id: e.requestId,
+          purpose: e.purpose,
+          changes: e.changes ?? null,
+        })),
+      ),
+    ],
+  };
+}
+
 /** The audit trail's SQL: entries are only inserted; seals are only appended by the sealer. */
 @Injectable()
 export class AuditRepository {
@@ -90,41 +123,8 @@ export class AuditRepository {
   /** Inserts entries inside the caller's transaction (one statement for any number of entries). */
   async insert(manager: EntityManager, entries: AuditInsert[]): Promise<void> {
     if (entries.length === 0) return;
-    const { text, values } = this.insertStatement(entries);
+    const { text, values } = auditInsertStatement(entries);
     await manager.query(text, values);
-  }
-
-  /**
-   * The INSERT of `entries` with its one parameter numbered `param`, to run alone or as the last part
-   * of a larger statement (a group commit writing another table's rows in the same statement).
-   */
-  insertStatement(entries: AuditInsert[], param = 1): { text: string; values: unknown[] } {
-    return {
-      text: `INSERT INTO audit_entry (at, actor_type, actor_id, actor_name, actor_roles, action, target_type, target_id,
-         request_id, purpose, changes)
-       SELECT at, actor_type, actor_id, actor_name, ARRAY(SELECT jsonb_array_elements_text(actor_roles)), action,
-         target_type, target_id, request_id, purpose, changes
-       FROM jsonb_to_recordset($${param}::jsonb) AS x(at timestamptz, actor_type text, actor_id text, actor_name text,
-         actor_roles jsonb, action text, target_type text, target_id text, request_id text, purpose text,
-         changes jsonb)`,
-      values: [
-        JSON.stringify(
-          entries.map((e) => ({
-            at: e.at.toISOString(),
-            actor_type: e.actorType,
-            actor_id: e.actorId,
-            actor_name: e.actorName,
-            actor_roles: e.actorRoles,
-            action: e.action,
-            target_type: e.targetType,
-            target_id: e.targetId,
-            request_id: e.requestId,
-            purpose: e.purpose,
-            changes: e.changes ?? null,
-          })),
-        ),
-      ],
-    };
   }
 
   /**

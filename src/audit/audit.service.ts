@@ -29,7 +29,8 @@ export interface VerifyResult {
   firstBroken?: ChainBreak;
 }
 
-function actorOf(principal: Principal | undefined, override?: AuditEvent['actor']) {
+/** Who an entry (or any record of an act) names: the principal, or SYSTEM when there is none. */
+export function actorOf(principal: Principal | undefined, override?: AuditEvent['actor']) {
   if (override || !principal) {
     return {
       actorType: override?.type ?? 'SYSTEM',
@@ -103,14 +104,6 @@ export class AuditService implements OnModuleDestroy {
       manager,
       events.map((e) => this.toInsert(ctx, e, at)),
     );
-  }
-
-  /**
-   * The INSERT of entries prepared with `toInsert`, its parameter numbered `param`, for group-committed
-   * work that writes them in one statement with rows of its own (ScreeningRepository.storeReceipts).
-   */
-  insertStatement(entries: AuditInsert[], param: number): { text: string; values: unknown[] } {
-    return this.repository.insertStatement(entries, param);
   }
 
   /**

@@ -1,6 +1,7 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { Pool, type PoolConfig, type QueryResultRow } from 'pg';
 import { DataSource } from 'typeorm';
+import { AuditInsert, auditInsertStatement } from '../audit/audit.repository';
 import { ScreeningCase, ScreeningListing, ScreeningMeasure } from './verdict';
 
 /** A registry subject an applicant's identifier or name (with an agreeing organisation) points to. */
@@ -216,10 +217,11 @@ export class ScreeningRepository implements OnModuleDestroy {
   }
 
   /**
-   * A group commit's receipts and their audit entries (`audit`: AuditService.insertStatement with its
-   * parameter numbered 2) in one statement, so one round trip and one commit store them all or none.
+   * A group commit's receipts and their audit entries (prepared with AuditService.toInsert) in one
+   * statement, so one round trip and one commit store them all or none.
    */
-  async storeReceipts(runs: CheckRunInsert[], audit: { text: string; values: unknown[] }): Promise<void> {
+  async storeReceipts(runs: CheckRunInsert[], audits: AuditInsert[]): Promise<void> {
+    const audit = auditInsertStatement(audits, 2);
     await this.dataSource.query(
       `WITH runs AS (
        INSERT INTO check_run (id, actor_type, actor_id, actor_name, domain, as_of, known_at, purpose, reference,

@@ -2,13 +2,14 @@ import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import canonicalize from 'canonicalize';
 import { createHash, randomUUID } from 'node:crypto';
 import { AuditInsert } from '../audit/audit.repository';
-import { AuditService } from '../audit/audit.service';
+import { actorOf, AuditService } from '../audit/audit.service';
 import { Batcher } from '../common/batcher';
 import { AppError } from '../common/errors/app-error';
 import { RequestContext } from '../common/request-context';
 import { IdentifierType, normalizeIdentifier } from '../identifiers/identifiers';
 import { PersonalDataProtector } from '../personal-data/personal-data.protector';
 import { todayIn } from '../rules/rules';
+import { RuleSet } from '../rules/rules.repository';
 import { RulesService } from '../rules/rules.service';
 import { nameKey } from '../subjects/name-key';
 import { ApplicantDto, CheckCreateDto, CheckResponseDto, CheckResultDto } from './screening.dto';
@@ -64,10 +65,7 @@ export class ScreeningService implements OnModuleDestroy {
       (items) =>
         this.repository.storeReceipts(
           items.map((i) => i.run),
-          this.audit.insertStatement(
-            items.map((i) => i.audit),
-            2,
-          ),
+          items.map((i) => i.audit),
         ),
       { maxWaitMs: 2, maxBatch: 200, maxConcurrent: 4 },
     );
@@ -80,14 +78,7 @@ export class ScreeningService implements OnModuleDestroy {
   async check(ctx: RequestContext, dto: CheckCreateDto): Promise<CheckResponseDto> {
     const asOf = dto.asOf ?? todayIn();
     const knownAt = new Date().toISOString();
-    const ruleSet = await this.rules.inForce(asOf);
-    if (!ruleSet.data.reviewDomains.some((d) => d.code === dto.domain)) {
-      throw AppError.badRequest(
-        CheckErrorCode.CHECK_DOMAIN_UNKNOWN,
-        `${dto.domain} is not a review domain`,
-        'domain',
-      );
-    }
+    const ruleSet = await this.rulesFor(asOf, dto.domain);
     const organisationKeys = new Map<string, string | null>();
     const rows = dto.applicants.map((applicant, index) => this.prepare(applicant, index, organisationKeys));
     if (rows.length === 1 && rows[0].error) {
@@ -130,7 +121,7 @@ export class ScreeningService implements OnModuleDestroy {
         verdict: verdict.outcome,
         incentive: verdict.incentive ?? undefined,
         underObjection: verdict.underObjection,
-        evidence: found ? (verdict.evidence as unknown[]) : [],
+        evidence: verdict.evidence as unknown[],
       };
     });
     const counts = { BLOCK: 0, REVIEW: 0, CLEAR: 0, ERROR: 0 };
@@ -149,14 +140,14 @@ export class ScreeningService implements OnModuleDestroy {
       counts,
       results,
     };
-    const principal = ctx.principal;
+    const { actorType, actorId, actorName } = actorOf(ctx.principal);
     const matched = [...new Set([...candidates.values()].flat().map((c) => c.subjectId))];
     await this.receipts.submit({
       run: {
         id,
-        actorType: principal?.kind ?? 'SYSTEM',
-        actorId: principal?.id ?? null,
-        actorName: principal ? (principal.kind === 'USER' ? principal.username : principal.name) : null,
+        actorType,
+        actorId,
+        actorName,
         domain: dto.domain,
         asOf,
         knownAt,
@@ -189,6 +180,22 @@ export class ScreeningService implements OnModuleDestroy {
     return answer;
   }
 
+  /**
+   * The rule set in force on `asOf`, refusing a domain it does not name.
+   * @throws AppError 400 CHECK_DOMAIN_UNKNOWN
+   */
+  async rulesFor(asOf: string, domain: string): Promise<RuleSet> {
+    const ruleSet = await this.rules.inForce(asOf);
+    if (!ruleSet.data.reviewDomains.some((d) => d.code === domain)) {
+      throw AppError.badRequest(
+        CheckErrorCode.CHECK_DOMAIN_UNKNOWN,
+        `${domain} is not a review domain`,
+        'domain',
+      );
+    }
+    return ruleSet;
+  }
+
   async receipt(ctx: RequestContext, id: string) {
     const run = await this.repository.findRun(id);
     if (!run || (ctx.principal?.kind === 'API_CLIENT' && run.actorId !== ctx.principal.id)) {
@@ -200,13 +207,10 @@ export class ScreeningService implements OnModuleDestroy {
   /** A row's keys and identifier hash; `organisationKeys` is shared by a batch (many applicants share a unit). */
   private prepare(applicant: ApplicantDto, index: number, organisationKeys: Map<string, string | null>): Row {
     const organisation = applicant.organisation;
-    let organisationKey: string | null = null;
-    if (organisation) {
-      organisationKey = organisationKeys.get(organisation) ?? null;
-      if (!organisationKeys.has(organisation)) {
-        organisationKey = nameKey(organisation) || null;
-        organisationKeys.set(organisation, organisationKey);
-      }
+    let organisationKey = organisation ? organisationKeys.get(organisation) : null;
+    if (organisationKey === undefined) {
+      organisationKey = nameKey(organisation!) || null;
+      organisationKeys.set(organisation!, organisationKey);
     }
     const row: Row = {
       index,
@@ -282,6 +286,28 @@ export class ScreeningService implements OnModuleDestroy {
     const listingsBy = groupBy(screening.listings, (l) => l.subjectId);
     const measuresBy = groupBy(screening.measures, (m) => m.subjectId);
 
+    // A subject's facts, built once however many rows matched it.
+    const facts = new Map<string, Pick<ScreeningCandidate, 'listings' | 'measures' | 'cases'>>();
+    const factsOf = (subjectId: string) => {
+      let found = facts.get(subjectId);
+      if (!found) {
+        const listings = (listingsBy.get(subjectId) ?? []).map((l) => ({
+          ...l,
+          history: (l.history ?? []).map((e) => ({ ...e, at: new Date(e.at).toISOString() })),
+        }));
+        const measures = measuresBy.get(subjectId) ?? [];
+        const cases = [
+          ...new Set([
+            ...measures.map((m) => m.caseId),
+            ...listings.flatMap((l) => (l.caseId ? [l.caseId] : [])),
+          ]),
+        ].flatMap((cid) => (caseById.has(cid) ? [caseById.get(cid)!] : []));
+        found = { listings, measures, cases };
+        facts.set(subjectId, found);
+      }
+      return found;
+    };
+
     const result = new Map<number, ScreeningCandidate[]>();
     for (const [index, subjects] of matches) {
       const row = rows[index];
@@ -297,26 +323,7 @@ export class ScreeningService implements OnModuleDestroy {
               match = 'NAME_CONFLICTING_IDENTIFIER';
             }
           }
-          const subjectListings = (listingsBy.get(subjectId) ?? []).map((l) => ({
-            ...l,
-            history: (l.history ?? []).map((e) => ({ ...e, at: new Date(e.at).toISOString() })),
-          }));
-          const subjectMeasures = measuresBy.get(subjectId) ?? [];
-          const subjectCases = [
-            ...new Set([
-              ...subjectMeasures.map((m) => m.caseId),
-              ...subjectListings.flatMap((l) => (l.caseId ? [l.caseId] : [])),
-            ]),
-          ].flatMap((cid) => (caseById.has(cid) ? [caseById.get(cid)!] : []));
-          return {
-            match,
-            subjectId,
-            subjectName: f.name,
-            maskedIdentifier: masked,
-            listings: subjectListings,
-            measures: subjectMeasures,
-            cases: subjectCases,
-          };
+          return { match, subjectId, subjectName: f.name, maskedIdentifier: masked, ...factsOf(subjectId) };
         }),
       );
     }

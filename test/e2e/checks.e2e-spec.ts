@@ -116,6 +116,13 @@ describe('checks', () => {
     expect(
       (await check({ domain: 'AWARD', applicants: [applicant] }).expect(200)).body.results[0].verdict,
     ).toBe('BLOCK');
+    // Barred only from funded activity, but black-listed: blocked in AWARD too, through the entry.
+    const black = await check({
+      domain: 'AWARD',
+      applicants: [{ name: '王测试', identifier: { type: 'RESIDENT_ID', value: ids.barred } }],
+    }).expect(200);
+    expect(black.body.results[0].verdict).toBe('BLOCK');
+    expect(black.body.results[0].evidence.map((e: { kind: string }) => e.kind)).toEqual(['LISTING']);
   });
 
   it('asks for review on a WATCH entry', async () => {

@@ -73,7 +73,7 @@ async function* csvRows(buffer: Buffer): AsyncGenerator<Cell[]> {
 }
 
 /** The plain value of an exceljs cell: rich text joined, a formula's result, a hyperlink's text. */
-export function excelCell(value: ExcelJS.CellValue): Cell {
+function excelCell(value: ExcelJS.CellValue): Cell {
   if (value === null || value === undefined) return null;
   if (typeof value !== 'object' || value instanceof Date) return value;
   if ('richText' in value) return value.richText.map((r) => r.text).join('');
@@ -81,8 +81,7 @@ export function excelCell(value: ExcelJS.CellValue): Cell {
     return excelCell((value as ExcelJS.CellFormulaValue).result as ExcelJS.CellValue);
   }
   if ('hyperlink' in value) return excelCell((value as ExcelJS.CellHyperlinkValue).text);
-  if ('error' in value) return null;
-  return null;
+  return null; // an error value, or a kind the file has no text for
 }
 
 /** The first worksheet's rows, read as a stream (a whole annual call stays small in memory). */

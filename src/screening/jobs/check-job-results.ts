@@ -4,7 +4,7 @@ import { csvLine } from '../../common/csv';
 import type { CheckJobResultRow } from './check-jobs.repository';
 
 /** The columns a results file adds after the input's own. */
-export const RESULT_COLUMNS = ['verdict', 'reasons', 'incentive', 'underObjection', 'error'] as const;
+const RESULT_COLUMNS = ['verdict', 'reasons', 'incentive', 'underObjection', 'error'] as const;
 
 /** Excel refuses longer cell text. */
 const XLSX_MAX_CELL = 32_767;

@@ -149,15 +149,14 @@ export class CheckJobsRepository {
     return true;
   }
 
-  /** Marks unfinished jobs FAILED with a reason; the ids actually marked. */
-  async fail(ids: string[], error: string): Promise<string[]> {
-    if (ids.length === 0) return [];
-    const [rows]: [{ id: string }[], number] = await this.dataSource.query(
+  /** Marks the unfinished ones of these jobs FAILED with a reason. */
+  async fail(ids: string[], error: string): Promise<void> {
+    if (ids.length === 0) return;
+    await this.dataSource.query(
       `UPDATE check_job SET status = 'FAILED', error = $2, finished_at = now()
-       WHERE id = ANY($1::uuid[]) AND status IN ${UNFINISHED} RETURNING id`,
+       WHERE id = ANY($1::uuid[]) AND status IN ${UNFINISHED}`,
       [ids, error],
     );
-    return rows.map((r) => r.id);
   }
 
   /** Tells other instances these jobs are still being worked on. */

@@ -1,14 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { AuditService } from '../../audit/audit.service';
+import { actorOf, AuditService } from '../../audit/audit.service';
 import { AppError } from '../../common/errors/app-error';
 import { RequestContext } from '../../common/request-context';
 import { Transactions } from '../../database/transactions';
 import { PersonalDataProtector } from '../../personal-data/personal-data.protector';
 import { todayIn } from '../../rules/rules';
-import { RulesService } from '../../rules/rules.service';
-import { CheckErrorCode } from '../screening.service';
+import { ScreeningService } from '../screening.service';
 import { CheckJobErrorCode } from './check-job-columns';
 import { readApplicantFile } from './check-job-file';
 import { resultsCsv, resultsXlsx } from './check-job-results';
@@ -59,7 +58,7 @@ export class CheckJobsService {
   constructor(
     private readonly repository: CheckJobsRepository,
     private readonly runner: CheckJobRunner,
-    private readonly rules: RulesService,
+    private readonly screening: ScreeningService,
     private readonly protector: PersonalDataProtector,
     private readonly audit: AuditService,
     private readonly tx: Transactions,
@@ -78,22 +77,15 @@ export class CheckJobsService {
   ): Promise<CheckJobResponseDto> {
     this.runner.assertRoom();
     const asOf = fields.asOf ?? todayIn();
-    const ruleSet = await this.rules.inForce(asOf);
-    if (!ruleSet.data.reviewDomains.some((d) => d.code === fields.domain)) {
-      throw AppError.badRequest(
-        CheckErrorCode.CHECK_DOMAIN_UNKNOWN,
-        `${fields.domain} is not a review domain`,
-        'domain',
-      );
-    }
+    await this.screening.rulesFor(asOf, fields.domain);
     const file = await readApplicantFile(upload.buffer, (type, value) => this.protector.mask(type, value));
 
-    const principal = ctx.principal;
+    const { actorType, actorId, actorName } = actorOf(ctx.principal);
     const job: CheckJobInsert = {
       id: randomUUID(),
-      actorType: principal?.kind ?? 'SYSTEM',
-      actorId: principal?.id ?? null,
-      actorName: principal ? (principal.kind === 'USER' ? principal.username : principal.name) : null,
+      actorType,
+      actorId,
+      actorName,
       domain: fields.domain,
       asOf,
       purpose: fields.purpose,
@@ -157,7 +149,7 @@ export class CheckJobsService {
     ctx: RequestContext,
     id: string,
     format?: 'csv' | 'xlsx',
-  ): Promise<{ stream: Readable; format: 'csv' | 'xlsx'; job: CheckJobRecord }> {
+  ): Promise<{ stream: Readable; format: 'csv' | 'xlsx' }> {
     const job = await this.get(ctx, id);
     if (job.status !== 'DONE') {
       throw AppError.conflict(
@@ -173,7 +165,6 @@ export class CheckJobsService {
     return {
       stream: chosen === 'xlsx' ? resultsXlsx(headers, pages) : resultsCsv(headers, pages),
       format: chosen,
-      job,
     };
   }
 
