@@ -3,7 +3,7 @@ import request from 'supertest';
 import { ApiClientsService } from '../src/api-clients/api-clients.service';
 import { Role, Scope } from '../src/auth/principal';
 import { systemContext } from '../src/common/request-context';
-import { orgCodeCheckChar, residentIdCheckChar, uscCheckChar } from '../src/identifiers/identifiers';
+import { generator, residentId, uscc } from '../src/demo/demo-data';
 import { UsersService } from '../src/users/users.service';
 import type { TestApp } from './app';
 
@@ -71,23 +71,20 @@ export async function auditCount(t: TestApp, action?: string): Promise<number> {
   return row.n;
 }
 
-const randomDigits = (n: number) => Array.from(randomBytes(n), (b) => String(b % 10)).join('');
+/** A demo-data generator on a fresh random seed: identifiers from it are practically unique in a run. */
+const randomGenerator = () => generator(randomBytes(4).readUInt32BE());
 
 /**
- * A valid resident ID nobody else in the test run is likely to hold: area 110105, a birth date in
- * 1950–1999, a random sequence and its check character.
+ * A valid resident ID nobody else in the test run is likely to hold: one of the demo areas, a birth
+ * date in 1955–1995, a random sequence and its check character (see `residentId` in demo-data.ts).
  */
 export function newResidentId(): string {
-  const day = new Date(Date.UTC(1950, 0, 1) + (randomBytes(4).readUInt32BE() % 18_250) * 86_400_000);
-  const first17 = `110105${day.toISOString().slice(0, 10).replace(/-/g, '')}${randomDigits(3)}`;
-  return first17 + residentIdCheckChar(first17);
+  return residentId(randomGenerator());
 }
 
 /** A valid USCC (its organisation code checks out too) nobody else in the test run is likely to hold. */
 export function newUscc(): string {
-  const body = randomDigits(8);
-  const first17 = `91440300${body}${orgCodeCheckChar(body)}`;
-  return first17 + uscCheckChar(first17);
+  return uscc(randomGenerator());
 }
 
 /** A subject recorded through HTTP by `who` (a RECORDER); its id. */

@@ -100,10 +100,6 @@ describe('CaseStatus', () => {
 });
 
 describe('the transition table', () => {
-  it('covers all 64 pairs of states', () => {
-    expect(ALL_PAIRS).toHaveLength(64);
-  });
-
   it.each(ALL_PAIRS)('%s → %s is allowed exactly when the procedure says so', (from, to) => {
     const expected = EXPECTED_MOVES.has(`${from}>${to}`);
     expect(canTransition(from, to)).toBe(expected);
@@ -114,6 +110,8 @@ describe('the transition table', () => {
   it('allows exactly the moves of the procedure, no more', () => {
     const allowed = ALL_PAIRS.filter(([from, to]) => canTransition(from, to)).map(([f, t]) => `${f}>${t}`);
     expect(new Set(allowed)).toEqual(EXPECTED_MOVES);
+    const table = CASE_STATUSES.flatMap((from) => CASE_TRANSITIONS[from].map((to) => `${from}>${to}`));
+    expect(new Set(table)).toEqual(EXPECTED_MOVES);
   });
 
   it('never allows staying in the same state', () => {
@@ -161,6 +159,8 @@ describe('initial states', () => {
   });
 
   it('reaches every state from some initial state, and every non-initial one from REPORTED', () => {
+    const fromSomeInitial = new Set(INITIAL_CASE_STATUSES.flatMap((s) => [...reachableFrom(s)]));
+    expect([...fromSomeInitial].sort()).toEqual([...CASE_STATUSES].sort());
     const fromReported = reachableFrom('REPORTED');
     for (const s of CASE_STATUSES.filter((s) => !isInitialCaseStatus(s))) {
       expect(fromReported.has(s)).toBe(true);
@@ -216,16 +216,6 @@ describe('assertCaseTransition', () => {
         expect(error.message).toContain(`from ${from} `);
         expect(error.message).toContain(`to ${to} `);
         for (const target of CASE_TRANSITIONS[from]) expect(error.details[0].message).toContain(target);
-      }),
-    );
-  });
-
-  it('accepts every step of a walk built from the table (property)', () => {
-    fc.assert(
-      fc.property(walk, (path) => {
-        for (let i = 1; i < path.length; i++) {
-          expect(() => assertCaseTransition(path[i - 1], path[i])).not.toThrow();
-        }
       }),
     );
   });

@@ -1,10 +1,9 @@
 import request from 'supertest';
 import { Role, Scope } from '../../src/auth/principal';
 import { addDays, addMonths, RuleData, todayIn, validateRuleData } from '../../src/rules/rules';
-import { RulesModule } from '../../src/rules/rules.module';
 import { RulesService } from '../../src/rules/rules.service';
 import { createTestApp, TestApp } from '../app';
-import { auditCount, newApiClient, newUser, TestUser } from '../factories';
+import { auditCount, newApiClient, newUser, rowCounts, TestUser } from '../factories';
 
 const RULE_SETS = '/api/v1/rule-sets';
 const SIX = [
@@ -22,7 +21,7 @@ describe('rule sets', () => {
   let v1: RuleData;
 
   beforeAll(async () => {
-    t = await createTestApp({ imports: [RulesModule] });
+    t = await createTestApp();
     admin = await newUser(t, [Role.ADMIN]);
     v1 = (await request(t.http).get(`${RULE_SETS}/1`).set(admin.auth).expect(200)).body.data;
   });
@@ -35,8 +34,6 @@ describe('rule sets', () => {
   const data = (): RuleData => structuredClone(v1);
   const measureIndex = (rules: RuleData, code: string) =>
     rules.measureTypes.findIndex((m) => m.code === code);
-  const rowCount = async (): Promise<number> =>
-    (await t.dataSource.query('SELECT count(*)::int AS n FROM rule_set'))[0].n;
   const current = (date?: string) =>
     request(t.http)
       .get(`${RULE_SETS}/current${date ? `?date=${date}` : ''}`)
@@ -181,14 +178,14 @@ describe('rule sets', () => {
 
   it('refuses a RECORDER with 403 and writes nothing', async () => {
     const recorder = await newUser(t, [Role.RECORDER]);
-    const rows = await rowCount();
+    const before = await rowCounts(t, ['rule_set']);
     const res = await request(t.http)
       .post(RULE_SETS)
       .set(recorder.auth)
       .send({ effectiveFrom: '2030-01-01', data: data() })
       .expect(403);
     expect(res.body.code).toBe('ACCESS_DENIED');
-    expect(await rowCount()).toBe(rows);
+    expect(await rowCounts(t, ['rule_set'])).toEqual(before);
   });
 
   const badCases: [string, () => Record<string, unknown>, string, string][] = [
@@ -251,14 +248,13 @@ describe('rule sets', () => {
   it.each(badCases)(
     'refuses %s with 400 naming the field, and writes nothing',
     async (_, body, code, detail) => {
-      const [rows, audits] = [await rowCount(), await auditCount(t)];
+      const before = await rowCounts(t, ['rule_set', 'audit_entry']);
       const res = await request(t.http).post(RULE_SETS).set(admin.auth).send(body()).expect(400);
       expect(res.body.code).toBe(code);
       expect(res.body.details.map((d: { field: string; code: string }) => `${d.field} ${d.code}`)).toEqual([
         detail,
       ]);
-      expect(await rowCount()).toBe(rows);
-      expect(await auditCount(t)).toBe(audits);
+      expect(await rowCounts(t, ['rule_set', 'audit_entry'])).toEqual(before);
     },
   );
 
