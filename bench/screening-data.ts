@@ -9,7 +9,7 @@ import { finished } from 'node:stream/promises';
 import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { MISCONDUCT_TYPES } from '../src/cases/cases.types';
-import { generator, Generator } from '../src/demo/demo-data';
+import { AREAS, AUTHORITIES, COMPANY, generator, Generator } from '../src/demo/demo-data';
 import {
   IdentifierType,
   orgCodeCheckChar,
@@ -37,10 +37,12 @@ const NO_IDENTIFIER_SHARE = 0.03;
 const ORGANISATION_SHARE = 0.1;
 const ALIAS_SHARE = 0.05;
 
-const SURNAMES =
-  '王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤';
-const GIVEN =
-  '伟芳娜敏静磊洋勇艳杰涛明超秀英华志强海燕晓东军平刚桂兰玉萍红建国文辉丽霞鹏飞宇浩然子轩欣怡梓涵思远博文天佑嘉俊雨泽晨阳一鸣佳琪诗雨若曦婉婷梦瑶家豪俊杰昊天';
+const SURNAMES = [
+  ...'王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤',
+];
+const GIVEN = [
+  ...'伟芳娜敏静磊洋勇艳杰涛明超秀英华志强海燕晓东军平刚桂兰玉萍红建国文辉丽霞鹏飞宇浩然子轩欣怡梓涵思远博文天佑嘉俊雨泽晨阳一鸣佳琪诗雨若曦婉婷梦瑶家豪俊杰昊天',
+];
 const PLACES = [
   '东海',
   '南山',
@@ -91,25 +93,6 @@ const UNITS = [
   '中心医院',
   '技术学院',
 ];
-const COMPANY = [
-  '生物科技有限公司',
-  '新材料股份有限公司',
-  '信息技术有限公司',
-  '医疗器械有限公司',
-  '智能装备有限公司',
-];
-const AREAS = [
-  '110105',
-  '110108',
-  '310104',
-  '320102',
-  '330106',
-  '420111',
-  '440305',
-  '510107',
-  '610113',
-  '350102',
-];
 /** Areas no seeded subject has: resident IDs from here are valid but never in the registry. */
 const ABSENT_AREAS = [
   '120101',
@@ -123,12 +106,7 @@ const ABSENT_AREAS = [
   '370102',
   '500101',
 ];
-const AUTHORITIES = [
-  { name: '国家自然科学基金委员会', prefix: '国科金监处' },
-  { name: '某省科学技术厅', prefix: '某科监' },
-  { name: '某市科学技术局', prefix: '某市科' },
-  { name: '科学技术部', prefix: '国科监' },
-];
+if (ABSENT_AREAS.some((area) => AREAS.includes(area))) throw new Error('ABSENT_AREAS overlaps AREAS');
 const FUNDED = ['PROJECT_FUNDING', 'PLATFORM_CONSTRUCTION', 'HNTE_CERTIFICATION'];
 
 /** A bijection of 32-bit integers with good mixing (lowbias32), for ids and seeds from a number. */
@@ -161,12 +139,11 @@ export function benchUuid(tag: number, n: number): string {
 const ID = { subject: 1, case: 2, measure: 3, listing: 4 };
 
 function personName(g: Generator): string {
-  const given = g.next() < 0.7 ? g.pick([...GIVEN]) + g.pick([...GIVEN]) : g.pick([...GIVEN]);
-  return g.pick([...SURNAMES]) + given;
+  const given = g.next() < 0.7 ? g.pick(GIVEN) + g.pick(GIVEN) : g.pick(GIVEN);
+  return g.pick(SURNAMES) + given;
 }
 const unitName = (g: Generator) => g.pick(PLACES) + g.pick(UNITS);
-const companyName = (g: Generator) =>
-  g.pick(PLACES) + g.pick([...GIVEN]) + g.pick([...GIVEN]) + g.pick(COMPANY);
+const companyName = (g: Generator) => g.pick(PLACES) + g.pick(GIVEN) + g.pick(GIVEN) + g.pick(COMPANY);
 
 /** A valid 18-character resident ID, distinct for each n below 164 million. */
 function residentIdOf(n: number, areas: readonly string[]): string {

@@ -22,7 +22,7 @@ import { Client } from 'pg';
 import { generateApiKey } from '../src/api-clients/api-keys';
 import { createDataSource } from '../src/database/data-source';
 import { freePort, startEmbeddedPostgres } from '../src/database/embedded-postgres';
-import { generator } from '../src/demo/demo-data';
+import { generator, Generator } from '../src/demo/demo-data';
 import { PersonalDataProtector } from '../src/personal-data/personal-data.protector';
 import { todayIn } from '../src/rules/rules';
 import { MAX_APPLICANTS } from '../src/screening/screening.dto';
@@ -222,10 +222,8 @@ const applicantOf = (s: SeedSubject): Applicant => ({
   identifier: s.identifier!,
 });
 
-type Random = ReturnType<typeof generator>;
-
 /** A subject of the registry that has an identifier, picked at random. */
-function registrySubject(g: Random): SeedSubject {
+function registrySubject(g: Generator): SeedSubject {
   for (;;) {
     const s = subjectOf(g.int(0, CONFIG.subjects - 1));
     if (s.identifier) return s;
@@ -233,7 +231,7 @@ function registrySubject(g: Random): SeedSubject {
 }
 
 function applicants(
-  g: Random,
+  g: Generator,
   count: number,
   hitShare: number,
 ): { applicant: Applicant; subject?: SeedSubject }[] {
@@ -268,7 +266,7 @@ async function load(
   headers: Record<string, string>,
   bodies: string[],
   durationS: number,
-  g: Random,
+  g: Generator,
   cpu: Record<string, () => number[]> = {},
 ): Promise<LoadFigures> {
   const meter = cpuMeter(cpu);
@@ -322,7 +320,7 @@ async function paced(
   bodies: string[],
   rate: number,
   durationS: number,
-  g: Random,
+  g: Generator,
   cpu: Record<string, () => number[]>,
 ): Promise<LoadFigures> {
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });

@@ -17,7 +17,7 @@ export function generator(seed: number) {
 
 export type Generator = ReturnType<typeof generator>;
 
-const AREAS = [
+export const AREAS = [
   '110105',
   '110108',
   '310104',
@@ -87,7 +87,7 @@ const GIVEN = [
 ];
 const PLACES = ['东海', '南山', '西岭', '北辰', '江城', '临川', '云溪', '青岚', '长亭', '明湖'];
 const UNIVERSITY = ['理工大学', '师范大学', '医科大学', '农业大学', '科技大学'];
-const COMPANY = [
+export const COMPANY = [
   '生物科技有限公司',
   '新材料股份有限公司',
   '信息技术有限公司',
