@@ -245,6 +245,7 @@ interface Lines {
   subject_name: string[];
   subject_identifier: string[];
   misconduct_case: string[];
+  case_status_event: string[];
   case_subject: string[];
   measure: string[];
   listing: string[];
@@ -266,6 +267,7 @@ export const COPY_COLUMNS: Record<keyof Lines, string[]> = {
     'severity',
     'source',
   ],
+  case_status_event: ['case_id', 'status', 'recorded_at', 'decision_date'],
   case_subject: ['case_id', 'subject_id', 'role'],
   measure: ['id', 'case_id', 'subject_id', 'type', 'start_date', 'end_date', 'lifetime', 'domains'],
   listing: [
@@ -282,8 +284,11 @@ export const COPY_COLUMNS: Record<keyof Lines, string[]> = {
     'decided_by',
     'decided_at',
     'under_objection',
+    'terminated_from',
+    'publicity_from',
+    'publicity_to',
   ],
-  listing_event: ['listing_id', 'status', 'at'],
+  listing_event: ['listing_id', 'status', 'recorded_at', 'effective_date', 'effective_from', 'effective_to'],
 };
 
 const emptyLines = (): Lines => ({
@@ -291,6 +296,7 @@ const emptyLines = (): Lines => ({
   subject_name: [],
   subject_identifier: [],
   misconduct_case: [],
+  case_status_event: [],
   case_subject: [],
   measure: [],
   listing: [],
@@ -347,11 +353,19 @@ function addSubject(out: Lines, s: SeedSubject, today: string, protector: Person
         'bench.approver',
         at(from),
         listType === 'BLACK' && status === 'ACTIVE' && g.next() < 0.05,
+        status === 'EXPIRED' && to ? addDays(to, 1) : null,
+        listType === 'RED' ? proposed : null,
+        listType === 'RED' ? addDays(proposed, 13) : null,
       ]),
     );
-    out.listing_event.push(line([id, 'PROPOSED', at(proposed)]), line([id, 'ACTIVE', at(from)]));
+    out.listing_event.push(
+      line([id, 'PROPOSED', at(proposed), null, from, to]),
+      line([id, 'ACTIVE', at(from), null, null, null]),
+    );
     if (status === 'EXPIRED' && to)
-      out.listing_event.push(line([id, 'EXPIRED', at(addDays(to, 1), '00:05:00')]));
+      out.listing_event.push(
+        line([id, 'EXPIRED', at(addDays(to, 1), '00:05:00'), addDays(to, 1), null, null]),
+      );
   };
 
   if (s.profile === 'RED') {
@@ -377,6 +391,7 @@ function addSubject(out: Lines, s: SeedSubject, today: string, protector: Person
       g.pick(['RANDOM_INSPECTION', 'COMPLAINT_REPORT', 'AUDIT', 'REFERRAL', 'MEDIA']),
     ]),
   );
+  out.case_status_event.push(line([caseId, 'FINAL', at(decided), decided]));
   out.case_subject.push(
     line([caseId, s.id, s.kind === 'LEGAL_PERSON' ? 'IMPLEMENTING_UNIT' : 'PROJECT_LEAD']),
   );

@@ -109,10 +109,12 @@ export class CasesRepository {
     status: CaseStatus,
     actorId: string | null,
     reason: string | null,
+    decisionDate: string | null,
   ) {
+    // recorded_at is the transaction's time; decision_date the valid time this step states.
     await m.query(
-      'INSERT INTO case_status_event (case_id, status, actor_id, reason) VALUES ($1, $2, $3, $4)',
-      [caseId, status, actorId, reason],
+      'INSERT INTO case_status_event (case_id, status, actor_id, reason, decision_date) VALUES ($1, $2, $3, $4, $5)',
+      [caseId, status, actorId, reason, decisionDate],
     );
   }
 

@@ -157,7 +157,7 @@ export class CasesService {
           ruleVersion: ruleSet?.version ?? null,
           createdBy: actorId(ctx),
         });
-        await this.cases.addEvent(m, id, dto.status, actorId(ctx), 'recorded');
+        await this.cases.addEvent(m, id, dto.status, actorId(ctx), 'recorded', dto.decisionDate ?? null);
         for (const [i, s] of dto.subjects.entries())
           await this.cases.addSubject(m, id, subjectIds[i], s.roles);
         const subjectOf = (ref: string) => subjectIds[refs.get(ref)!];
@@ -247,7 +247,14 @@ export class CasesService {
             ruleVersion ??= (await this.rules.inForce(decision.decisionDate!)).version;
           }
           await this.cases.decide(m, id, dto.to, { ...decision, ruleVersion });
-          await this.cases.addEvent(m, id, dto.to, actorId(ctx), dto.reason ?? null);
+          await this.cases.addEvent(
+            m,
+            id,
+            dto.to,
+            actorId(ctx),
+            dto.reason ?? null,
+            isDecided(dto.to) ? decision.decisionDate : null,
+          );
           await this.audit.record(m, ctx, {
             action: 'CASE_STATUS_CHANGED',
             targetType: 'CASE',

@@ -7,8 +7,10 @@ import type { RequestContext } from '../common/request-context';
 import { UuidParam } from '../common/uuid-param';
 import { todayIn } from '../rules/rules';
 import {
+  ListingCorrectionDto,
   ListingCreateDto,
   ListingDetailsDto,
+  ListingEventDto,
   ListingPageDto,
   ListingQueryDto,
   ListingResponseDto,
@@ -19,6 +21,7 @@ import {
   RepairCreateDto,
   RepairDecisionDto,
   RepairDto,
+  RevokeDto,
 } from './listings.dto';
 import { ListingsService } from './listings.service';
 
@@ -37,7 +40,7 @@ export class ListingsController {
     const { listing, history, objections, repairs } = await this.listings.details(id);
     return {
       ...ListingResponseDto.from(listing, history, todayIn()),
-      history: history.map((e) => ({ ...e, at: new Date(e.at).toISOString() })),
+      history: history.map(ListingEventDto.from),
       objections: objections.map(ObjectionDto.from),
       repairs: repairs.map(RepairDto.from),
     };
@@ -117,15 +120,35 @@ export class ListingsController {
   @HttpCode(200)
   @Access(APPROVERS)
   @ApiHeader(IF_MATCH_409)
-  @ApiOperation({ summary: 'Revoke an active or expired entry, with a reason' })
+  @ApiOperation({
+    summary: 'Revoke an active or expired entry, with a reason, from an effective date (default today)',
+  })
   @ApiOkResponse({ type: ListingDetailsDto })
   async revokeListing(
     @Ctx() ctx: RequestContext,
     @Param('id', UuidParam) id: string,
-    @Body() body: ReasonDto,
+    @Body() body: RevokeDto,
     @Headers('if-match') ifMatch?: string,
   ): Promise<ListingDetailsDto> {
-    await this.listings.revoke(ctx, id, body.reason, parseIfMatch(ifMatch));
+    await this.listings.revoke(ctx, id, body.reason, body.effectiveDate, parseIfMatch(ifMatch));
+    return this.details(id);
+  }
+
+  @Post(':id/corrections')
+  @HttpCode(200)
+  @Access(APPROVERS)
+  @ApiHeader(IF_MATCH_409)
+  @ApiOperation({
+    summary: 'Correct wrongly recorded dates, with a reason: a new version; earlier checks replay as before',
+  })
+  @ApiOkResponse({ type: ListingDetailsDto })
+  async correctListing(
+    @Ctx() ctx: RequestContext,
+    @Param('id', UuidParam) id: string,
+    @Body() body: ListingCorrectionDto,
+    @Headers('if-match') ifMatch?: string,
+  ): Promise<ListingDetailsDto> {
+    await this.listings.correct(ctx, id, body, parseIfMatch(ifMatch));
     return this.details(id);
   }
 
@@ -152,7 +175,7 @@ export class ListingsController {
     @Param('objectionId', UuidParam) objectionId: string,
     @Body() body: ObjectionResolveDto,
   ): Promise<ListingDetailsDto> {
-    await this.listings.resolveObjection(ctx, id, objectionId, body.outcome, body.reason);
+    await this.listings.resolveObjection(ctx, id, objectionId, body.outcome, body.reason, body.effectiveDate);
     return this.details(id);
   }
 
@@ -179,7 +202,14 @@ export class ListingsController {
     @Param('repairId', UuidParam) repairId: string,
     @Body() body: RepairDecisionDto,
   ): Promise<ListingDetailsDto> {
-    await this.listings.decideRepair(ctx, id, repairId, body.decision === 'APPROVE', body.reason);
+    await this.listings.decideRepair(
+      ctx,
+      id,
+      repairId,
+      body.decision === 'APPROVE',
+      body.reason,
+      body.effectiveDate,
+    );
     return this.details(id);
   }
 }

@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { trim } from '../common/transforms';
 import { PageQueryDto } from '../common/pagination';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
@@ -13,9 +14,13 @@ import {
   ValidateIf,
 } from 'class-validator';
 import { IsCalendarDate } from '../rules/rules.dto';
-import { IN_FORCE_REASONS, inForceAt } from './in-force';
+import { IN_FORCE_REASONS, inForceAt, LISTING_EVENT_KINDS, ListingEventKind } from './in-force';
 import { LIST_TYPES, LISTING_STATUSES, ListingStatus, ListType } from './listing-lifecycle';
-import { ListingEventRow, ListingRow, ObjectionRow, RepairRow } from './listings.repository';
+import { ListingEventRow, listingEvents, ListingRow, ObjectionRow, RepairRow } from './listings.repository';
+
+/** An optional calendar date field (`YYYY-MM-DD`), documented for the API. */
+const OptionalDate = (description: string, example: string) =>
+  applyDecorators(ApiPropertyOptional({ example, description }), IsOptional(), IsCalendarDate());
 
 export class ListingCreateDto {
   @ApiProperty({ format: 'uuid' })
@@ -39,14 +44,33 @@ export class ListingCreateDto {
   @MaxLength(200)
   designationDocument?: string;
 
-  @ApiProperty({ example: '2026-01-01' })
+  @ApiProperty({
+    example: '2026-01-01',
+    description:
+      'Valid time: the first day the entry applies in law (China calendar). It may lie in the past: once ' +
+      'approved, the entry counts for its whole period.',
+  })
   @IsCalendarDate()
   effectiveFrom: string;
 
-  @ApiPropertyOptional({ example: '2029-12-31', nullable: true, description: 'Omit for an open-ended entry' })
+  @ApiPropertyOptional({
+    example: '2029-12-31',
+    nullable: true,
+    description: 'Valid time: the last day (inclusive). Omit for an open-ended entry',
+  })
   @IsOptional()
   @IsCalendarDate()
   effectiveTo?: string;
+
+  @OptionalDate(
+    'RED only, valid time: the first day of a publicity (objection) period that already ran elsewhere. ' +
+      "With publicityTo; omitted, the candidate is published from today for the rule data's period.",
+    '2025-03-01',
+  )
+  publicityFrom?: string;
+
+  @OptionalDate('RED only, valid time: the last day of publicity', '2025-03-15')
+  publicityTo?: string;
 }
 
 export class ReasonDto {
@@ -56,6 +80,32 @@ export class ReasonDto {
   @IsNotEmpty()
   @IsString()
   reason: string;
+}
+
+export class RevokeDto extends ReasonDto {
+  @OptionalDate(
+    'Valid time: the first day the revocation takes effect (the entry counts up to the day before). ' +
+      'Default today; it may be backdated or future-dated.',
+    '2026-03-20',
+  )
+  effectiveDate?: string;
+}
+
+export class ListingCorrectionDto extends ReasonDto {
+  @OptionalDate('Valid time: the corrected first day', '2024-03-01')
+  effectiveFrom?: string;
+
+  @ApiPropertyOptional({
+    example: '2029-02-28',
+    nullable: true,
+    description: 'Valid time: the corrected last day; null for open-ended',
+  })
+  @IsOptional() // lets null through: open-ended
+  @IsCalendarDate()
+  effectiveTo?: string | null;
+
+  @OptionalDate("Valid time: the corrected first day of the entry's revocation, repair or end", '2026-05-01')
+  terminatedFrom?: string;
 }
 
 export class ObjectionCreateDto extends ReasonDto {
@@ -74,6 +124,12 @@ export class ObjectionResolveDto extends ReasonDto {
   })
   @IsIn(['UPHOLD', 'REJECT'])
   outcome: 'UPHOLD' | 'REJECT';
+
+  @OptionalDate(
+    'UPHOLD of an approved entry, valid time: the first day the revocation takes effect (default today)',
+    '2026-03-20',
+  )
+  effectiveDate?: string;
 }
 
 export class RepairCreateDto {
@@ -108,6 +164,13 @@ export class RepairDecisionDto {
   @IsNotEmpty()
   @MaxLength(2000)
   reason?: string;
+
+  @OptionalDate(
+    'APPROVE, valid time: the first day the repair takes effect (default today; before today needs a reason; ' +
+      'never before the minimum publicity period has run)',
+    '2026-03-20',
+  )
+  effectiveDate?: string;
 }
 
 export class ListingQueryDto extends PageQueryDto {
@@ -155,10 +218,27 @@ export class ListingQueryDto extends PageQueryDto {
 }
 
 export class ListingEventDto {
-  @ApiProperty({ enum: LISTING_STATUSES }) status: ListingStatus;
-  @ApiProperty() at: string;
+  @ApiProperty({
+    enum: LISTING_EVENT_KINDS,
+    description: 'The status moved to, or CORRECTED (dates corrected)',
+  })
+  status: ListingEventKind;
+  @ApiProperty({ description: 'Recorded time: when the registry learned it (never edited)' })
+  recordedAt: string;
+  @ApiProperty({
+    nullable: true,
+    description: 'Valid time of an ending act (REVOKED, REPAIRED, EXPIRED): the first day it takes effect',
+  })
+  effectiveDate: string | null;
+  @ApiProperty({ nullable: true, description: 'Valid time: the period a PROPOSED or CORRECTED event set' })
+  effectiveFrom: string | null;
+  @ApiProperty({ nullable: true }) effectiveTo: string | null;
   @ApiProperty({ nullable: true }) actorId: string | null;
   @ApiProperty({ nullable: true }) reason: string | null;
+
+  static from(e: ListingEventRow): ListingEventDto {
+    return { ...e, recordedAt: new Date(e.recordedAt).toISOString() };
+  }
 }
 
 export class ListingResponseDto {
@@ -169,8 +249,18 @@ export class ListingResponseDto {
   @ApiProperty({ nullable: true }) caseId: string | null;
   @ApiProperty({ nullable: true }) measureId: string | null;
   @ApiProperty({ nullable: true }) designationDocument: string | null;
-  @ApiProperty() effectiveFrom: string;
-  @ApiProperty({ nullable: true }) effectiveTo: string | null;
+  @ApiProperty({ description: 'Valid time: the first day of the current version of the period' })
+  effectiveFrom: string;
+  @ApiProperty({ nullable: true, description: 'Valid time: the last day (inclusive); null when open-ended' })
+  effectiveTo: string | null;
+  @ApiProperty({
+    nullable: true,
+    description: 'Valid time: the first day a revocation, repair or end by a sanction takes effect',
+  })
+  terminatedFrom: string | null;
+  @ApiProperty({ nullable: true, description: "Valid time: a RED entry's publicity (objection) period" })
+  publicityFrom: string | null;
+  @ApiProperty({ nullable: true }) publicityTo: string | null;
   @ApiProperty({
     enum: LISTING_STATUSES,
     description: 'Stored status; whether it is in force depends on dates',
@@ -181,19 +271,16 @@ export class ListingResponseDto {
   @ApiProperty({ enum: IN_FORCE_REASONS }) inForceReason: string;
   @ApiProperty() underObjection: boolean;
   @ApiProperty({ nullable: true }) proposedBy: string | null;
-  @ApiProperty() proposedAt: string;
+  @ApiProperty({ description: 'Recorded time of the proposal' }) proposedAt: string;
   @ApiProperty({ nullable: true }) decidedBy: string | null;
-  @ApiProperty({ nullable: true }) decidedAt: string | null;
+  @ApiProperty({ nullable: true, description: 'Recorded time of the approval or rejection' })
+  decidedAt: string | null;
   @ApiProperty({ nullable: true }) decisionReason: string | null;
   @ApiProperty({ description: 'Send as If-Match when approving or rejecting' }) version: number;
 
   static from(l: ListingRow, history: ListingEventRow[], today: string): ListingResponseDto {
     const inForce = inForceAt(
-      {
-        history: history.map((e) => ({ status: e.status, at: new Date(e.at).toISOString() })),
-        effectiveFrom: l.effectiveFrom,
-        effectiveTo: l.effectiveTo,
-      },
+      { history: listingEvents(history), effectiveFrom: l.effectiveFrom, effectiveTo: l.effectiveTo },
       today,
     );
     return {
@@ -206,6 +293,9 @@ export class ListingResponseDto {
       designationDocument: l.designationDocument,
       effectiveFrom: l.effectiveFrom,
       effectiveTo: l.effectiveTo,
+      terminatedFrom: l.terminatedFrom,
+      publicityFrom: l.publicityFrom,
+      publicityTo: l.publicityTo,
       status: l.status,
       inForceToday: inForce.inForce,
       inForceReason: inForce.reason,

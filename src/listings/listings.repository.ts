@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { escapeLike } from '../common/sql';
+import { ListingEvent, ListingEventKind, ValidPeriod } from './in-force';
 import { ListingStatus, ListType } from './listing-lifecycle';
 
 export interface ListingRow {
@@ -11,8 +12,14 @@ export interface ListingRow {
   caseId: string | null;
   measureId: string | null;
   designationDocument: string | null;
+  /** Valid time: the effective period of the latest version. */
   effectiveFrom: string;
   effectiveTo: string | null;
+  /** Valid time: the first day an ending act (revocation, repair, end by a sanction) takes effect. */
+  terminatedFrom: string | null;
+  /** Valid time: a RED entry's publicity (objection) period. */
+  publicityFrom: string | null;
+  publicityTo: string | null;
   status: ListingStatus;
   proposedBy: string | null;
   proposedAt: Date;
@@ -30,11 +37,37 @@ export interface ListingRow {
 }
 
 export interface ListingEventRow {
-  status: ListingStatus;
-  at: Date;
+  status: ListingEventKind;
+  /** Recorded time. */
+  recordedAt: Date;
+  /** Valid time of an ending act: the first day it takes effect. */
+  effectiveDate: string | null;
+  /** Valid time: the period a PROPOSED or CORRECTED event set. */
+  effectiveFrom: string | null;
+  effectiveTo: string | null;
   actorId: string | null;
   reason: string | null;
 }
+
+/** What an event records besides its kind: the valid time of an ending act or of a period. */
+export interface ListingEventFacts {
+  effectiveDate?: string | null;
+  period?: ValidPeriod | null;
+}
+
+/** An entry's stored history as the pure rules read it (in-force.ts). */
+export function listingEvents(history: readonly ListingEventRow[]): ListingEvent[] {
+  return history.map((e) => ({
+    status: e.status,
+    recordedAt: new Date(e.recordedAt).toISOString(),
+    effectiveDate: e.effectiveDate,
+    period: e.effectiveFrom !== null ? { from: e.effectiveFrom, to: e.effectiveTo } : null,
+  }));
+}
+
+const EVENT_COLUMNS = `status, recorded_at AS "recordedAt", to_char(effective_date, 'YYYY-MM-DD') AS "effectiveDate",
+  to_char(effective_from, 'YYYY-MM-DD') AS "effectiveFrom", to_char(effective_to, 'YYYY-MM-DD') AS "effectiveTo",
+  actor_id AS "actorId", reason`;
 
 export interface ObjectionRow {
   id: string;
@@ -82,6 +115,8 @@ const LISTING_SELECT = `
   SELECT l.id, l.subject_id AS "subjectId", s.name AS "subjectName", l.list_type AS "listType", l.case_id AS "caseId",
     l.measure_id AS "measureId", l.designation_document AS "designationDocument",
     to_char(l.effective_from, 'YYYY-MM-DD') AS "effectiveFrom", to_char(l.effective_to, 'YYYY-MM-DD') AS "effectiveTo",
+    to_char(l.terminated_from, 'YYYY-MM-DD') AS "terminatedFrom",
+    to_char(l.publicity_from, 'YYYY-MM-DD') AS "publicityFrom", to_char(l.publicity_to, 'YYYY-MM-DD') AS "publicityTo",
     l.status, l.proposed_by AS "proposedBy", l.proposed_at AS "proposedAt", l.decided_by AS "decidedBy",
     l.decided_at AS "decidedAt", l.decision_reason AS "decisionReason", l.under_objection AS "underObjection",
     l.version, l.created_at AS "createdAt", l.updated_at AS "updatedAt",
@@ -121,13 +156,15 @@ export class ListingsRepository {
       designationDocument: string | null;
       effectiveFrom: string;
       effectiveTo: string | null;
+      publicityFrom: string | null;
+      publicityTo: string | null;
       proposedBy: string | null;
     },
   ): Promise<string> {
     const [row] = await m.query(
       `INSERT INTO listing (subject_id, list_type, case_id, measure_id, designation_document, effective_from,
-         effective_to, status, proposed_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, 'PROPOSED', $8) RETURNING id`,
+         effective_to, status, proposed_by, publicity_from, publicity_to)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 'PROPOSED', $8, $9, $10) RETURNING id`,
       [
         l.subjectId,
         l.listType,
@@ -137,22 +174,37 @@ export class ListingsRepository {
         l.effectiveFrom,
         l.effectiveTo,
         l.proposedBy,
+        l.publicityFrom,
+        l.publicityTo,
       ],
     );
-    await this.addEvent(m, row.id, 'PROPOSED', l.proposedBy, null);
+    await this.addEvent(m, row.id, 'PROPOSED', l.proposedBy, null, {
+      period: { from: l.effectiveFrom, to: l.effectiveTo },
+    });
     return row.id;
   }
 
+  /** Appends an event to an entry's history; its recorded time is the transaction's. */
   async addEvent(
     m: EntityManager,
     listingId: string,
-    status: ListingStatus,
+    status: ListingEventKind,
     actorId: string | null,
     reason: string | null,
+    facts: ListingEventFacts = {},
   ) {
     await m.query(
-      'INSERT INTO listing_event (listing_id, status, actor_id, reason) VALUES ($1, $2, $3, $4)',
-      [listingId, status, actorId, reason],
+      `INSERT INTO listing_event (listing_id, status, actor_id, reason, effective_date, effective_from, effective_to)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [
+        listingId,
+        status,
+        actorId,
+        reason,
+        facts.effectiveDate ?? null,
+        facts.period?.from ?? null,
+        facts.period?.to ?? null,
+      ],
     );
   }
 
@@ -166,7 +218,7 @@ export class ListingsRepository {
 
   async history(id: string, m?: EntityManager): Promise<ListingEventRow[]> {
     return this.q(m).query(
-      `SELECT status, at, actor_id AS "actorId", reason FROM listing_event WHERE listing_id = $1 ORDER BY at, id`,
+      `SELECT ${EVENT_COLUMNS} FROM listing_event WHERE listing_id = $1 ORDER BY recorded_at, id`,
       [id],
     );
   }
@@ -175,8 +227,8 @@ export class ListingsRepository {
   async histories(ids: string[]): Promise<Map<string, ListingEventRow[]>> {
     const rows: (ListingEventRow & { listingId: string })[] = ids.length
       ? await this.dataSource.query(
-          `SELECT listing_id AS "listingId", status, at, actor_id AS "actorId", reason FROM listing_event
-           WHERE listing_id = ANY($1::uuid[]) ORDER BY at, id`,
+          `SELECT listing_id AS "listingId", ${EVENT_COLUMNS} FROM listing_event
+           WHERE listing_id = ANY($1::uuid[]) ORDER BY recorded_at, id`,
           [ids],
         )
       : [];
@@ -193,14 +245,14 @@ export class ListingsRepository {
     m: EntityManager,
     entry: Pick<ListingRow, 'id' | 'version' | 'status'>,
     to: ListingStatus,
-    fields: { decidedBy?: string | null; decisionReason?: string | null; effectiveTo?: string | null } = {},
+    fields: { decidedBy?: string | null; decisionReason?: string | null; terminatedFrom?: string } = {},
   ): Promise<boolean> {
     const [, count] = await m.query(
       `UPDATE listing SET status = $4, version = version + 1, updated_at = now(),
          decided_by = CASE WHEN $5::boolean THEN $6 ELSE decided_by END,
          decided_at = CASE WHEN $5::boolean THEN now() ELSE decided_at END,
          decision_reason = CASE WHEN $5::boolean THEN $7 ELSE decision_reason END,
-         effective_to = CASE WHEN $8::boolean THEN $9::date ELSE effective_to END
+         terminated_from = CASE WHEN $8::date IS NULL THEN terminated_from ELSE least(terminated_from, $8::date) END
        WHERE id = $1 AND version = $2 AND status = $3`,
       [
         entry.id,
@@ -210,11 +262,37 @@ export class ListingsRepository {
         'decidedBy' in fields,
         fields.decidedBy ?? null,
         fields.decisionReason ?? null,
-        'effectiveTo' in fields,
-        fields.effectiveTo ?? null,
+        fields.terminatedFrom ?? null,
       ],
     );
     return count === 1;
+  }
+
+  /**
+   * Sets the dates of the entry's latest version (a correction; its history keeps every version) if
+   * it is still at the version it was read with. False when it lost.
+   */
+  async setDates(
+    m: EntityManager,
+    entry: Pick<ListingRow, 'id' | 'version'>,
+    dates: Pick<ListingRow, 'effectiveFrom' | 'effectiveTo' | 'terminatedFrom'>,
+  ): Promise<boolean> {
+    const [, count] = await m.query(
+      `UPDATE listing SET effective_from = $3, effective_to = $4, terminated_from = $5, version = version + 1,
+         updated_at = now() WHERE id = $1 AND version = $2`,
+      [entry.id, entry.version, dates.effectiveFrom, dates.effectiveTo, dates.terminatedFrom],
+    );
+    return count === 1;
+  }
+
+  /** The kind of the entry's latest ending act (REVOKED, REPAIRED or EXPIRED), or null when none. */
+  async latestEnding(m: EntityManager, listingId: string): Promise<ListingStatus | null> {
+    const [row] = await m.query(
+      `SELECT status FROM listing_event WHERE listing_id = $1 AND status IN ('REVOKED','REPAIRED','EXPIRED')
+       ORDER BY recorded_at DESC, id DESC LIMIT 1`,
+      [listingId],
+    );
+    return row?.status ?? null;
   }
 
   /** Sets the objection flag (a change of the entry: its version moves on); returns the new version. */
@@ -228,11 +306,17 @@ export class ListingsRepository {
     return row.version;
   }
 
-  /** Active RED entries of a subject, locked. */
-  async activeRed(m: EntityManager, subjectId: string): Promise<ListingRow[]> {
+  /**
+   * A subject's approved RED entries that would still count on `from` or later (valid time): their
+   * period reaches it and no ending act already takes effect on or before it (an entry revoked from a
+   * later day, or ended from a later day by another sanction, included), locked.
+   */
+  async redCountingFrom(m: EntityManager, subjectId: string, from: string): Promise<ListingRow[]> {
     return m.query(
-      `${LISTING_SELECT} WHERE l.subject_id = $1 AND l.list_type = 'RED' AND l.status = 'ACTIVE' FOR UPDATE OF l`,
-      [subjectId],
+      `${LISTING_SELECT} WHERE l.subject_id = $1 AND l.list_type = 'RED' AND l.status IN ('ACTIVE','EXPIRED','REVOKED')
+         AND (l.effective_to IS NULL OR l.effective_to >= $2) AND (l.terminated_from IS NULL OR l.terminated_from > $2)
+       FOR UPDATE OF l`,
+      [subjectId, from],
     );
   }
 
@@ -256,14 +340,23 @@ export class ListingsRepository {
   }
 
   /**
-   * Whether an approved BLACK or WATCH entry of the subject runs today or will run later: one that only
-   * begins later blocks a RED entry too, since nothing would end the RED entry when it begins.
+   * Whether an approved BLACK or WATCH entry of the subject runs on some day of [from, to] (valid
+   * time; `to` null: open), counting its end and any ending act already recorded, future-dated or not
+   * (statuses past ACTIVE were all approved first).
    */
-  async subjectHasActiveSanction(m: EntityManager, subjectId: string, today: string): Promise<boolean> {
+  async sanctionOverlaps(
+    m: EntityManager,
+    subjectId: string,
+    from: string,
+    to: string | null,
+  ): Promise<boolean> {
     const rows = await m.query(
-      `SELECT 1 FROM listing WHERE subject_id = $1 AND list_type IN ('BLACK','WATCH') AND status IN ('ACTIVE','EXPIRED')
-         AND (effective_to IS NULL OR effective_to >= $2) LIMIT 1`,
-      [subjectId, today],
+      `SELECT 1 FROM listing WHERE subject_id = $1 AND list_type IN ('BLACK','WATCH')
+         AND status IN ('ACTIVE','EXPIRED','REPAIRED','REVOKED')
+         AND (effective_to IS NULL OR effective_to >= $2) AND (terminated_from IS NULL OR terminated_from > $2)
+         AND ($3::date IS NULL OR effective_from <= $3)
+         AND (terminated_from IS NULL OR terminated_from > effective_from) LIMIT 1`,
+      [subjectId, from, to],
     );
     return rows.length > 0;
   }

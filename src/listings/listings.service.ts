@@ -1,7 +1,6 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
-import { chinaDateOf } from '../common/china-date';
 import { AppError } from '../common/errors/app-error';
 import { RequestContext } from '../common/request-context';
 import { Transactions } from '../database/transactions';
@@ -17,8 +16,10 @@ import {
   ListingStatus,
   ListType,
 } from './listing-lifecycle';
+import { knownListing } from './in-force';
 import {
   ListingFilter,
+  listingEvents,
   ListingRow,
   ListingsRepository,
   ObjectionRow,
@@ -34,6 +35,13 @@ export enum ListingErrorCode {
   LISTING_SUBJECT_NOT_FOUND = 'LISTING_SUBJECT_NOT_FOUND',
   LISTING_END_BEFORE_START = 'LISTING_END_BEFORE_START',
   RED_OBJECTION_PERIOD_RUNNING = 'RED_OBJECTION_PERIOD_RUNNING',
+  RED_PUBLICITY_INCOMPLETE = 'RED_PUBLICITY_INCOMPLETE',
+  RED_PUBLICITY_TOO_SHORT = 'RED_PUBLICITY_TOO_SHORT',
+  RED_PUBLICITY_IN_FUTURE = 'RED_PUBLICITY_IN_FUTURE',
+  LISTING_PUBLICITY_NOT_RED = 'LISTING_PUBLICITY_NOT_RED',
+  LISTING_BACKDATE_REASON_REQUIRED = 'LISTING_BACKDATE_REASON_REQUIRED',
+  LISTING_CORRECTION_EMPTY = 'LISTING_CORRECTION_EMPTY',
+  LISTING_NOT_TERMINATED = 'LISTING_NOT_TERMINATED',
   RED_UNDER_OBJECTION = 'RED_UNDER_OBJECTION',
   RED_BLOCKED_BY_SANCTION = 'RED_BLOCKED_BY_SANCTION',
   OBJECTION_NOT_FOUND = 'OBJECTION_NOT_FOUND',
@@ -54,6 +62,19 @@ export interface ListingProposal {
   designationDocument?: string;
   effectiveFrom: string;
   effectiveTo?: string | null;
+  /** A RED designation already published elsewhere: its publicity (objection) period. */
+  publicityFrom?: string;
+  publicityTo?: string;
+}
+
+/** A correction of an entry's dates: a new version, with its reason; absent fields stay as they are. */
+export interface ListingCorrection {
+  effectiveFrom?: string;
+  /** null: open-ended. */
+  effectiveTo?: string | null;
+  /** The first day the entry's ending act takes effect. */
+  terminatedFrom?: string;
+  reason: string;
 }
 
 const actorId = (ctx: RequestContext): string | null => ctx.principal?.id ?? null;
@@ -63,6 +84,7 @@ const view = (l: ListingRow) => ({
   status: l.status,
   effectiveFrom: l.effectiveFrom,
   effectiveTo: l.effectiveTo,
+  terminatedFrom: l.terminatedFrom,
   underObjection: l.underObjection,
 });
 
@@ -113,6 +135,14 @@ export class ListingsService {
         'effectiveTo',
       );
     }
+    const publicity = p.listType === 'RED' ? await this.publicityOf(p) : null;
+    if (p.listType !== 'RED' && (p.publicityFrom || p.publicityTo)) {
+      throw AppError.badRequest(
+        ListingErrorCode.LISTING_PUBLICITY_NOT_RED,
+        'Only a RED candidate has a publicity period',
+        p.publicityFrom ? 'publicityFrom' : 'publicityTo',
+      );
+    }
     if (!(await this.listings.subjectExists(m, p.subjectId))) {
       throw AppError.badRequest(
         ListingErrorCode.LISTING_SUBJECT_NOT_FOUND,
@@ -137,12 +167,8 @@ export class ListingsService {
         );
       }
     }
-    if (p.listType === 'RED' && (await this.listings.subjectHasActiveSanction(m, p.subjectId, todayIn()))) {
-      throw AppError.conflict(
-        ListingErrorCode.RED_BLOCKED_BY_SANCTION,
-        'The subject is on the black or watch list',
-      );
-    }
+    if (p.listType === 'RED')
+      await this.assertNoSanction(m, p.subjectId, p.effectiveFrom, p.effectiveTo ?? null);
     const id = await this.listings.insert(m, {
       subjectId: p.subjectId,
       listType: p.listType,
@@ -151,15 +177,76 @@ export class ListingsService {
       designationDocument: p.designationDocument ?? null,
       effectiveFrom: p.effectiveFrom,
       effectiveTo: p.effectiveTo ?? null,
+      publicityFrom: publicity?.from ?? null,
+      publicityTo: publicity?.to ?? null,
       proposedBy: actorId(ctx),
     });
     await this.audit.record(m, ctx, {
       action: 'LISTING_PROPOSED',
       targetType: 'LISTING',
       targetId: id,
-      changes: { after: { ...p, status: 'PROPOSED' } },
+      changes: {
+        after: {
+          ...p,
+          ...(publicity && { publicityFrom: publicity.from, publicityTo: publicity.to }),
+          status: 'PROPOSED',
+        },
+      },
     });
     return id;
+  }
+
+  /**
+   * A RED candidate's publicity (objection) period: from today for the rule data's number of days, or,
+   * for a designation published elsewhere, the dates given, which must cover as many days and have
+   * begun.
+   */
+  private async publicityOf(p: ListingProposal): Promise<{ from: string; to: string }> {
+    const today = todayIn();
+    if (!p.publicityFrom && !p.publicityTo) {
+      const days = (await this.rules.inForce(today)).data.redObjectionPeriodDays;
+      return { from: today, to: addDays(today, days - 1) };
+    }
+    if (!p.publicityFrom || !p.publicityTo) {
+      throw AppError.badRequest(
+        ListingErrorCode.RED_PUBLICITY_INCOMPLETE,
+        'Give both publicityFrom and publicityTo, or neither (published from today)',
+        p.publicityFrom ? 'publicityTo' : 'publicityFrom',
+      );
+    }
+    if (p.publicityTo < p.publicityFrom) {
+      throw AppError.badRequest(
+        ListingErrorCode.LISTING_END_BEFORE_START,
+        'publicityTo is before publicityFrom',
+        'publicityTo',
+      );
+    }
+    if (p.publicityFrom > today) {
+      throw AppError.badRequest(
+        ListingErrorCode.RED_PUBLICITY_IN_FUTURE,
+        'A publicity period given with the proposal must have begun; omit it to publish from today',
+        'publicityFrom',
+      );
+    }
+    const days = (await this.rules.inForce(p.publicityFrom)).data.redObjectionPeriodDays;
+    if (addDays(p.publicityFrom, days - 1) > p.publicityTo) {
+      throw AppError.badRequest(
+        ListingErrorCode.RED_PUBLICITY_TOO_SHORT,
+        `The publicity period must last at least ${days} days (rule data in force on ${p.publicityFrom})`,
+        'publicityTo',
+      );
+    }
+    return { from: p.publicityFrom, to: p.publicityTo };
+  }
+
+  /** Refuses a RED entry for a period on some day of which an approved BLACK or WATCH entry runs. */
+  private async assertNoSanction(m: EntityManager, subjectId: string, from: string, to: string | null) {
+    if (await this.listings.sanctionOverlaps(m, subjectId, from, to)) {
+      throw AppError.conflict(
+        ListingErrorCode.RED_BLOCKED_BY_SANCTION,
+        'The subject is on the black or watch list during the period of this RED entry',
+      );
+    }
   }
 
   async get(id: string, m?: EntityManager): Promise<ListingRow> {
@@ -184,35 +271,28 @@ export class ListingsService {
   }
 
   /**
-   * Approves a proposal. The approver must not be the proposer; a RED candidate must have been
-   * published for the objection period and be free of open objections; a BLACK or WATCH entry ends
-   * the subject's active RED entries in the same transaction.
+   * Approves a proposal. The approver must not be the proposer; a RED candidate's publicity period
+   * must be over and it must be free of open objections; a BLACK or WATCH entry ends the subject's RED
+   * entries from its own first day, in the same transaction. Once approved, the entry counts for its
+   * whole effective period, whatever the day of approval.
    */
   async approve(ctx: RequestContext, id: string, expectedVersion?: number): Promise<void> {
     return this.tx.run(async (m) => {
       const listing = await this.forDecision(m, ctx, id, expectedVersion);
       assertListingTransition(listing.status, 'ACTIVE', listing.listType);
       if (listing.listType === 'RED') {
-        const rules = await this.rules.inForce();
-        const openFrom = addDays(
-          chinaDateOf(new Date(listing.proposedAt)),
-          rules.data.redObjectionPeriodDays,
-        );
-        if (todayIn() < openFrom) {
+        // Every RED row has its publicity period (migration SeparateValidAndRecordedTime).
+        const publicityTo = listing.publicityTo!;
+        if (todayIn() <= publicityTo) {
           throw AppError.conflict(
             ListingErrorCode.RED_OBJECTION_PERIOD_RUNNING,
-            `The RED candidate is published for objections until ${addDays(openFrom, -1)}; it can be activated from ${openFrom}`,
+            `The RED candidate is published for objections until ${publicityTo}; it can be activated from ${addDays(publicityTo, 1)}`,
           );
         }
         if (listing.underObjection) {
           throw AppError.conflict(ListingErrorCode.RED_UNDER_OBJECTION, 'Resolve the open objections first');
         }
-        if (await this.listings.subjectHasActiveSanction(m, listing.subjectId, todayIn())) {
-          throw AppError.conflict(
-            ListingErrorCode.RED_BLOCKED_BY_SANCTION,
-            'The subject is on the black or watch list',
-          );
-        }
+        await this.assertNoSanction(m, listing.subjectId, listing.effectiveFrom, listing.effectiveTo);
       }
       await this.move(m, ctx, listing, 'ACTIVE', 'LISTING_APPROVED', null, {
         decidedBy: actorId(ctx),
@@ -233,11 +313,102 @@ export class ListingsService {
     });
   }
 
-  async revoke(ctx: RequestContext, id: string, reason: string, expectedVersion?: number): Promise<void> {
+  /**
+   * Revokes an entry from `effectiveDate` (valid time; default today): it counts up to the day before.
+   * It may be backdated or future-dated; the reason is required either way.
+   */
+  async revoke(
+    ctx: RequestContext,
+    id: string,
+    reason: string,
+    effectiveDate?: string,
+    expectedVersion?: number,
+  ): Promise<void> {
     return this.tx.run(async (m) => {
       const listing = await this.locked(m, id, expectedVersion);
       assertListingTransition(listing.status, 'REVOKED', listing.listType);
-      await this.move(m, ctx, listing, 'REVOKED', 'LISTING_REVOKED', reason);
+      await this.move(m, ctx, listing, 'REVOKED', 'LISTING_REVOKED', reason, {
+        terminatedFrom: effectiveDate ?? todayIn(),
+      });
+    });
+  }
+
+  /**
+   * Corrects wrongly recorded dates: the effective period, or the day the entry's ending act takes
+   * effect. A new version with its history event and audit entry; the old version stays in the history,
+   * so a check with an earlier `knownAt` answers as before.
+   */
+  async correct(
+    ctx: RequestContext,
+    id: string,
+    c: ListingCorrection,
+    expectedVersion?: number,
+  ): Promise<void> {
+    return this.tx.run(async (m) => {
+      const listing = await this.locked(m, id, expectedVersion);
+      if (c.effectiveFrom === undefined && c.effectiveTo === undefined && c.terminatedFrom === undefined) {
+        throw AppError.badRequest(
+          ListingErrorCode.LISTING_CORRECTION_EMPTY,
+          'Give effectiveFrom, effectiveTo or terminatedFrom',
+          'effectiveFrom',
+        );
+      }
+      if (listing.status === 'REJECTED') {
+        throw AppError.conflict(
+          'LISTING_TRANSITION_NOT_ALLOWED',
+          'A rejected proposal has no dates to correct',
+        );
+      }
+      const from = c.effectiveFrom ?? listing.effectiveFrom;
+      const to = c.effectiveTo === undefined ? listing.effectiveTo : c.effectiveTo;
+      if (to !== null && to < from) {
+        throw AppError.badRequest(
+          ListingErrorCode.LISTING_END_BEFORE_START,
+          'effectiveTo is before effectiveFrom',
+          c.effectiveTo !== undefined ? 'effectiveTo' : 'effectiveFrom',
+        );
+      }
+      const ending = await this.listings.latestEnding(m, id);
+      if (c.terminatedFrom !== undefined && !ending) {
+        throw AppError.conflict(
+          ListingErrorCode.LISTING_NOT_TERMINATED,
+          'The entry has no revocation, repair or end whose date could be corrected',
+        );
+      }
+      const periodChanged = from !== listing.effectiveFrom || to !== listing.effectiveTo;
+      if (periodChanged && listing.listType === 'RED')
+        await this.assertNoSanction(m, listing.subjectId, from, to);
+      if (periodChanged) {
+        await this.listings.addEvent(m, id, 'CORRECTED', actorId(ctx), c.reason, { period: { from, to } });
+      }
+      if (c.terminatedFrom !== undefined && ending) {
+        // The latest act of a kind corrects the earlier ones of that kind (in-force.ts).
+        await this.listings.addEvent(m, id, ending, actorId(ctx), `correction: ${c.reason}`, {
+          effectiveDate: c.terminatedFrom,
+        });
+      }
+      // The entry's row shows what its history now says, read by the same rule checks apply.
+      const history = listingEvents(await this.listings.history(id, m));
+      const known = knownListing({ history, effectiveFrom: from, effectiveTo: to }, new Date().toISOString());
+      const terminatedFrom = known.termination?.from ?? null;
+      if (
+        !(await this.listings.setDates(m, listing, { effectiveFrom: from, effectiveTo: to, terminatedFrom }))
+      ) {
+        throw AppError.conflict(
+          ListingErrorCode.LISTING_VERSION_CONFLICT,
+          'Someone else changed this entry at the same time',
+        );
+      }
+      await this.audit.record(m, ctx, {
+        action: 'LISTING_CORRECTED',
+        targetType: 'LISTING',
+        targetId: id,
+        changes: {
+          before: view(listing),
+          after: { ...view(listing), effectiveFrom: from, effectiveTo: to, terminatedFrom },
+          reason: c.reason,
+        },
+      });
     });
   }
 
@@ -279,6 +450,7 @@ export class ListingsService {
     objectionId: string,
     outcome: 'UPHOLD' | 'REJECT',
     reason: string,
+    effectiveDate?: string,
   ): Promise<void> {
     return this.tx.run(async (m) => {
       const listing = await this.locked(m, id);
@@ -324,6 +496,7 @@ export class ListingsService {
           to,
           to === 'REJECTED' ? 'LISTING_REJECTED' : 'LISTING_REVOKED',
           `objection upheld: ${reason}`,
+          to === 'REVOKED' ? { terminatedFrom: effectiveDate ?? todayIn() } : {},
         );
       }
     });
@@ -361,20 +534,7 @@ export class ListingsService {
         );
       }
       const earliest = await this.earliestRepair(listing);
-      if (earliest && todayIn() < earliest) {
-        throw new AppError(
-          HttpStatus.CONFLICT,
-          ListingErrorCode.REPAIR_TOO_EARLY,
-          `The minimum publicity period runs until ${addDays(earliest, -1)}: repair can be requested from ${earliest}`,
-          [
-            {
-              code: ListingErrorCode.REPAIR_TOO_EARLY,
-              message: 'earliest repair date',
-              context: { earliest },
-            },
-          ],
-        );
-      }
+      if (earliest && todayIn() < earliest) throw this.tooEarly(earliest);
       if (await this.listings.pendingRepairExists(m, id)) {
         throw AppError.conflict(
           ListingErrorCode.REPAIR_ALREADY_PENDING,
@@ -405,9 +565,18 @@ export class ListingsService {
     repairId: string,
     approve: boolean,
     reason?: string,
+    effectiveDate?: string,
   ): Promise<void> {
     return this.tx.run(async (m) => {
       const listing = await this.locked(m, id);
+      const from = effectiveDate ?? todayIn();
+      if (approve && from < todayIn() && !reason) {
+        throw AppError.badRequest(
+          ListingErrorCode.LISTING_BACKDATE_REASON_REQUIRED,
+          'A repair effective before today needs a reason',
+          'reason',
+        );
+      }
       const repair = await this.listings.repair(m, id, repairId, true);
       if (!repair)
         throw AppError.notFound(
@@ -430,7 +599,11 @@ export class ListingsService {
       );
       if (approve) {
         assertListingTransition(listing.status, 'REPAIRED', listing.listType);
-        await this.move(m, ctx, listing, 'REPAIRED', 'LISTING_REPAIRED', reason ?? null);
+        const earliest = await this.earliestRepair(listing);
+        if (earliest && from < earliest) throw this.tooEarly(earliest, 'effectiveDate');
+        await this.move(m, ctx, listing, 'REPAIRED', 'LISTING_REPAIRED', reason ?? null, {
+          terminatedFrom: from,
+        });
       } else {
         await this.audit.record(m, ctx, {
           action: 'REPAIR_REFUSED',
@@ -440,6 +613,23 @@ export class ListingsService {
         });
       }
     });
+  }
+
+  /** 409 REPAIR_TOO_EARLY naming the earliest day repair can take effect. */
+  private tooEarly(earliest: string, field?: string): AppError {
+    return new AppError(
+      HttpStatus.CONFLICT,
+      ListingErrorCode.REPAIR_TOO_EARLY,
+      `The minimum publicity period runs until ${addDays(earliest, -1)}: repair can take effect from ${earliest}`,
+      [
+        {
+          ...(field && { field }),
+          code: ListingErrorCode.REPAIR_TOO_EARLY,
+          message: 'earliest repair date',
+          context: { earliest },
+        },
+      ],
+    );
   }
 
   private async earliestRepair(listing: ListingRow): Promise<string | null> {
@@ -488,7 +678,9 @@ export class ListingsService {
         'Someone else changed this entry at the same time',
       );
     }
-    await this.listings.addEvent(m, listing.id, to, actorId(ctx), reason);
+    await this.listings.addEvent(m, listing.id, to, actorId(ctx), reason, {
+      effectiveDate: fields.terminatedFrom ?? null,
+    });
     // An ended entry leaves nothing to object to or to repair: what was still open closes with it.
     const closed = isTerminalListingStatus(to)
       ? await this.listings.closeOpenMatters(m, listing.id, actorId(ctx), `the entry is ${to}`)
@@ -502,7 +694,12 @@ export class ListingsService {
         after: {
           ...view(listing),
           status: to,
-          ...('effectiveTo' in fields ? { effectiveTo: fields.effectiveTo } : {}),
+          ...(fields.terminatedFrom !== undefined && {
+            terminatedFrom:
+              listing.terminatedFrom !== null && listing.terminatedFrom < fields.terminatedFrom
+                ? listing.terminatedFrom
+                : fields.terminatedFrom,
+          }),
           ...(closed.objections.length > 0 ? { underObjection: false } : {}),
         },
         reason,
@@ -513,24 +710,60 @@ export class ListingsService {
   }
 
   /**
-   * A BLACK or WATCH entry becoming active ends the subject's RED entries the day before. A RED entry
-   * that only begins today or later cannot end before it begins (nor would any end date stop it from
-   * counting on its first day), so it is revoked instead: it counts on no day from now on.
+   * A BLACK or WATCH entry becoming active ends the subject's RED entries from its own first day (valid
+   * time), whenever it is recorded: they count up to the day before. An active RED entry that would
+   * count on no day before that (it begins on or after that day) is revoked from its own first day
+   * instead. A RED entry already revoked or ended from a later day keeps its status and gains an
+   * EXPIRED act effective on that first day, the earlier ending winning (in-force.ts).
    */
   private async endRedEntries(m: EntityManager, ctx: RequestContext, cause: ListingRow): Promise<void> {
-    const yesterday = addDays(todayIn(), -1);
-    const reason = `ended by ${cause.listType} entry ${cause.id}`;
-    for (const red of await this.listings.activeRed(m, cause.subjectId)) {
-      const effectiveTo = red.effectiveTo && red.effectiveTo < yesterday ? red.effectiveTo : yesterday;
-      if (effectiveTo < red.effectiveFrom) {
-        await this.move(m, ctx, red, 'REVOKED', 'LISTING_RED_ENDED', reason);
-      } else {
-        await this.move(m, ctx, red, 'EXPIRED', 'LISTING_RED_ENDED', reason, {
-          effectiveTo,
+    const from = cause.effectiveFrom;
+    const reason = `ended by ${cause.listType} entry ${cause.id} from ${from}`;
+    for (const red of await this.listings.redCountingFrom(m, cause.subjectId, from)) {
+      if (cause.effectiveTo !== null && red.effectiveFrom > cause.effectiveTo) continue;
+      if (red.status !== 'ACTIVE') {
+        await this.addEndingAct(m, ctx, red, 'EXPIRED', from, 'LISTING_RED_ENDED', reason);
+      } else if (from <= red.effectiveFrom) {
+        await this.move(m, ctx, red, 'REVOKED', 'LISTING_RED_ENDED', reason, {
+          terminatedFrom: red.effectiveFrom,
         });
+      } else {
+        await this.move(m, ctx, red, 'EXPIRED', 'LISTING_RED_ENDED', reason, { terminatedFrom: from });
       }
     }
   }
-}
 
-/** The China calendar date of an instant. */
+  /**
+   * Records an ending act effective `effectiveDate` on an entry without moving its status (it has
+   * already ended, from a later day, or the act corrects an earlier one of its kind), with its history
+   * event and audit entry; 409 LISTING_VERSION_CONFLICT if the entry changed since it was read.
+   */
+  private async addEndingAct(
+    m: EntityManager,
+    ctx: RequestContext,
+    listing: ListingRow,
+    kind: ListingStatus,
+    effectiveDate: string,
+    action: string,
+    reason: string,
+  ): Promise<void> {
+    const terminatedFrom =
+      listing.terminatedFrom !== null && listing.terminatedFrom < effectiveDate
+        ? listing.terminatedFrom
+        : effectiveDate;
+    const dates = { effectiveFrom: listing.effectiveFrom, effectiveTo: listing.effectiveTo, terminatedFrom };
+    if (!(await this.listings.setDates(m, listing, dates))) {
+      throw AppError.conflict(
+        ListingErrorCode.LISTING_VERSION_CONFLICT,
+        'Someone else changed this entry at the same time',
+      );
+    }
+    await this.listings.addEvent(m, listing.id, kind, actorId(ctx), reason, { effectiveDate });
+    await this.audit.record(m, ctx, {
+      action,
+      targetType: 'LISTING',
+      targetId: listing.id,
+      changes: { before: view(listing), after: { ...view(listing), terminatedFrom }, reason },
+    });
+  }
+}

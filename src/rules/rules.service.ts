@@ -68,15 +68,21 @@ export class RulesService {
   ) {}
 
   /**
-   * The rule set in force on `date` (`YYYY-MM-DD`, default today in Beijing): the greatest effective
-   * date on or before it, ties to the greatest version. The object is frozen: do not change it.
+   * The rule set in force on `date` (valid time, `YYYY-MM-DD`, default today in Beijing): the greatest
+   * effective date on or before it, ties to the greatest version. With `knownAt` (recorded time), only
+   * the versions recorded by then are considered. The object is frozen: do not change it.
    */
-  async inForce(date: string = todayIn()): Promise<RuleSet> {
+  async inForce(date: string = todayIn(), knownAt?: Date): Promise<RuleSet> {
     if (!isIsoDate(date))
       throw AppError.badRequest(RuleErrorCode.INVALID_DATE, 'date must be a date YYYY-MM-DD', 'date');
-    const set = ruleSetInForce(await this.versions(), date);
+    const versions = await this.versions();
+    const known = knownAt ? versions.filter((v) => new Date(v.createdAt) <= knownAt) : versions;
+    const set = ruleSetInForce(known, date);
     if (!set)
-      throw AppError.notFound(RuleErrorCode.RULE_SET_NOT_IN_FORCE, `No rule set is in force on ${date}`);
+      throw AppError.notFound(
+        RuleErrorCode.RULE_SET_NOT_IN_FORCE,
+        `No rule set ${knownAt ? `recorded by ${knownAt.toISOString()} ` : ''}is in force on ${date}`,
+      );
     return set;
   }
 

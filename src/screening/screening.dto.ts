@@ -14,10 +14,12 @@ import {
   Max,
   MaxLength,
   Min,
+  ValidateBy,
   ValidateNested,
 } from 'class-validator';
 import { IDENTIFIER_TYPES, IdentifierType } from '../identifiers/identifiers';
 import { IsCalendarDate } from '../rules/rules.dto';
+import { isZonedTimestamp } from '../listings/in-force';
 import { RULE_CODE_PATTERN } from '../rules/rules';
 import { MAX_LOOKBACK_YEARS } from './verdict';
 import { SubjectKind } from '../subjects/subjects.types';
@@ -81,10 +83,31 @@ export class CheckCreateDto {
   @Matches(RULE_CODE_PATTERN, { message: 'domain must be a review domain code' })
   domain: string;
 
-  @ApiPropertyOptional({ example: '2026-11-27', description: 'The day asked about; default today (China)' })
+  @ApiPropertyOptional({
+    example: '2026-11-27',
+    description:
+      'Valid time: the day asked about (China calendar), default today. A record counts when it applies ' +
+      'in law on this day, whenever it was entered.',
+  })
   @IsOptional()
   @IsCalendarDate()
   asOf?: string;
+
+  @ApiPropertyOptional({
+    example: '2026-11-27T09:30:00+08:00',
+    description:
+      'Recorded time: answer as the registry would have at this instant, from what it had recorded by then ' +
+      '(ISO 8601 with a zone; default now; not in the future). The receipt keeps it, so the check replays.',
+  })
+  @IsOptional()
+  @ValidateBy(
+    {
+      name: 'isZonedTimestamp',
+      validator: { validate: isZonedTimestamp },
+    },
+    { message: 'knownAt must be an ISO 8601 timestamp with a zone, e.g. 2026-11-27T09:30:00+08:00' },
+  )
+  knownAt?: string;
 
   @ApiProperty({ example: '2027 provincial key R&D programme, first-round eligibility' })
   @Transform(trim)
@@ -150,10 +173,11 @@ export class CheckResultDto {
 
 export class CheckResponseDto {
   @ApiProperty({ description: 'The receipt id: GET /api/v1/checks/{id} shows this answer again' }) id: string;
-  @ApiProperty() at: string;
+  @ApiProperty({ description: 'Recorded time: when the check ran' }) at: string;
   @ApiProperty() domain: string;
-  @ApiProperty() asOf: string;
-  @ApiProperty() knownAt: string;
+  @ApiProperty({ description: 'Valid time: the day asked about' }) asOf: string;
+  @ApiProperty({ description: 'Recorded time: what the registry knew at this instant was judged' })
+  knownAt: string;
   @ApiProperty({ nullable: true }) reference: string | null;
   @ApiProperty({ nullable: true }) lookbackYears: number | null;
   @ApiProperty({ description: 'The rule-data version applied' }) ruleVersion: number;

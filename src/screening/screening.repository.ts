@@ -32,6 +32,8 @@ export interface Screening {
   listings: (ScreeningListing & { subjectId: string })[];
   measures: (ScreeningMeasure & { subjectId: string })[];
   cases: ScreeningCase[];
+  /** Which matched subject each case names (a case against the subject, for the look-back). */
+  named: { caseId: string; subjectId: string }[];
   /** The identifiers held by the subjects matched by name (to tell a conflicting identifier from none). */
   held: { subjectId: string; type: string; masked: string }[];
 }
@@ -69,8 +71,9 @@ const ORGANISATIONS_AGREE = `(p.org IS NULL OR coalesce(s.organisation_key, '') 
  * - `matches`: subjects holding one of the hashes, and subjects whose current, former or alias name
  *   has one of the keys at an organisation that agrees with the pair's (a subject can come back more
  *   than once: by identifier and by name, or by two of its names);
- * - `listings` (but rejected proposals, each with its status history), `measures` and `cases` of the
- *   subjects matched;
+ * - `listings` (but rejected proposals, each with its history: kind, recorded time and the valid
+ *   time it states), `measures` (with their recorded time) of the subjects matched, `named`, the cases
+ *   naming them, and `cases`, every case those refer to, each with its recorded steps;
  * - `held`: the identifiers of the subjects matched by name.
  * The subject sets are passed on as arrays (`= ANY(ARRAY(…))`), which the planner costs like a
  * parameter array: index look-ups, whatever the estimate of the matches.
@@ -92,23 +95,32 @@ export const SCREENING_SQL = `WITH hits AS (
     SELECT l.id, l.subject_id AS "subjectId", l.list_type AS "listType", l.status,
       to_char(l.effective_from, 'YYYY-MM-DD') AS "effectiveFrom", to_char(l.effective_to, 'YYYY-MM-DD') AS "effectiveTo",
       l.under_objection AS "underObjection", l.case_id AS "caseId", l.designation_document AS "designationDocument",
-      (SELECT json_agg(json_build_object('status', e.status, 'at', e.at) ORDER BY e.at, e.id)
+      (SELECT json_agg(json_build_object('status', e.status, 'recordedAt', e.recorded_at,
+           'effectiveDate', e.effective_date, 'period', CASE WHEN e.effective_from IS NOT NULL
+             THEN json_build_object('from', e.effective_from, 'to', e.effective_to) END) ORDER BY e.recorded_at, e.id)
          FROM listing_event e WHERE e.listing_id = l.id) AS history
     FROM listing l
     WHERE l.subject_id = ANY(ARRAY(SELECT DISTINCT "subjectId" FROM hits)) AND l.status <> 'REJECTED'
   ), m AS (
     SELECT m.id, m.subject_id AS "subjectId", m.case_id AS "caseId", m.type,
       to_char(m.start_date, 'YYYY-MM-DD') AS "startDate", to_char(m.end_date, 'YYYY-MM-DD') AS "endDate",
-      m.lifetime, m.domains
+      m.lifetime, m.domains, m.created_at AS "recordedAt"
     FROM measure m WHERE m.subject_id = ANY(ARRAY(SELECT DISTINCT "subjectId" FROM hits))
+  ), n AS (
+    SELECT cs.case_id AS "caseId", cs.subject_id AS "subjectId" FROM case_subject cs
+    WHERE cs.subject_id = ANY(ARRAY(SELECT DISTINCT "subjectId" FROM hits)) GROUP BY cs.case_id, cs.subject_id
   )
   SELECT (SELECT json_agg(h) FROM hits h) AS matches, (SELECT json_agg(l) FROM l) AS listings,
-    (SELECT json_agg(m) FROM m) AS measures,
+    (SELECT json_agg(m) FROM m) AS measures, (SELECT json_agg(n) FROM n) AS named,
     (SELECT json_agg(c) FROM (
        SELECT c.id, c.status, c.decision_number AS "decisionNumber", c.authority,
-         to_char(c.decision_date, 'YYYY-MM-DD') AS "decisionDate", c.misconduct_types AS "misconductTypes", c.severity
+         to_char(c.decision_date, 'YYYY-MM-DD') AS "decisionDate", c.misconduct_types AS "misconductTypes", c.severity,
+         coalesce((SELECT json_agg(json_build_object('status', e.status, 'recordedAt', e.recorded_at,
+             'decisionDate', e.decision_date) ORDER BY e.recorded_at, e.id)
+           FROM case_status_event e WHERE e.case_id = c.id), '[]') AS history
        FROM misconduct_case c
-       WHERE c.id = ANY(ARRAY(SELECT "caseId" FROM l WHERE "caseId" IS NOT NULL UNION SELECT "caseId" FROM m))) c) AS cases,
+       WHERE c.id = ANY(ARRAY(SELECT "caseId" FROM l WHERE "caseId" IS NOT NULL UNION SELECT "caseId" FROM m
+         UNION SELECT "caseId" FROM n))) c) AS cases,
     (SELECT json_agg(i) FROM (
        SELECT subject_id AS "subjectId", type, masked FROM subject_identifier
        WHERE subject_id = ANY(ARRAY(SELECT DISTINCT "subjectId" FROM hits WHERE via = 'N'))) i) AS held`;
@@ -193,6 +205,10 @@ export class ScreeningRepository implements OnModuleDestroy {
         answers.map((a) => a.cases),
         (c) => c.id,
       ),
+      named: once(
+        answers.map((a) => a.named),
+        (n) => `${n.caseId} ${n.subjectId}`,
+      ),
       held: once(
         answers.map((a) => a.held),
         (h) => `${h.subjectId} ${h.type} ${h.masked}`,
@@ -212,6 +228,7 @@ export class ScreeningRepository implements OnModuleDestroy {
       listings: row.listings ?? [],
       measures: row.measures ?? [],
       cases: row.cases ?? [],
+      named: row.named ?? [],
       held: row.held ?? [],
     };
   }

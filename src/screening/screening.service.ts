@@ -19,6 +19,7 @@ import { decide, MatchKind, ScreeningCandidate } from './verdict';
 export enum CheckErrorCode {
   CHECK_DOMAIN_UNKNOWN = 'CHECK_DOMAIN_UNKNOWN',
   CHECK_NOT_FOUND = 'CHECK_NOT_FOUND',
+  CHECK_KNOWN_AT_IN_FUTURE = 'CHECK_KNOWN_AT_IN_FUTURE',
 }
 
 interface Row {
@@ -42,6 +43,23 @@ function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, 
     else groups.set(k, [item]);
   }
   return groups;
+}
+
+/**
+ * The recorded time a check judges by: `given` (normalised to UTC), or `now`.
+ * @throws AppError 400 CHECK_KNOWN_AT_IN_FUTURE: the registry cannot answer from what it has not yet recorded.
+ */
+export function knownAtOf(given: string | undefined, now: Date): string {
+  if (given === undefined) return now.toISOString();
+  const knownAt = new Date(given);
+  if (knownAt > now) {
+    throw AppError.badRequest(
+      CheckErrorCode.CHECK_KNOWN_AT_IN_FUTURE,
+      'knownAt is in the future: the registry can only answer from what it has recorded',
+      'knownAt',
+    );
+  }
+  return knownAt.toISOString();
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest();
@@ -77,8 +95,9 @@ export class ScreeningService implements OnModuleDestroy {
 
   async check(ctx: RequestContext, dto: CheckCreateDto): Promise<CheckResponseDto> {
     const asOf = dto.asOf ?? todayIn();
-    const knownAt = new Date().toISOString();
-    const ruleSet = await this.rulesFor(asOf, dto.domain);
+    const at = new Date();
+    const knownAt = knownAtOf(dto.knownAt, at);
+    const ruleSet = await this.rulesFor(asOf, dto.domain, knownAt);
     const organisationKeys = new Map<string, string | null>();
     const rows = dto.applicants.map((applicant, index) => this.prepare(applicant, index, organisationKeys));
     if (rows.length === 1 && rows[0].error) {
@@ -130,7 +149,7 @@ export class ScreeningService implements OnModuleDestroy {
     const id = randomUUID();
     const answer: CheckResponseDto = {
       id,
-      at: knownAt,
+      at: at.toISOString(),
       domain: dto.domain,
       asOf,
       knownAt,
@@ -169,6 +188,7 @@ export class ScreeningService implements OnModuleDestroy {
         changes: {
           domain: dto.domain,
           asOf,
+          knownAt,
           reference: dto.reference,
           applicants: rows.length,
           counts,
@@ -181,11 +201,12 @@ export class ScreeningService implements OnModuleDestroy {
   }
 
   /**
-   * The rule set in force on `asOf`, refusing a domain it does not name.
+   * The rule set in force on `asOf` among those recorded by `knownAt`, refusing a domain it does not
+   * name.
    * @throws AppError 400 CHECK_DOMAIN_UNKNOWN
    */
-  async rulesFor(asOf: string, domain: string): Promise<RuleSet> {
-    const ruleSet = await this.rules.inForce(asOf);
+  async rulesFor(asOf: string, domain: string, knownAt?: string): Promise<RuleSet> {
+    const ruleSet = await this.rules.inForce(asOf, knownAt ? new Date(knownAt) : undefined);
     if (!ruleSet.data.reviewDomains.some((d) => d.code === domain)) {
       throw AppError.badRequest(
         CheckErrorCode.CHECK_DOMAIN_UNKNOWN,
@@ -281,10 +302,17 @@ export class ScreeningService implements OnModuleDestroy {
       }
       if (subjects.size > 0) matches.set(row.index, subjects);
     }
-    const caseById = new Map(screening.cases.map((c) => [c.id, c]));
+    const iso = (at: string) => new Date(at).toISOString();
+    const caseById = new Map(
+      screening.cases.map((c) => [
+        c.id,
+        { ...c, history: (c.history ?? []).map((e) => ({ ...e, recordedAt: iso(e.recordedAt) })) },
+      ]),
+    );
     const heldBy = groupBy(screening.held, (h) => h.subjectId);
     const listingsBy = groupBy(screening.listings, (l) => l.subjectId);
     const measuresBy = groupBy(screening.measures, (m) => m.subjectId);
+    const namedBy = groupBy(screening.named, (n) => n.subjectId);
 
     // A subject's facts, built once however many rows matched it.
     const facts = new Map<string, Pick<ScreeningCandidate, 'listings' | 'measures' | 'cases'>>();
@@ -293,11 +321,15 @@ export class ScreeningService implements OnModuleDestroy {
       if (!found) {
         const listings = (listingsBy.get(subjectId) ?? []).map((l) => ({
           ...l,
-          history: (l.history ?? []).map((e) => ({ ...e, at: new Date(e.at).toISOString() })),
+          history: (l.history ?? []).map((e) => ({ ...e, recordedAt: iso(e.recordedAt) })),
         }));
-        const measures = measuresBy.get(subjectId) ?? [];
+        const measures = (measuresBy.get(subjectId) ?? []).map((m) => ({
+          ...m,
+          recordedAt: m.recordedAt && iso(m.recordedAt),
+        }));
         const cases = [
           ...new Set([
+            ...(namedBy.get(subjectId) ?? []).map((n) => n.caseId),
             ...measures.map((m) => m.caseId),
             ...listings.flatMap((l) => (l.caseId ? [l.caseId] : [])),
           ]),

@@ -9,19 +9,21 @@
  *   counts through the BLACK entry it proposes, so a rejected proposal never blocks.
  * - A BLACK entry in force warns (REVIEW) in a domain the rule data do not bar for black-listed
  *   subjects: the black list never weighs less than the watch list below it.
- * - Look-back ("近三年无科研失信记录"): a record whose bar or entry ended inside the window counts,
- *   as REVIEW, exactly when the same record in force would have counted (BLOCK or REVIEW) for this
- *   domain. Red entries are no misconduct record. A REVOKED entry (it was wrong) and a REPAIRED one
- *   (CR26: its consequences lift) do not count, from the instant recorded as inForceAt reads it.
+ * - Look-back ("近三年无科研失信记录"): any misconduct record against the subject (a case naming it)
+ *   that was decided counts, as REVIEW, when its decision date or the end of one of its measures
+ *   against the subject falls within the window [asOf − N years, asOf], whatever the measures were
+ *   (a warning or a criticism notice too) and whatever became of a list entry resting on it: the
+ *   decision stands. Red entries are no misconduct record. Without a window it changes nothing.
  * - A match by name (with or without a conflicting identifier) turns BLOCK and REVIEW into REVIEW and
  *   earns no incentive: a person must first confirm the applicant is that subject.
- * - Case status and measures are read as they stand now; only list entries have a history, so
- *   `knownAt` narrows list entries alone.
+ * - Two clocks (docs/domain.md, "Time"): `asOf` is valid time, `knownAt` recorded time. Only what was
+ *   recorded by `knownAt` is known: a case's status and decision date as its latest known event gave
+ *   them, the measures recorded by then, each list entry as knownListing reads it.
  */
 import { isDecided } from '../cases/case-lifecycle';
-import { inForceAt, InForceListing, InForceReason } from '../listings/in-force';
+import { inForceOn, instant, InForceListing, knownEvents, knownListing } from '../listings/in-force';
 import { LIST_TYPE_LABELS, ListingStatus, ListType } from '../listings/listing-lifecycle';
-import { addMonths, barredDomains, isIsoDate, measureType, RuleData } from '../rules/rules';
+import { addDays, addMonths, barredDomains, isIsoDate, measureType, RuleData } from '../rules/rules';
 
 /** How an applicant matched a registry subject. */
 export const MatchKind = {
@@ -63,6 +65,9 @@ export const EvidenceEffect = {
 } as const;
 export type EvidenceEffect = (typeof EvidenceEffect)[keyof typeof EvidenceEffect];
 
+/** What a piece of evidence cites. */
+export type EvidenceKind = 'MEASURE' | 'LISTING' | 'CASE';
+
 /** The longest look-back window a call may ask for, in years. */
 export const MAX_LOOKBACK_YEARS = 10;
 
@@ -93,6 +98,17 @@ export interface ScreeningMeasure {
   lifetime: boolean;
   /** The review domains a bar names. */
   domains: readonly string[];
+  /** Recorded time: when the registry learned of the measure (ISO timestamp). Absent: always known. */
+  recordedAt?: string;
+}
+
+/** One recorded step of a case: the status it moved to and the decision date it then stated. */
+export interface CaseEvent {
+  status: string;
+  /** Recorded time (ISO timestamp with a zone). */
+  recordedAt: string;
+  /** Valid time: the decision's date as this step stated it. */
+  decisionDate: string | null;
 }
 
 /** A case of a matched subject: whether it is decided, and what evidence cites. */
@@ -104,6 +120,12 @@ export interface ScreeningCase {
   decisionDate: string | null;
   misconductTypes: readonly string[];
   severity: string | null;
+  /**
+   * Every recorded step of the case, in any order. The latest known at `knownAt` gives the status and
+   * decision date; a case none of whose steps is known is not known at all. Absent: `status` and
+   * `decisionDate` are taken as always known.
+   */
+  history?: readonly CaseEvent[];
 }
 
 /** One registry subject that matched the applicant, with its records. */
@@ -114,7 +136,7 @@ export interface ScreeningCandidate {
   maskedIdentifier?: string;
   listings: readonly ScreeningListing[];
   measures: readonly ScreeningMeasure[];
-  /** Every case a measure refers to must be here. */
+  /** Every case naming the subject, and every case a measure or an entry refers to. */
   cases: readonly ScreeningCase[];
 }
 
@@ -122,9 +144,9 @@ export interface ScreeningCandidate {
 export interface VerdictInput {
   /** A review domain code of `rules`. */
   domain: string;
-  /** The day asked about, `YYYY-MM-DD` in China Standard Time. */
+  /** Valid time: the day asked about, `YYYY-MM-DD` in China Standard Time. */
   asOf: string;
-  /** ISO timestamp with a zone: judge list entries as the registry knew them then. Defaults to now. */
+  /** Recorded time, ISO timestamp with a zone: judge as the registry knew things then. Defaults to now. */
   knownAt?: string;
   /** A call's look-back window in whole years, 0–10; none when absent. */
   lookbackYears?: number;
@@ -151,8 +173,9 @@ export interface EvidenceCase {
 
 /** One record that counted, and why. */
 export interface VerdictEvidence {
-  kind: 'MEASURE' | 'LISTING';
-  /** The measure's or the list entry's id. */
+  /** CASE: a decided record found by the look-back window. */
+  kind: EvidenceKind;
+  /** The measure's, the list entry's or the case's id. */
   recordId: string;
   subjectId: string;
   subjectName: string;
@@ -229,17 +252,32 @@ export function periodCovers(period: VerdictPeriod, asOf: string): boolean {
   return (period.from === null || period.from <= asOf) && (period.to === null || asOf <= period.to);
 }
 
-/** First day of a look-back window of `years` ending the day before `asOf`. */
+/** First day of a look-back window of `years` ending on `asOf`. */
 export function lookbackStart(asOf: string, years: number): string {
   return addMonths(asOf, -12 * years);
 }
 
+/** Whether a day falls inside the look-back window [asOf − years, asOf]. */
+export function withinLookback(date: string | null, asOf: string, lookbackYears: number): boolean {
+  return date !== null && date <= asOf && date >= lookbackStart(asOf, lookbackYears);
+}
+
 /**
- * Whether a term whose last day is `end` ended inside the look-back window, [asOf − years, asOf).
- * An open end never ends; a window of 0 years holds nothing.
+ * A case as the registry knew it at `knownAt` (µs, see instant()): its latest known step's status and decision
+ * date, or null when no step of it was recorded by then.
  */
-export function endedWithin(end: string | null, asOf: string, lookbackYears: number): boolean {
-  return end !== null && end < asOf && end >= lookbackStart(asOf, lookbackYears);
+export function knownCase(
+  c: ScreeningCase,
+  knownAt: number,
+): { status: string; decisionDate: string | null } | null {
+  if (!c.history) return { status: c.status, decisionDate: c.decisionDate };
+  const latest = knownEvents(c.history, knownAt).at(-1);
+  return latest ? { status: latest.status, decisionDate: latest.decisionDate } : null;
+}
+
+/** Whether a measure had been recorded by `knownAt` (µs, see instant()). */
+export function measureKnown(measure: Pick<ScreeningMeasure, 'recordedAt'>, knownAt: number): boolean {
+  return measure.recordedAt === undefined || instant(measure.recordedAt, 'measure.recordedAt') <= knownAt;
 }
 
 /**
@@ -263,12 +301,13 @@ export function outcomeOf(effects: readonly EvidenceEffect[]): VerdictOutcome {
 
 /** A record that counts, before the match kind and the reason sentence are applied. */
 interface Finding {
-  kind: 'MEASURE' | 'LISTING';
+  kind: EvidenceKind;
   recordId: string;
   effect: EvidenceEffect;
-  /** False: in force on asOf. True: ended inside the look-back window. */
+  /** False: in force on asOf. True: a decided record inside the look-back window. */
   lookback: boolean;
   period: VerdictPeriod;
+  /** The case as it was known at knownAt. */
   case?: ScreeningCase;
   measureType?: string;
   listing?: ScreeningListing;
@@ -282,6 +321,8 @@ interface Context {
   domain: string;
   asOf: string;
   knownAt: string;
+  /** knownAt in µs (instant()). */
+  known: number;
   lookbackYears: number | null;
   rules: RuleData;
   ruleVersion: number;
@@ -308,8 +349,7 @@ function checkInput(input: VerdictInput, knownAt: string): void {
     throw new RangeError(`domain ${JSON.stringify(domain)} is not a review domain of these rules`);
   }
   if (!isIsoDate(asOf)) throw new RangeError(`asOf must be a date YYYY-MM-DD, got ${JSON.stringify(asOf)}`);
-  // inForceAt checks knownAt by the very rules it applies to every entry below.
-  inForceAt({ history: [], effectiveFrom: asOf, effectiveTo: null }, asOf, knownAt);
+  instant(knownAt, 'knownAt');
   if (
     lookbackYears !== undefined &&
     !(Number.isInteger(lookbackYears) && lookbackYears >= 0 && lookbackYears <= MAX_LOOKBACK_YEARS)
@@ -320,13 +360,21 @@ function checkInput(input: VerdictInput, knownAt: string): void {
   }
 }
 
-function measureFindings(candidate: ScreeningCandidate, ctx: Context): Finding[] {
-  const findings: Finding[] = [];
+/**
+ * The candidate's cases as known at knownAt, by id: status and decision date from the latest known
+ * step; cases not known at all are left out. A measure whose case was not given at all is a gathering
+ * error: answering CLEAR for it could let a barred applicant through.
+ */
+function knownCases(candidate: ScreeningCandidate, ctx: Context): Map<string, ScreeningCase> {
+  const cases = new Map<string, ScreeningCase>();
+  for (const c of candidate.cases) {
+    const known = knownCase(c, ctx.known);
+    if (known) cases.set(c.id, { ...c, ...known });
+  }
   for (const measure of candidate.measures) {
-    const c = candidate.cases.find((x) => x.id === measure.caseId);
-    // A missing case is a gathering error: answering CLEAR for it could let a barred applicant through.
-    if (!c)
+    if (!candidate.cases.some((c) => c.id === measure.caseId)) {
       throw new RangeError(`measure ${measure.id} refers to case ${measure.caseId}, which was not given`);
+    }
     for (const date of [measure.startDate, measure.endDate]) {
       if (date !== null && !isIsoDate(date)) {
         throw new RangeError(
@@ -334,20 +382,29 @@ function measureFindings(candidate: ScreeningCandidate, ctx: Context): Finding[]
         );
       }
     }
-    if (!isDecided(c.status) || !isBarMeasure(ctx.rules, measure) || !measure.domains.includes(ctx.domain)) {
-      continue;
-    }
+  }
+  return cases;
+}
+
+/** The candidate's measures known at knownAt whose case was decided as then known. */
+function decidedMeasures(candidate: ScreeningCandidate, cases: Map<string, ScreeningCase>, ctx: Context) {
+  return candidate.measures.flatMap((measure) => {
+    const c = cases.get(measure.caseId);
+    return c && isDecided(c.status) && measureKnown(measure, ctx.known) ? [{ measure, c }] : [];
+  });
+}
+
+function measureFindings(candidate: ScreeningCandidate, cases: Map<string, ScreeningCase>, ctx: Context) {
+  const findings: Finding[] = [];
+  for (const { measure, c } of decidedMeasures(candidate, cases, ctx)) {
+    if (!isBarMeasure(ctx.rules, measure) || !measure.domains.includes(ctx.domain)) continue;
     const period = measurePeriod(measure, c.decisionDate);
-    const inForce = periodCovers(period, ctx.asOf);
-    const lookback =
-      !inForce && ctx.lookbackYears !== null && endedWithin(period.to, ctx.asOf, ctx.lookbackYears);
-    if (!inForce && !lookback) continue;
+    if (!periodCovers(period, ctx.asOf)) continue;
     findings.push({
       kind: 'MEASURE',
       recordId: measure.id,
-      // An ended record warns at most.
-      effect: lookback ? EvidenceEffect.REVIEW : EvidenceEffect.BLOCK,
-      lookback,
+      effect: EvidenceEffect.BLOCK,
+      lookback: false,
       period,
       case: c,
       measureType: measure.type,
@@ -383,31 +440,68 @@ function listingBasis(listing: ScreeningListing, c: ScreeningCase | undefined): 
   return c ? ` on ${decisionPhrase(c)}` : '';
 }
 
-function listingFindings(candidate: ScreeningCandidate, ctx: Context): Finding[] {
+function listingFindings(candidate: ScreeningCandidate, cases: Map<string, ScreeningCase>, ctx: Context) {
   const findings: Finding[] = [];
   for (const listing of candidate.listings) {
-    const { inForce, reason } = inForceAt(listing, ctx.asOf, ctx.knownAt);
-    const lookback =
-      !inForce &&
-      reason === InForceReason.ENDED &&
-      listing.listType !== 'RED' &&
-      ctx.lookbackYears !== null &&
-      endedWithin(listing.effectiveTo, ctx.asOf, ctx.lookbackYears);
-    if (!inForce && !lookback) continue;
-    const period: VerdictPeriod = { from: listing.effectiveFrom, to: listing.effectiveTo, lifetime: false };
-    const c = candidate.cases.find((x) => x.id === listing.caseId);
+    const known = knownListing(listing, ctx.knownAt);
+    if (!inForceOn(known, ctx.asOf).inForce) continue;
+    // The term as known then: its period, cut short by an ending act already known to be coming.
+    const { period, termination } = known;
+    const lastDay = termination ? addDays(termination.from, -1) : null;
+    const to = lastDay !== null && (period.to === null || lastDay < period.to) ? lastDay : period.to;
+    const term: VerdictPeriod = { from: period.from, to, lifetime: false };
+    const c = listing.caseId !== null ? cases.get(listing.caseId) : undefined;
     const { effect, consequence } = listingEffect(listing.listType, ctx);
     const list = `the ${listing.listType.toLowerCase()} list (${LIST_TYPE_LABELS[listing.listType]})`;
     findings.push({
       kind: 'LISTING',
       recordId: listing.id,
-      effect: lookback ? EvidenceEffect.REVIEW : effect,
-      lookback,
-      period,
+      effect,
+      lookback: false,
+      period: term,
       case: c,
       listing,
-      predicate: `on ${list} ${termPhrase(period)}${listingBasis(listing, c)}`,
+      predicate: `on ${list} ${termPhrase(term)}${listingBasis(listing, c)}`,
       consequence,
+    });
+  }
+  return findings;
+}
+
+/**
+ * With a look-back window: each decided case against the subject whose decision date, or the end of
+ * one of its measures against the subject, falls inside it; a case already cited by a record in force
+ * adds nothing.
+ */
+function lookbackFindings(
+  candidate: ScreeningCandidate,
+  cases: Map<string, ScreeningCase>,
+  cited: ReadonlySet<string>,
+  ctx: Context,
+): Finding[] {
+  const years = ctx.lookbackYears;
+  if (years === null) return [];
+  const measures = decidedMeasures(candidate, cases, ctx);
+  const findings: Finding[] = [];
+  for (const c of cases.values()) {
+    if (!isDecided(c.status) || cited.has(c.id)) continue;
+    const ends = measures.flatMap(({ measure, c: of }) =>
+      of.id === c.id ? [measurePeriod(measure, c.decisionDate).to] : [],
+    );
+    const inside = [c.decisionDate, ...ends].filter((d) => withinLookback(d, ctx.asOf, years));
+    if (inside.length === 0) continue;
+    const last = inside.reduce((a, b) => (b! > a! ? b : a))!;
+    findings.push({
+      kind: 'CASE',
+      recordId: c.id,
+      effect: EvidenceEffect.REVIEW,
+      lookback: true,
+      period: { from: c.decisionDate, to: last, lifetime: false },
+      case: c,
+      predicate: `found to have committed ${c.misconductTypes.join(', ')} in ${decisionPhrase(c)}${
+        last !== c.decisionDate ? `, with a measure that ran until ${last}` : ''
+      }`,
+      consequence: '',
     });
   }
   return findings;
@@ -416,7 +510,7 @@ function listingFindings(candidate: ScreeningCandidate, ctx: Context): Finding[]
 function reasonFor(finding: Finding, candidate: ScreeningCandidate, ctx: Context): string {
   const tail =
     finding.lookback && ctx.lookbackYears !== null
-      ? `, which ended inside the ${ctx.lookbackYears}-year look-back window starting ${lookbackStart(ctx.asOf, ctx.lookbackYears)}`
+      ? `, inside the ${ctx.lookbackYears}-year look-back window starting ${lookbackStart(ctx.asOf, ctx.lookbackYears)}`
       : finding.consequence;
   const objection = finding.listing?.underObjection
     ? ', and the entry is under objection (异议) but counts until that is decided'
@@ -531,10 +625,10 @@ function incentiveOf(red: readonly { evidence: VerdictEvidence; listing: Screeni
  * - BLOCK: an IDENTIFIER match is, on `asOf`, under a bar of a decided case covering `domain`, or on
  *   a BLACK entry in force (inForceAt) when the rule data bar `domain` for black-listed subjects.
  * - REVIEW: anything that would block or warn, found through a match by name; a WATCH entry in force;
- *   a BLACK entry in force in a domain it does not bar; with a look-back window, a bar or a BLACK or
- *   WATCH entry that ended inside it and would count were it in force (never a revoked or repaired
- *   entry).
- * - CLEAR otherwise. Unapproved proposals and measures of undecided cases never count.
+ *   a BLACK entry in force in a domain it does not bar; with a look-back window, a decided case
+ *   against the subject whose decision date or measure end falls inside it.
+ * - CLEAR otherwise. Unapproved proposals and measures of undecided cases never count, nor anything
+ *   recorded after `knownAt`.
  * The RED entry in force of an IDENTIFIER match is the incentive, unless the verdict is BLOCK.
  *
  * @throws RangeError when `domain` is not a review domain of `rules`, a date or timestamp is
@@ -547,17 +641,21 @@ export function decide(input: VerdictInput): Verdict {
     domain: input.domain,
     asOf: input.asOf,
     knownAt,
+    known: instant(knownAt, 'knownAt'),
     lookbackYears: input.lookbackYears ?? null,
     rules: input.rules,
     ruleVersion: input.ruleVersion,
   };
 
-  const counted = strongestPerSubject(input.candidates).flatMap((candidate) =>
-    [...measureFindings(candidate, ctx), ...listingFindings(candidate, ctx)].flatMap((finding) => {
+  const counted = strongestPerSubject(input.candidates).flatMap((candidate) => {
+    const cases = knownCases(candidate, ctx);
+    const inForce = [...measureFindings(candidate, cases, ctx), ...listingFindings(candidate, cases, ctx)];
+    const cited = new Set(inForce.flatMap((f) => (f.case ? [f.case.id] : [])));
+    return [...inForce, ...lookbackFindings(candidate, cases, cited, ctx)].flatMap((finding) => {
       const evidence = evidenceOf(finding, candidate, ctx);
       return evidence ? [{ evidence, listing: finding.listing }] : [];
-    }),
-  );
+    });
+  });
   const outcome = outcomeOf(counted.map((c) => c.evidence.effect));
   // The green channel is for applicants who may take part at all: a BLOCK drops the red entry.
   const kept = counted.filter(

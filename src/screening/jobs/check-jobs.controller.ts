@@ -57,7 +57,7 @@ async function readUpload(
     throw new AppError(
       HttpStatus.UNSUPPORTED_MEDIA_TYPE,
       CheckJobErrorCode.CHECK_JOB_NOT_MULTIPART,
-      'Send multipart/form-data: the fields domain, purpose (asOf, reference, lookbackYears) and the file in `file`',
+      'Send multipart/form-data: the fields domain, purpose (asOf, knownAt, reference, lookbackYears) and the file in `file`',
     );
   }
   const fields: Record<string, string> = {};

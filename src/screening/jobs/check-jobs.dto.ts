@@ -60,7 +60,17 @@ export const CHECK_JOB_FORM_SCHEMA = {
   properties: {
     domain: { type: 'string', example: 'PROJECT_FUNDING' },
     purpose: { type: 'string', example: '2027 provincial key R&D programme, first-round eligibility' },
-    asOf: { type: 'string', example: '2026-11-27', description: 'Default: today (China)' },
+    asOf: {
+      type: 'string',
+      example: '2026-11-27',
+      description: 'Valid time: the day asked about. Default: today (China)',
+    },
+    knownAt: {
+      type: 'string',
+      example: '2026-11-27T09:30:00+08:00',
+      description:
+        'Recorded time: judge by what the registry had recorded then. Default: when the job is created',
+    },
     reference: { type: 'string', example: 'CALL-2027-01' },
     lookbackYears: { type: 'integer', minimum: 0, maximum: MAX_LOOKBACK_YEARS },
     file: {

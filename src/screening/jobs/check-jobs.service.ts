@@ -7,7 +7,7 @@ import { RequestContext } from '../../common/request-context';
 import { Transactions } from '../../database/transactions';
 import { PersonalDataProtector } from '../../personal-data/personal-data.protector';
 import { todayIn } from '../../rules/rules';
-import { ScreeningService } from '../screening.service';
+import { knownAtOf, ScreeningService } from '../screening.service';
 import { CheckJobErrorCode } from './check-job-columns';
 import { readApplicantFile } from './check-job-file';
 import { resultsCsv, resultsXlsx } from './check-job-results';
@@ -77,7 +77,9 @@ export class CheckJobsService {
   ): Promise<CheckJobResponseDto> {
     this.runner.assertRoom();
     const asOf = fields.asOf ?? todayIn();
-    await this.screening.rulesFor(asOf, fields.domain);
+    // Fixed now like asOf, so that every part of a long job judges the same registry.
+    const knownAt = knownAtOf(fields.knownAt, new Date());
+    await this.screening.rulesFor(asOf, fields.domain, knownAt);
     const file = await readApplicantFile(upload.buffer, (type, value) => this.protector.mask(type, value));
 
     const { actorType, actorId, actorName } = actorOf(ctx.principal);
@@ -107,6 +109,7 @@ export class CheckJobsService {
         changes: {
           domain: job.domain,
           asOf,
+          knownAt,
           reference: job.reference,
           lookbackYears: job.lookbackYears,
           fileName: job.fileName,
@@ -122,6 +125,7 @@ export class CheckJobsService {
       params: {
         domain: job.domain,
         asOf,
+        knownAt,
         purpose: job.purpose,
         reference: fields.reference,
         lookbackYears: fields.lookbackYears,
