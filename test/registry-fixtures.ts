@@ -61,7 +61,10 @@ export function registryFixtures(t: TestApp, recorder: TestUser, approver: TestU
       await approve(res.body.id);
     },
 
-    /** A company on the red list, approved once its objection period has run. */
+    /**
+     * A company on the red list, approved at once: its designation was published elsewhere for the
+     * rule data's 7 days, ending yesterday.
+     */
     async redCompany(name: string, uscc: string, effectiveFrom: string) {
       const company = await request(t.http)
         .post('/api/v1/subjects')
@@ -76,11 +79,10 @@ export function registryFixtures(t: TestApp, recorder: TestUser, approver: TestU
           listType: 'RED',
           designationDocument: '守信激励名单第1号',
           effectiveFrom,
+          publicityFrom: addDays(today, -7),
+          publicityTo: addDays(today, -1),
         })
         .expect(201);
-      await t.dataSource.query("UPDATE listing SET proposed_at = now() - interval '8 days' WHERE id = $1", [
-        red.body.id,
-      ]);
       await approve(red.body.id);
     },
   };

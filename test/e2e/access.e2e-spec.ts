@@ -72,6 +72,7 @@ const ROUTES: { method: Method; path: string; who: Who }[] = [
   { method: 'post', path: `/api/v1/listings/${MISSING}/approve`, who: APPROVERS },
   { method: 'post', path: `/api/v1/listings/${MISSING}/reject`, who: APPROVERS },
   { method: 'post', path: `/api/v1/listings/${MISSING}/revoke`, who: APPROVERS },
+  { method: 'post', path: `/api/v1/listings/${MISSING}/corrections`, who: APPROVERS },
   { method: 'post', path: `/api/v1/listings/${MISSING}/objections`, who: RECORD_WRITERS },
   { method: 'post', path: `/api/v1/listings/${MISSING}/objections/${MISSING}/resolve`, who: APPROVERS },
   { method: 'post', path: `/api/v1/listings/${MISSING}/repairs`, who: RECORD_WRITERS },

@@ -16,6 +16,8 @@ describe('checks', () => {
   let recorder: TestUser;
   let approver: TestUser;
   let reviewer: TestUser;
+  /** The case whose bar ended a year ago. */
+  let endedCaseId: string;
   const today = todayIn();
   const ids = {
     barred: newResidentId(),
@@ -50,7 +52,7 @@ describe('checks', () => {
       { type: 'BAN_AWARD_TITLE_APPLICATION', startDate: start, endDate: end, domains: ['AWARD'] },
     ]);
     // A bar that ended a year ago.
-    await record(
+    ({ id: endedCaseId } = await record(
       person('赵过去', ids.ended),
       [
         {
@@ -61,7 +63,7 @@ describe('checks', () => {
         },
       ],
       addMonths(today, -36),
-    );
+    ));
     // A name-only subject on the black list: matched only as a possible match.
     await record(person('张某某', undefined, '西岭医科大学'), [
       { type: 'SERIOUS_DB_ENTRY', startDate: start, endDate: end },
@@ -177,7 +179,12 @@ describe('checks', () => {
   it('uses the look-back window for a bar that has ended', async () => {
     const applicant = { name: '赵过去', identifier: { type: 'RESIDENT_ID', value: ids.ended } };
     expect((await one(applicant).expect(200)).body.results[0].verdict).toBe('CLEAR');
-    expect((await one(applicant, { lookbackYears: 3 }).expect(200)).body.results[0].verdict).toBe('REVIEW');
+    const review = await one(applicant, { lookbackYears: 3 }).expect(200);
+    expect(review.body.results[0].verdict).toBe('REVIEW');
+    // The look-back cites the decided case, not the ended bar.
+    expect(review.body.results[0].evidence).toEqual([
+      expect.objectContaining({ kind: 'CASE', recordId: endedCaseId, effect: 'REVIEW' }),
+    ]);
   });
 
   it('answers for a past date as it was then', async () => {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { Role } from '../../src/auth/principal';
-import { inForceAt } from '../../src/listings/in-force';
+import { inForceAt, ListingEventKind } from '../../src/listings/in-force';
 import { addDays, addMonths, todayIn } from '../../src/rules/rules';
 import { createTestApp, TestApp } from '../app';
 import { auditCount, newSubject, newUser, rowCounts, TestUser } from '../factories';
@@ -122,12 +122,30 @@ describe('listings', () => {
       }).expect(201)
     ).body.id;
 
-  /** The test's clock: the RED candidate was published `days` ago. */
+  /**
+   * The test's clock: the RED candidate's publicity period, the rule data's 7 days, began `days` ago
+   * (so it is over once `days` ≥ 7).
+   */
   const publishedDaysAgo = (id: string, days: number) =>
-    t.dataSource.query(`UPDATE listing SET proposed_at = now() - make_interval(days => $2) WHERE id = $1`, [
+    t.dataSource.query(`UPDATE listing SET publicity_from = $2, publicity_to = $3 WHERE id = $1`, [
       id,
-      days,
+      addDays(today, -days),
+      addDays(today, 6 - days),
     ]);
+
+  /** An entry's history as the pure rule reads it (in-force.ts), from its API view. */
+  const knownHistory = (body: Body & { history: Body[] }) => ({
+    history: body.history.map((e) => ({
+      status: e.status as ListingEventKind,
+      recordedAt: e.recordedAt as string,
+      effectiveDate: e.effectiveDate as string | null,
+      period: e.effectiveFrom
+        ? { from: e.effectiveFrom as string, to: e.effectiveTo as string | null }
+        : null,
+    })),
+    effectiveFrom: body.effectiveFrom as string,
+    effectiveTo: body.effectiveTo as string | null,
+  });
 
   const activeRed = async (subjectId: string, effectiveFrom?: string): Promise<string> => {
     const id = await proposeRed(subjectId, effectiveFrom);
@@ -398,41 +416,78 @@ describe('listings', () => {
   });
 
   describe('the red list', () => {
-    it('holds a RED candidate for its objection period, then a BLACK entry ends it and blocks new ones', async () => {
+    it('publishes a RED candidate for its objection period, then a BLACK entry ends it from its own first day and blocks new ones', async () => {
       const subjectId = await newSubject(t, recorder, { kind: 'LEGAL_PERSON', name: `守信企业${token()}` });
       const redFrom = addDays(today, -8);
+      const redTo = addMonths(today, 24);
       const redId = await proposeRed(subjectId, redFrom);
+      // Proposed without dates: published from today for the rule data's 7 days.
+      const proposed = await read(redId).expect(200);
+      expect(proposed.body).toMatchObject({
+        status: 'PROPOSED',
+        publicityFrom: today,
+        publicityTo: addDays(today, 6),
+        terminatedFrom: null,
+      });
       const early = await approve(redId).expect(409);
       expect(early.body.code).toBe('RED_OBJECTION_PERIOD_RUNNING');
+      expect(early.body.message).toContain(addDays(today, 6));
       expect(early.body.message).toContain(addDays(today, 7));
       expect((await read(redId).expect(200)).body.status).toBe('PROPOSED');
 
-      await publishedDaysAgo(redId, 8);
+      // Today is the last day of publicity: still refused; from the day after, approved.
+      await publishedDaysAgo(redId, 6);
+      expect((await approve(redId).expect(409)).body.code).toBe('RED_OBJECTION_PERIOD_RUNNING');
+      await publishedDaysAgo(redId, 7);
       const red = await approve(redId).expect(200);
-      expect(red.body).toMatchObject({ status: 'ACTIVE', inForceToday: true, effectiveFrom: redFrom });
+      expect(red.body).toMatchObject({
+        status: 'ACTIVE',
+        inForceToday: true,
+        effectiveFrom: redFrom,
+        publicityFrom: addDays(today, -7),
+        publicityTo: yesterday,
+      });
 
-      const { listingId: blackId } = await blackCase({ subjectId });
+      // The BLACK entry begins three days ago (its decision date), after the RED entry began.
+      const blackFrom = addDays(today, -3);
+      const { listingId: blackId } = await blackCase({ subjectId, decisionDate: blackFrom });
       const black = await approve(blackId, approver2).expect(200);
-      expect(black.body).toMatchObject({ status: 'ACTIVE', inForceToday: true });
+      expect(black.body).toMatchObject({ status: 'ACTIVE', inForceToday: true, effectiveFrom: blackFrom });
 
       const ended = await read(redId).expect(200);
       expect(ended.body).toMatchObject({
         status: 'EXPIRED',
         effectiveFrom: redFrom,
-        effectiveTo: yesterday,
+        effectiveTo: redTo,
+        terminatedFrom: blackFrom,
         inForceToday: false,
         inForceReason: 'ENDED',
       });
       expect(statuses(ended)).toEqual(['PROPOSED', 'ACTIVE', 'EXPIRED']);
       const redEnd = ended.body.history[2];
-      expect(redEnd).toMatchObject({ actorId: approver2.id, reason: expect.stringContaining(blackId) });
+      expect(redEnd).toMatchObject({
+        actorId: approver2.id,
+        effectiveDate: blackFrom,
+        reason: expect.stringContaining(blackId),
+      });
       // Both rows were written by one transaction: now() is the same instant for both.
-      expect(redEnd.at).toBe(black.body.history[1].at);
+      expect(redEnd.recordedAt).toEqual(expect.any(String));
+      expect(redEnd.recordedAt).toBe(black.body.history[1].recordedAt);
+      // It counts up to the day before the BLACK entry's first day, and from then on no more.
+      expect(inForceAt(knownHistory(ended.body), addDays(blackFrom, -1))).toEqual({
+        inForce: true,
+        reason: 'IN_FORCE',
+      });
+      expect(inForceAt(knownHistory(ended.body), blackFrom)).toEqual({ inForce: false, reason: 'ENDED' });
       const [entry] = await t.dataSource.query(
         `SELECT changes FROM audit_entry WHERE action = 'LISTING_RED_ENDED' AND target_id = $1`,
         [redId],
       );
-      expect(entry.changes.after).toMatchObject({ status: 'EXPIRED', effectiveTo: yesterday });
+      expect(entry.changes.after).toMatchObject({
+        status: 'EXPIRED',
+        effectiveTo: redTo,
+        terminatedFrom: blackFrom,
+      });
 
       const before = await counts();
       const blocked = await propose({
@@ -445,8 +500,9 @@ describe('listings', () => {
       expect(await counts()).toEqual(before);
     });
 
-    it('never lets a RED entry that begins today or later count once a BLACK or WATCH entry is active', async () => {
+    it('revokes from its own first day a RED entry that begins on or after the first day of a BLACK or WATCH entry', async () => {
       const subjectId = await newSubject(t, recorder);
+      const startedBefore = await activeRed(subjectId);
       const startsToday = await activeRed(subjectId, today);
       const startsLater = await activeRed(subjectId, addMonths(today, 1));
       expect((await read(startsToday).expect(200)).body.inForceToday).toBe(true);
@@ -457,19 +513,28 @@ describe('listings', () => {
       ).body.id;
       await approve(watch).expect(200);
 
+      // Begun before the WATCH entry: it ends from the WATCH entry's first day, today.
+      const before = await read(startedBefore).expect(200);
+      expect(before.body).toMatchObject({ status: 'EXPIRED', terminatedFrom: today, inForceToday: false });
+      expect(before.body.history.at(-1)).toMatchObject({ status: 'EXPIRED', effectiveDate: today });
+      expect(inForceAt(knownHistory(before.body), yesterday).inForce).toBe(true);
+
       for (const id of [startsToday, startsLater]) {
         const res = await read(id).expect(200);
-        expect(res.body.inForceToday).toBe(false);
-        expect(res.body.history.at(-1)).toMatchObject({ reason: expect.stringContaining(watch) });
-        const onFirstDay = inForceAt(
-          {
-            history: res.body.history,
-            effectiveFrom: res.body.effectiveFrom,
-            effectiveTo: res.body.effectiveTo,
-          },
-          res.body.effectiveFrom,
-        );
-        expect(onFirstDay.inForce).toBe(false);
+        const first = res.body.effectiveFrom;
+        expect(res.body).toMatchObject({
+          status: 'REVOKED',
+          terminatedFrom: first,
+          inForceToday: false,
+          inForceReason: first === today ? 'REVOKED' : 'NOT_YET_EFFECTIVE',
+        });
+        expect(res.body.history.at(-1)).toMatchObject({
+          status: 'REVOKED',
+          effectiveDate: first,
+          reason: expect.stringContaining(watch),
+        });
+        const onFirstDay = inForceAt(knownHistory(res.body), first);
+        expect(onFirstDay).toEqual({ inForce: false, reason: 'REVOKED' });
       }
     });
 
