@@ -4,9 +4,9 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * Two clocks (docs/domain.md, "Time"): valid time, when something applies in law (calendar dates),
  * and recorded time, when the registry learned it (instants, never edited).
  *
- * - The `at` of both status histories is renamed `recorded_at`: it always was recorded time. It, a
- *   measure's `created_at`, an entry's `proposed_at`/`decided_at` and a rule set's `created_at` keep
- *   milliseconds, as the API shows them and a check's `knownAt` holds them.
+ * - The `at` of both status histories is renamed `recorded_at`: it always was recorded time. It, an
+ *   entry's `proposed_at`/`decided_at` and a rule set's `created_at` keep milliseconds, as the API
+ *   shows them and a check's `knownAt` holds them.
  * - A list entry's history event carries the valid time of what it records: the period it sets
  *   (`effective_from`/`effective_to`, on PROPOSED and on CORRECTED, a correction of the dates) and
  *   the first day an ending act takes effect (`effective_date`, on REVOKED, REPAIRED and EXPIRED).
@@ -21,11 +21,14 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * proposed for the objection period of the rule set then in force. Approvals stay as recorded: an
  * approved entry now counts for its whole period from the moment its approval was recorded.
  */
-/** The recorded-time columns a check reads or the API shows beside them. */
+/**
+ * The recorded-time columns the API shows, to the millisecond as it shows them. A measure's
+ * `created_at` keeps its microseconds: it is never shown, and it orders the measures recorded in one
+ * transaction (clock_timestamp()); the check compares it to the microsecond.
+ */
 const RECORDED_TIME = [
   ['listing_event', 'recorded_at'],
   ['case_status_event', 'recorded_at'],
-  ['measure', 'created_at'],
   ['listing', 'proposed_at'],
   ['listing', 'decided_at'],
   ['rule_set', 'created_at'],
