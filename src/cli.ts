@@ -13,7 +13,7 @@ import { AuditService } from './audit/audit.service';
 import { PASSWORD_MIN_LENGTH } from './auth/password';
 import { ALL_ROLES, Role } from './auth/principal';
 import { systemContext } from './common/request-context';
-import { resolveSecrets } from './config/secrets';
+import { generateSecrets, resolveSecrets } from './config/secrets';
 import { USERNAME_PATTERN } from './users/users.dto';
 import { UsersService } from './users/users.service';
 import { AppError } from './common/errors/app-error';
@@ -23,6 +23,7 @@ import { createDataSource } from './database/data-source';
 import { openDatabase } from './database/open-database';
 
 const USAGE = `Usage: npm run cli -- <command> [options]
+       node dist/src/cli.js <command> [options]     (in the container image, or after npm run build)
 
 Commands:
   migration:run                 apply every pending migration
@@ -33,10 +34,14 @@ Commands:
                                 create a user; the password is read from standard input (or prompted for)
   audit:verify                  recompute the audit chain; exit code 3 when it is broken
   seed:demo                     load a demo data set (synthetic people and companies, decided cases, list entries)
+  secrets:generate              print fresh JWT_SECRET, PII_HMAC_KEY and PII_ENCRYPTION_KEYS lines for an env file
+                                (needs no database; for a new installation only)
+  help                          this list (also --help, or no command)
 
 Roles: ${ALL_ROLES.join(', ')}.
 The database is DATABASE_URL, or the embedded PostgreSQL under DATA_DIR when it is unset.`;
 
+type StandaloneCommand = () => void;
 type DatabaseCommand = (dataSource: DataSource, args: string[]) => Promise<void>;
 type AppCommand = (app: INestApplicationContext, options: Options) => Promise<number | void>;
 type Options = Record<string, string | boolean | (string | boolean)[] | undefined>;
@@ -72,6 +77,19 @@ async function readPassword(): Promise<string> {
     rl.close();
   }
 }
+
+/** Commands that need neither the configuration nor a database. */
+const standaloneCommands: Record<string, StandaloneCommand> = {
+  'secrets:generate': () => {
+    for (const [variable, value] of Object.entries(generateSecrets())) out(`${variable}=${value}`);
+    // On standard error, so that `> .env` captures the three lines alone.
+    process.stderr.write(
+      'New secrets, for a new installation: keep them in your secret store. Never swap the keys of an ' +
+        'installation holding data for new ones: its identifiers would become unreadable (rotation: ' +
+        'docs/personal-data.md).\n',
+    );
+  },
+};
 
 const appCommands: Record<string, AppCommand> = {
   'user:create': async (app, options) => {
@@ -154,11 +172,15 @@ ${sql.downQueries
 }
 `,
     );
-    out(`wrote migrations/${timestamp}-${name}.ts: read it, edit it, and run npm run lint -- --fix`);
+    out(`wrote migrations/${timestamp}-${name}.ts: read it, edit it, and run npm run format`);
   },
 };
 
 class UsageError extends Error {}
+
+/** The table's own entry only: `toString` or `constructor` are not commands. */
+const command = <T>(table: Record<string, T>, name: string): T | undefined =>
+  Object.hasOwn(table, name) ? table[name] : undefined;
 
 async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -169,13 +191,23 @@ async function main(argv: string[]): Promise<number> {
       role: { type: 'string', multiple: true },
       username: { type: 'string' },
       'display-name': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
     },
   });
   const [name, ...args] = positionals;
-  const databaseCommand = name ? databaseCommands[name] : undefined;
-  const appCommand = name ? appCommands[name] : undefined;
+  if (!name || name === 'help' || values.help === true) {
+    out(USAGE);
+    return 0;
+  }
+  const standaloneCommand = command(standaloneCommands, name);
+  if (standaloneCommand) {
+    standaloneCommand();
+    return 0;
+  }
+  const databaseCommand = command(databaseCommands, name);
+  const appCommand = command(appCommands, name);
   if (!databaseCommand && !appCommand) {
-    process.stderr.write(`${name ? `unknown command: ${name}\n\n` : ''}${USAGE}\n`);
+    process.stderr.write(`unknown command: ${name}\n\n${USAGE}\n`);
     return 2;
   }
   const env = validateEnv(process.env);

@@ -37,6 +37,23 @@ export function parseEncryptionKeys(value: string): EncryptionKey[] {
   return keys;
 }
 
+/** The three secret variables, in the forms `Env` validates. */
+export type SecretVariables = Record<'JWT_SECRET' | 'PII_HMAC_KEY' | 'PII_ENCRYPTION_KEYS', string>;
+
+/**
+ * Fresh random values for the three secret variables: a 64-character JWT secret, a 32-byte HMAC key
+ * and one 32-byte encryption key (base64). The key id names the UTC day it was made (`k20261203`),
+ * so a later rotation (docs/personal-data.md) can tell the keys apart.
+ */
+export function generateSecrets(now = new Date()): SecretVariables {
+  const day = now.toISOString().slice(0, 10).replace(/-/g, '');
+  return {
+    JWT_SECRET: randomBytes(48).toString('base64url'),
+    PII_HMAC_KEY: randomBytes(32).toString('base64'),
+    PII_ENCRYPTION_KEYS: `k${day}:${randomBytes(32).toString('base64')}`,
+  };
+}
+
 /**
  * Reads the secrets from the environment. Where one is missing: in production the process stops;
  * elsewhere the secret is generated once into DATA_DIR/secrets.json (mode 0600) and a warning is

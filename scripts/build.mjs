@@ -1,0 +1,47 @@
+// npm run build: compiles src/ and migrations/ into a fresh dist/ with swc.
+//
+// `npm start`, `npm run cli` and the migration scripts build first. Where swc is not installed (an
+// install without development packages, such as the production image), deleting dist/ would leave
+// nothing to run, so the existing build is kept and the script says so; with no build to keep, it
+// stops before touching anything. Messages go to standard error: `npm run -s cli -- … > file` stays clean.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+// npm runs scripts from the project's root.
+const root = process.cwd();
+const dist = join(root, 'dist');
+
+/** The swc command line's script, or undefined when @swc/cli or @swc/core cannot be resolved from the project. */
+function swcCli() {
+  const require = createRequire(join(root, 'package.json'));
+  try {
+    require.resolve('@swc/core');
+    const manifest = require.resolve('@swc/cli/package.json');
+    const { bin } = JSON.parse(readFileSync(manifest, 'utf8'));
+    return join(dirname(manifest), typeof bin === 'string' ? bin : bin.swc);
+  } catch {
+    return undefined;
+  }
+}
+
+const say = (message) => process.stderr.write(`build: ${message}\n`);
+const swc = swcCli();
+
+if (!swc) {
+  if (existsSync(join(dist, 'src', 'main.js')) && existsSync(join(dist, 'src', 'cli.js'))) {
+    say('swc is not installed (no development packages here): keeping the existing build in dist/');
+    process.exit(0);
+  }
+  say('swc is not installed and dist/ holds no build: run npm ci (development packages included) first');
+  process.exit(1);
+}
+
+rmSync(dist, { recursive: true, force: true });
+const result = spawnSync(
+  process.execPath,
+  [swc, 'src', 'migrations', '-d', 'dist', '--config-file', '.swcrc', '-q'],
+  { cwd: root, stdio: 'inherit' },
+);
+process.exit(result.status ?? 1);

@@ -1,0 +1,178 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { validateEnv } from '../../src/config/env';
+import { resolveSecrets } from '../../src/config/secrets';
+import { createTestDatabase, TestDatabase } from '../database';
+
+const ROOT = join(__dirname, '..', '..');
+
+interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * `npm run cli -- <args>` as a process of its own, from the TypeScript sources, with exactly the
+ * environment given plus PATH; `cwd` is where a generated migration is written.
+ */
+function runCli(args: string[], env: Record<string, string>, cwd = ROOT): Promise<CliRun> {
+  const child = spawn(
+    process.execPath,
+    ['-r', require.resolve('@swc-node/register'), join(ROOT, 'src', 'cli.ts'), ...args],
+    {
+      cwd,
+      env: {
+        PATH: process.env.PATH ?? '',
+        SWC_NODE_PROJECT: join(ROOT, 'tsconfig.json'),
+        LOG_FORMAT: 'json',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+}
+
+describe('the command line', () => {
+  let scratch: string;
+  /** A DATA_DIR that no command may create: none of these needs local state. */
+  let dataDir: string;
+
+  beforeAll(async () => {
+    scratch = await mkdtemp(join(tmpdir(), 'registry-cli-'));
+    dataDir = join(scratch, 'data');
+  });
+
+  afterAll(async () => {
+    await rm(scratch, { recursive: true, force: true });
+  });
+
+  describe('help', () => {
+    it.each([[[]], [['--help']], [['-h']], [['help']]])(
+      'lists the commands on standard output and exits 0 for %j',
+      async (args) => {
+        const run = await runCli(args, { DATA_DIR: dataDir });
+        expect(run).toMatchObject({ code: 0, stderr: '' });
+        expect(run.stdout).toContain('Commands:');
+        expect(run.stdout).toContain('secrets:generate');
+        expect(run.stdout).toContain('node dist/src/cli.js');
+      },
+    );
+
+    it.each(['frobnicate', 'constructor', 'toString'])(
+      'exits 2 on the unknown command %s, naming it, without opening a database',
+      async (name) => {
+        // A database that cannot be reached: a command that tried to open one would fail otherwise.
+        const run = await runCli([name], {
+          DATA_DIR: dataDir,
+          DATABASE_URL: 'postgres://x@127.0.0.1:1/none',
+        });
+        expect(run.code).toBe(2);
+        expect(run.stderr).toContain(`unknown command: ${name}`);
+        expect(run.stderr).toContain('Commands:');
+        expect(run.stdout).toBe('');
+        expect(existsSync(dataDir)).toBe(false);
+      },
+    );
+  });
+
+  describe('secrets:generate', () => {
+    const parse = (stdout: string): Record<string, string> =>
+      Object.fromEntries(
+        stdout
+          .trimEnd()
+          .split('\n')
+          .map((line) => {
+            const match = /^([A-Z_]+)=(\S+)$/.exec(line);
+            if (!match) throw new Error(`not an env line: ${JSON.stringify(line)}`);
+            return [match[1], match[2]];
+          }),
+      );
+
+    it('prints three env lines that the production configuration accepts, with no database', async () => {
+      // No DATABASE_URL and no DATA_DIR to use: the command must not start a database.
+      const run = await runCli(['secrets:generate'], { DATA_DIR: dataDir, NODE_ENV: 'production' });
+      expect(run.code).toBe(0);
+      const variables = parse(run.stdout);
+      expect(Object.keys(variables).sort()).toEqual(['JWT_SECRET', 'PII_ENCRYPTION_KEYS', 'PII_HMAC_KEY']);
+      expect(run.stderr).toMatch(/new installation/);
+      expect(existsSync(dataDir)).toBe(false);
+
+      const env = validateEnv({ NODE_ENV: 'production', ...variables });
+      const warn = jest.fn();
+      const secrets = await resolveSecrets(env, { warn });
+      expect(warn).not.toHaveBeenCalled();
+      expect(secrets.jwtSecret.length).toBeGreaterThanOrEqual(32);
+      expect(secrets.piiHmacKey).toHaveLength(32);
+      expect(secrets.piiEncryptionKeys).toHaveLength(1);
+      expect(secrets.piiEncryptionKeys[0].key).toHaveLength(32);
+    });
+
+    it('gives fresh values on every run', async () => {
+      const [first, second] = await Promise.all([
+        runCli(['secrets:generate'], { DATA_DIR: dataDir }),
+        runCli(['secrets:generate'], { DATA_DIR: dataDir }),
+      ]);
+      const a = parse(first.stdout);
+      const b = parse(second.stdout);
+      for (const variable of Object.keys(a)) expect(a[variable]).not.toBe(b[variable]);
+    });
+  });
+
+  describe('migration:generate', () => {
+    let db: TestDatabase;
+
+    beforeAll(async () => {
+      db = await createTestDatabase();
+      // A column the entities lack: the generated migration drops it.
+      const client = new Client({ connectionString: db.url });
+      await client.connect();
+      try {
+        await client.query('ALTER TABLE app_user ADD COLUMN cli_probe integer');
+      } finally {
+        await client.end();
+      }
+    });
+
+    afterAll(async () => {
+      await db?.drop();
+    });
+
+    it('writes a draft into ./migrations and suggests a command that works (npm run format)', async () => {
+      // Run from a scratch folder: the draft goes to ./migrations, not into the project's own.
+      const project = join(scratch, 'project');
+      await mkdir(join(project, 'migrations'), { recursive: true });
+      const run = await runCli(
+        ['migration:generate', 'DropCliProbe'],
+        {
+          DATABASE_URL: db.url,
+          DATA_DIR: dataDir,
+          LOG_LEVEL: 'error',
+          JWT_SECRET: randomBytes(32).toString('hex'),
+          PII_HMAC_KEY: randomBytes(32).toString('base64'),
+          PII_ENCRYPTION_KEYS: `t1:${randomBytes(32).toString('base64')}`,
+        },
+        project,
+      );
+      expect(run).toMatchObject({ code: 0, stderr: '' });
+      expect(run.stdout).toMatch(/^wrote migrations\/\d{13}-DropCliProbe\.ts: .*run npm run format$/m);
+      expect(run.stdout).not.toContain('--fix');
+
+      const [file] = await readdir(join(project, 'migrations'));
+      expect(file).toMatch(/^\d{13}-DropCliProbe\.ts$/);
+      expect(await readFile(join(project, 'migrations', file), 'utf8')).toMatch(
+        /DROP COLUMN \\"cli_probe\\"/,
+      );
+    });
+  });
+});
