@@ -1,4 +1,4 @@
-import { HttpStatus, Injectable } from '@nestjs/common';
+import { HttpStatus, Injectable, OnModuleInit } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { AuditService } from '../audit/audit.service';
@@ -10,7 +10,7 @@ import { RefreshTokensRepository } from '../users/refresh-tokens.repository';
 import { UserEntity } from '../users/user.entity';
 import { UsersRepository } from '../users/users.repository';
 import { lockedUntil, lockoutLookbackMs } from './lockout';
-import { verifyPassword } from './password';
+import { dummyPasswordHash, verifyPassword } from './password';
 import { UserPrincipal } from './principal';
 
 export enum AuthErrorCode {
@@ -65,7 +65,7 @@ export const toUserPrincipal = (u: UserEntity): UserPrincipal => ({
  * failures lock a username whether or not it exists.
  */
 @Injectable()
-export class AuthService {
+export class AuthService implements OnModuleInit {
   constructor(
     private readonly users: UsersRepository,
     private readonly refreshTokens: RefreshTokensRepository,
@@ -74,6 +74,11 @@ export class AuthService {
     private readonly jwt: JwtService,
     private readonly env: Env,
   ) {}
+
+  /** Hashes the dummy password now: otherwise the first unknown username would take longer to refuse. */
+  async onModuleInit(): Promise<void> {
+    await dummyPasswordHash();
+  }
 
   async authenticate(ctx: RequestContext, username: string, password: string): Promise<UserEntity> {
     const key = username.trim().toLowerCase();

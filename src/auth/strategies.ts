@@ -10,6 +10,7 @@ import { requestContextOf } from '../common/request-context';
 import { SECRETS } from '../config/config.module';
 import { Secrets } from '../config/secrets';
 import { AccessTokenPayload, AuthService, JWT_AUDIENCE } from './auth.service';
+import { loginCredentials } from './login-credentials';
 import { ApiClientPrincipal, UserPrincipal } from './principal';
 import { UserEntity } from '../users/user.entity';
 
@@ -20,7 +21,8 @@ export class LocalStrategy extends PassportStrategy(LocalStrategyBase, 'local') 
     super({ passReqToCallback: true });
   }
 
-  validate(request: FastifyRequest, username: string, password: string): Promise<UserEntity> {
+  validate(request: FastifyRequest): Promise<UserEntity> {
+    const { username, password } = loginCredentials(request.body);
     return this.auth.authenticate(requestContextOf(request), username, password);
   }
 }

@@ -168,6 +168,18 @@ describe('access: every route × every kind of caller', () => {
     expect(documented.sort()).toEqual(ROUTES.map((r) => `${r.method} ${r.path}`).sort());
   });
 
+  it("lets an auditor read any user's check receipt, and run no check", async () => {
+    const [reviewer, auditor] = [await newUser(t, [Role.REVIEWER]), await newUser(t, [Role.AUDITOR])];
+    const body = { domain: 'PROJECT_FUNDING', purpose: 'audit sample', applicants: [{ name: '孙清白' }] };
+    const run = await request(t.http).post('/api/v1/checks').set(reviewer.auth).send(body).expect(200);
+    const own = await request(t.http).get(`/api/v1/checks/${run.body.id}`).set(reviewer.auth).expect(200);
+    const read = await request(t.http).get(`/api/v1/checks/${run.body.id}`).set(auditor.auth).expect(200);
+    expect(read.body).toEqual(own.body);
+    expect(read.body.actor).toMatchObject({ type: 'USER', id: reviewer.id });
+    const refused = await request(t.http).post('/api/v1/checks').set(auditor.auth).send(body).expect(403);
+    expect(refused.body.code).toBe('ACCESS_DENIED');
+  });
+
   it.each(ROUTES.map((r) => [`${r.method.toUpperCase()} ${r.path}`, r] as const))('%s', async (_, route) => {
     const outcomes: string[] = [];
     const expected: string[] = [];

@@ -4,6 +4,8 @@ import { Role, Scope } from '../../src/auth/principal';
 import { createTestApp, TestApp } from '../app';
 import { auditCount, login, newApiClient, newUser } from '../factories';
 
+const ISO_INSTANT = /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/;
+
 describe('identity and access', () => {
   let t: TestApp;
   let admin: Awaited<ReturnType<typeof newUser>>;
@@ -77,10 +79,81 @@ describe('identity and access', () => {
       expect(await auditCount(t, 'AUTH_LOGIN_REFUSED_LOCKED')).toBeGreaterThanOrEqual(1);
     });
 
-    it('locks an unknown username the same way, so locks reveal nothing', async () => {
-      for (let i = 0; i < 5; i++) await loginAs('ghost-user', `wrong-${i}`).expect(401);
-      const res = await loginAs('ghost-user', 'anything').expect(401);
-      expect(res.body.code).toBe('AUTH_LOCKED');
+    it('answers a known, an unknown and a disabled username alike, attempt by attempt, through the lock', async () => {
+      const known = await newUser(t, [Role.REVIEWER], { login: false });
+      const disabled = await newUser(t, [Role.REVIEWER], { login: false });
+      await request(t.http).post(`/api/v1/users/${disabled.id}/disable`).set(admin.auth).expect(200);
+      /** Six wrong passwords, then the right one (the unknown name has none): every answer, times masked. */
+      const answers = async (username: string, password: string) => {
+        const seen: string[] = [];
+        for (const attempt of [...[1, 2, 3, 4, 5, 6].map((i) => `wrong-${i}`), password]) {
+          const res = await loginAs(username, attempt);
+          const { requestId, message, ...rest } = res.body;
+          expect(requestId).toEqual(expect.any(String));
+          seen.push(
+            `${res.status} ${JSON.stringify({ ...rest, message: message.replace(ISO_INSTANT, '<t>') })}`,
+          );
+        }
+        return seen;
+      };
+      const invalid =
+        '401 {"code":"AUTH_INVALID_CREDENTIALS","details":[],"message":"Invalid username or password"}';
+      const locked =
+        '401 {"code":"AUTH_LOCKED","details":[],"message":"Too many failed logins for this username: try again after <t>"}';
+      const expected = [invalid, invalid, invalid, invalid, locked, locked, locked];
+      expect(await answers(known.username, known.password)).toEqual(expected);
+      expect(await answers(`ghost-${known.username}`, known.password)).toEqual(expected);
+      expect(await answers(disabled.username, disabled.password)).toEqual(expected);
+    });
+
+    it('takes credentials from the JSON body only, never from the query string', async () => {
+      const user = await newUser(t, [Role.REVIEWER], { login: false });
+      const query = new URLSearchParams({ username: user.username, password: user.password });
+      const res = await request(t.http).post(`/api/v1/auth/login?${query}`).expect(400);
+      expect(res.body).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        details: [
+          expect.objectContaining({ field: 'username', code: 'IS_NOT_EMPTY' }),
+          expect.objectContaining({ field: 'password', code: 'IS_NOT_EMPTY' }),
+        ],
+      });
+      const mixed = await request(t.http)
+        .post(`/api/v1/auth/login?password=${encodeURIComponent(user.password)}`)
+        .send({ username: user.username })
+        .expect(400);
+      expect(mixed.body.details).toEqual([
+        expect.objectContaining({ field: 'password', code: 'IS_NOT_EMPTY' }),
+      ]);
+    });
+
+    it('refuses credentials that are not strings with 400, for known and unknown usernames alike', async () => {
+      const user = await newUser(t, [Role.REVIEWER], { login: false });
+      for (const username of [user.username, `ghost-${user.username}`]) {
+        for (const password of [12, true]) {
+          const res = await request(t.http)
+            .post('/api/v1/auth/login')
+            .send({ username, password })
+            .expect(400);
+          expect(res.body).toMatchObject({
+            code: 'VALIDATION_FAILED',
+            details: [expect.objectContaining({ field: 'password', code: 'IS_STRING' })],
+          });
+        }
+      }
+      const res = await request(t.http)
+        .post('/api/v1/auth/login')
+        .send({ username: ['a'], password: 7 })
+        .expect(400);
+      expect(res.body.details).toEqual([
+        expect.objectContaining({ field: 'username', code: 'IS_STRING' }),
+        expect.objectContaining({ field: 'password', code: 'IS_STRING' }),
+      ]);
+      // Refused as malformed, so none counted as a failed login.
+      const [{ n }] = await t.dataSource.query(
+        'SELECT count(*)::int AS n FROM login_failure WHERE username_key = ANY($1)',
+        [[user.username, `ghost-${user.username}`]],
+      );
+      expect(n).toBe(0);
     });
 
     it('forgets earlier failures after a successful login', async () => {
@@ -336,10 +409,14 @@ describe('identity and access', () => {
       });
       await request(t.http).get('/api/v1/auth/me').set('Authorization', `Bearer ${key}`).expect(200);
 
-      const [used] = await t.dataSource.query('SELECT last_used_at FROM api_client WHERE id = $1', [
-        res.body.id,
-      ]);
-      expect(used.last_used_at).toBeInstanceOf(Date);
+      // lastUsedAt is written after the answer, off the key's hot path: wait for it, bounded.
+      const lastUsed = async () =>
+        (await t.dataSource.query('SELECT last_used_at FROM api_client WHERE id = $1', [res.body.id]))[0]
+          .last_used_at;
+      for (let i = 0; i < 100 && (await lastUsed()) === null; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(await lastUsed()).toBeInstanceOf(Date);
     });
 
     it('stops a revoked key at once', async () => {
