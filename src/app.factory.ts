@@ -7,6 +7,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger as PinoNestLogger, PinoLogger } from 'nestjs-pino';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module';
+import { boundedJsonParser } from './common/json-body';
 import { httpLoggerOptions, requestIdFor } from './common/logging/logger';
 import { RuntimeConfig } from './config/config.module';
 import { CHECK_JOB_MAX_FILE_BYTES } from './screening/jobs/check-job-columns';
@@ -46,6 +47,12 @@ export async function createApp(
     AppModule.forRoot(config, logger, extraImports),
     adapter,
     { abortOnError: false, logger: new PinoNestLogger(new PinoLogger(loggerParams), loggerParams) },
+  );
+  // In place of Nest's default JSON parser (same limit; POST /checks keeps its own, set on the route).
+  app.useBodyParser(
+    'application/json',
+    { bodyLimit: config.env.BODY_LIMIT_BYTES },
+    boundedJsonParser(adapter.getInstance()),
   );
   // Swagger UI needs inline styles and scripts of its own; everything else gets helmet's defaults.
   await app.register(helmet, {

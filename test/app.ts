@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ModuleMetadata } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { createApp } from '../src/app.factory';
 import { createLogger } from '../src/common/logging/logger';
@@ -35,7 +36,12 @@ export interface TestApp {
  * closes). Separate top-level `describe` blocks with their own beforeAll/afterAll run one after another.
  */
 export async function createTestApp(
-  options: { env?: Record<string, string>; imports?: ModuleMetadata['imports'] } = {},
+  options: {
+    env?: Record<string, string>;
+    imports?: ModuleMetadata['imports'];
+    /** The app's logger, for tests that read what it logs; by default one at TEST_LOG_LEVEL. */
+    logger?: Logger;
+  } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase();
   const env = validateEnv({
@@ -47,10 +53,12 @@ export async function createTestApp(
     RATE_LIMIT_LOGIN_PER_MINUTE: '100000',
     ...options.env,
   });
-  const logger = createLogger({
-    LOG_LEVEL: (process.env.TEST_LOG_LEVEL as LogLevel) ?? 'silent',
-    LOG_FORMAT: 'json',
-  });
+  const logger =
+    options.logger ??
+    createLogger({
+      LOG_LEVEL: (process.env.TEST_LOG_LEVEL as LogLevel) ?? 'silent',
+      LOG_FORMAT: 'json',
+    });
   const app = await createApp(
     { env, databaseUrl: database.url, secrets: testSecrets() },
     logger,

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import { withoutNul } from '../common/text';
-import { normalizeResidentId, normalizeUscc, residentIdCheckChar } from '../identifiers/identifiers';
+import { maskResidentIdsIn } from '../personal-data/personal-data.protector';
 
 /** One audit entry as stored: what the chain's hash covers. */
 export interface AuditRecord {
@@ -93,28 +93,7 @@ export class ChainVerifier {
 /** Keys whose values never reach the audit trail: any key naming a password, token, secret or key. */
 const SECRET_KEY = /password|passwd|secret|token|apikey|api_key|^key$|privatekey/i;
 
-const ID_CANDIDATE = /(?<![0-9A-Za-z])(?:[0-9]{17}[0-9Xx]|[0-9]{15})(?![0-9A-Za-z])/g;
-
-/** Whether characters 7–14 of an 18-character code are a real birth date, as in a resident ID. */
-const hasBirthDate = (id: string): boolean =>
-  normalizeResidentId(id).ok ||
-  normalizeResidentId(id.slice(0, 17) + residentIdCheckChar(id.slice(0, 17))).ok;
-
-/**
- * Masks what may be a resident ID number: every 18- or 15-digit run, even with a wrong check
- * character, except an 18-character code that is a valid USCC and has no birth date where a resident
- * ID has one (organisations' codes are public, DOMAIN.md).
- */
-function maskResidentIds(text: string): string {
-  return text.replace(ID_CANDIDATE, (id) => {
-    if (id.length === 18 && normalizeUscc(id).ok && !hasBirthDate(id)) return id;
-    return id.length === 18
-      ? `${id.slice(0, 6)}********${id.slice(14)}`
-      : `${id.slice(0, 6)}*****${id.slice(11)}`;
-  });
-}
-
-const clean = (text: string): string => maskResidentIds(withoutNul(text));
+const clean = (text: string): string => maskResidentIdsIn(withoutNul(text));
 
 /**
  * The safety net applied to every `changes` object before it is stored: values under secret-looking

@@ -1,10 +1,19 @@
+import { withoutFormatCharacters } from './text';
+
 /** `@Transform(trim)`: trims a string value, leaves anything else for the validators to refuse. */
 export const trim = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' ? value.trim() : value;
 
-/** `@Transform(trimEach)`: trims the strings of a list. */
-export const trimEach = ({ value }: { value: unknown }): unknown =>
-  Array.isArray(value) ? value.map((v) => trim({ value: v })) : value;
+/**
+ * `@Transform(trimName)`: a name as stored and compared, format characters removed (see
+ * `withoutFormatCharacters`) and trimmed, so that a name of invisible characters alone is empty.
+ */
+export const trimName = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' ? withoutFormatCharacters(value).trim() : value;
+
+/** `@Transform(trimNames)`: `trimName` on each name of a list. */
+export const trimNames = ({ value }: { value: unknown }): unknown =>
+  Array.isArray(value) ? value.map((v) => trimName({ value: v })) : value;
 
 /** `@Transform(upper)`: trims and upper-cases a string value (country codes). */
 export const upper = ({ value }: { value: unknown }): unknown =>

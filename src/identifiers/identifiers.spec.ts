@@ -6,6 +6,7 @@ import {
   IDENTIFIER_TYPES,
   IdentifierResult,
   IdentifierType,
+  issuingCountryOf,
   normalizeIdentifier,
   normalizeResidentId,
   normalizeUscc,
@@ -269,6 +270,34 @@ describe('passport and other identifiers', () => {
   it('accepts 1 and 32 characters', () => {
     expect(normalizeIdentifier('OTHER', 'A').ok).toBe(true);
     expect(normalizeIdentifier('OTHER', 'A'.repeat(32)).ok).toBe(true);
+  });
+});
+
+describe('issuingCountryOf', () => {
+  it('requires the country of a passport or other foreign ID, as an ISO 3166 code', () => {
+    expect(issuingCountryOf('PASSPORT', 'US')).toEqual({ ok: true, value: 'US' });
+    expect(issuingCountryOf('OTHER', 'DEU')).toEqual({ ok: true, value: 'DEU' });
+    for (const missing of [undefined, '']) {
+      expect(issuingCountryOf('PASSPORT', missing)).toEqual({
+        ok: false,
+        code: 'COUNTRY_REQUIRED',
+        message: 'A PASSPORT needs its issuing country (ISO 3166 code, e.g. US)',
+      });
+    }
+    expect(codeOf(issuingCountryOf('OTHER', 'U.S.'))).toBe('COUNTRY_INVALID');
+  });
+
+  it('gives a Chinese identifier no country, letting the spellings of China through', () => {
+    for (const type of ['RESIDENT_ID', 'USCC'] as const) {
+      for (const given of [undefined, '', 'CN', 'CHN', '中国']) {
+        expect(issuingCountryOf(type, given)).toEqual({ ok: true, value: '' });
+      }
+      expect(issuingCountryOf(type, 'US')).toEqual({
+        ok: false,
+        code: 'COUNTRY_NOT_ALLOWED',
+        message: `A ${type} is Chinese: leave the issuing country empty`,
+      });
+    }
   });
 });
 

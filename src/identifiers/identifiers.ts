@@ -41,6 +41,11 @@ export const IdentifierErrorCode = {
    */
   USCC_ORG_CODE_CHECKSUM: 'USCC_ORG_CODE_CHECKSUM',
   IDENTIFIER_FORMAT: 'IDENTIFIER_FORMAT',
+  /** A passport or other foreign ID without its issuing country: it could match no stored one. */
+  COUNTRY_REQUIRED: 'COUNTRY_REQUIRED',
+  COUNTRY_INVALID: 'COUNTRY_INVALID',
+  /** A Chinese identifier (resident ID, USCC) with a foreign issuing country. */
+  COUNTRY_NOT_ALLOWED: 'COUNTRY_NOT_ALLOWED',
 } as const;
 export type IdentifierErrorCode = (typeof IdentifierErrorCode)[keyof typeof IdentifierErrorCode];
 
@@ -246,4 +251,49 @@ export function normalizeIdentifier(type: IdentifierType, value: string, today?:
       throw new RangeError(`Unknown identifier type ${String(unknown)}`);
     }
   }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Issuing country
+
+/**
+ * The identifier types issued abroad. Their numbers are unique only within the issuing country, so
+ * they are stored, and matched, together with it (docs/personal-data.md).
+ */
+export const FOREIGN_IDENTIFIER_TYPES: readonly IdentifierType[] = [
+  IdentifierType.PASSPORT,
+  IdentifierType.OTHER,
+];
+
+/** Spellings of China let through on a Chinese identifier, which is stored without a country. */
+const CHINA = new Set(['CN', 'CHN', '中国']);
+
+/**
+ * The issuing country to match an identifier of `type` with, from what a caller gave (trimmed and
+ * upper-cased; empty or undefined when none): an ISO 3166 code for a passport or other foreign ID,
+ * the empty string for a Chinese identifier. Checks and check jobs both apply it, so that one input
+ * gets one answer; a passport without its country is refused rather than matched against nothing.
+ */
+export function issuingCountryOf(type: IdentifierType, given: string | undefined): IdentifierResult {
+  if (!FOREIGN_IDENTIFIER_TYPES.includes(type)) {
+    return !given || CHINA.has(given)
+      ? ok('')
+      : fail(
+          IdentifierErrorCode.COUNTRY_NOT_ALLOWED,
+          `A ${type} is Chinese: leave the issuing country empty`,
+        );
+  }
+  if (!given) {
+    return fail(
+      IdentifierErrorCode.COUNTRY_REQUIRED,
+      `A ${type} needs its issuing country (ISO 3166 code, e.g. US)`,
+    );
+  }
+  if (!/^[A-Z]{2,3}$/.test(given)) {
+    return fail(
+      IdentifierErrorCode.COUNTRY_INVALID,
+      'The issuing country is not an ISO 3166 alpha-2 or alpha-3 code (e.g. US)',
+    );
+  }
+  return ok(given);
 }

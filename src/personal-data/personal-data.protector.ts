@@ -1,7 +1,12 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { EncryptionKey, Secrets } from '../config/secrets';
-import { IdentifierType } from '../identifiers/identifiers';
+import {
+  IdentifierType,
+  normalizeResidentId,
+  normalizeUscc,
+  residentIdCheckChar,
+} from '../identifiers/identifiers';
 
 /** What is stored for one identifier (docs/personal-data.md). */
 export interface ProtectedIdentifier {
@@ -177,6 +182,28 @@ export class PersonalDataProtector {
 export function maskMiddle(value: string, head: number, tail: number): string {
   if (value.length <= head + tail) return '*'.repeat(value.length);
   return value.slice(0, head) + '*'.repeat(value.length - head - tail) + value.slice(value.length - tail);
+}
+
+const ID_CANDIDATE = /(?<![0-9A-Za-z])(?:[0-9]{17}[0-9Xx]|[0-9]{15})(?![0-9A-Za-z])/g;
+
+/** Whether characters 7–14 of an 18-character code are a real birth date, as in a resident ID. */
+const hasBirthDate = (id: string): boolean =>
+  normalizeResidentId(id).ok ||
+  normalizeResidentId(id.slice(0, 17) + residentIdCheckChar(id.slice(0, 17))).ok;
+
+/**
+ * Masks what may be a resident ID number in free text: every 18- or 15-digit run, even with a wrong
+ * check character, except an 18-character code that is a valid USCC and has no birth date where a
+ * resident ID has one (organisations' codes are public, DOMAIN.md). The safety net of the audit trail
+ * and of every error answer, whatever the text quotes.
+ */
+export function maskResidentIdsIn(text: string): string {
+  return text.replace(ID_CANDIDATE, (id) => {
+    if (id.length === 18 && normalizeUscc(id).ok && !hasBirthDate(id)) return id;
+    return id.length === 18
+      ? `${id.slice(0, 6)}********${id.slice(14)}`
+      : `${id.slice(0, 6)}*****${id.slice(11)}`;
+  });
 }
 
 /**

@@ -35,7 +35,7 @@ async function fast(body: unknown): Promise<{ details: ErrorDetail[]; dto?: unkn
 
 const padded = (text: fc.Arbitrary<string>) =>
   fc
-    .tuple(fc.constantFrom('', ' ', '\t', '  \n'), text, fc.constantFrom('', ' ', '　'))
+    .tuple(fc.constantFrom('', ' ', '\t', '  \n', '\u200b'), text, fc.constantFrom('', ' ', '　', '\u2060 '))
     .map((p) => p.join(''));
 const textOf = (max: number) =>
   fc.oneof(
@@ -44,6 +44,8 @@ const textOf = (max: number) =>
     // Around the limit, with characters outside the BMP (class-validator counts a surrogate pair as one).
     fc.integer({ min: max - 2, max: max + 2 }).map((n) => '字'.repeat(n)),
     fc.integer({ min: max - 2, max: max + 2 }).map((n) => '𠀀'.repeat(n)),
+    // Punctuation alone, around the limit too: which of MAX_LENGTH and HAS_LETTER_OR_DIGIT speaks first.
+    fc.integer({ min: max - 2, max: max + 2 }).map((n) => '%'.repeat(n)),
     fc.constantFrom('', '   '),
   );
 const junk = fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.constant([]), fc.constant({}));
@@ -70,7 +72,7 @@ const validApplicantArb = fc.record(
   {
     ref: fc.string({ maxLength: 20 }),
     kind: fc.constantFrom(...Object.values(SubjectKind)),
-    name: padded(fc.constantFrom('张三', 'Zhang San', '某某科技有限公司')),
+    name: padded(fc.constantFrom('张三', 'Zhang San', '某某科技有限公司', '张\u200b三')),
     organisation: padded(fc.string({ maxLength: 10 })),
     identifier: fc.record(
       {

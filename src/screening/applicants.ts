@@ -10,8 +10,9 @@ import {
 } from 'class-validator';
 import { AppError, ErrorDetail } from '../common/errors/app-error';
 import { createValidationPipe, validationFailed } from '../common/errors/validation';
-import { trim, upper } from '../common/transforms';
+import { trimName, upper } from '../common/transforms';
 import { IDENTIFIER_TYPES } from '../identifiers/identifiers';
+import { hasLetterOrDigit } from '../subjects/name-key';
 import { SubjectKind } from '../subjects/subjects.types';
 import {
   ApplicantDto,
@@ -108,7 +109,7 @@ function identifierOf(value: Plain, path: string, details: ErrorDetail[]): Appli
 function applicantOf(value: Plain, path: string, details: ErrorDetail[]): ApplicantDto {
   unknownFields(value, APPLICANT_FIELDS, path, details);
   // Keys are copied as given (null stays null), trimmed where the DTO trims.
-  const applicant: Plain = { name: trim({ value: value.name }) };
+  const applicant: Plain = { name: trimName({ value: value.name }) };
   if (!absent(value.ref)) {
     const error = text(value.ref, 'ref', 100, false);
     if (error) details.push({ field: `${path}.ref`, ...error });
@@ -122,9 +123,13 @@ function applicantOf(value: Plain, path: string, details: ErrorDetail[]): Applic
     });
   }
   if (value.kind !== undefined) applicant.kind = value.kind;
-  const nameError = text(applicant.name, 'name', 200, true);
+  const nameError =
+    text(applicant.name, 'name', 200, true) ??
+    (hasLetterOrDigit(applicant.name as string)
+      ? null
+      : { code: 'HAS_LETTER_OR_DIGIT', message: 'name must contain a letter or a digit' });
   if (nameError) details.push({ field: `${path}.name`, ...nameError });
-  const organisation = trim({ value: value.organisation });
+  const organisation = trimName({ value: value.organisation });
   if (!absent(organisation)) {
     const error = text(organisation, 'organisation', 200, false);
     if (error) details.push({ field: `${path}.organisation`, ...error });

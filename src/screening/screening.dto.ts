@@ -1,4 +1,4 @@
-import { trim, upper } from '../common/transforms';
+import { trim, trimName, upper } from '../common/transforms';
 import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
@@ -22,6 +22,7 @@ import { IsCalendarDate } from '../rules/rules.dto';
 import { isZonedTimestamp } from '../listings/in-force';
 import { RULE_CODE_PATTERN } from '../rules/rules';
 import { MAX_LOOKBACK_YEARS } from './verdict';
+import { HasLetterOrDigit } from '../subjects/name-key';
 import { SubjectKind } from '../subjects/subjects.types';
 
 /** Largest number of applicants in one synchronous check. */
@@ -57,8 +58,12 @@ export class ApplicantDto {
   @IsIn(Object.values(SubjectKind))
   kind?: SubjectKind;
 
-  @ApiProperty({ example: '张某某' })
-  @Transform(trim)
+  @ApiProperty({
+    example: '张某某',
+    description: 'Needs a letter or a digit; invisible format characters (zero-width spaces…) are removed',
+  })
+  @Transform(trimName)
+  @HasLetterOrDigit()
   @IsNotEmpty()
   @MaxLength(200)
   @IsString()
@@ -66,7 +71,7 @@ export class ApplicantDto {
 
   @ApiPropertyOptional({ example: '某某大学' })
   @IsOptional()
-  @Transform(trim)
+  @Transform(trimName)
   @MaxLength(200)
   @IsString()
   organisation?: string;

@@ -6,7 +6,7 @@ import { actorOf, AuditService } from '../audit/audit.service';
 import { Batcher } from '../common/batcher';
 import { AppError } from '../common/errors/app-error';
 import { RequestContext } from '../common/request-context';
-import { IdentifierType, normalizeIdentifier } from '../identifiers/identifiers';
+import { IdentifierType, issuingCountryOf, normalizeIdentifier } from '../identifiers/identifiers';
 import { PersonalDataProtector } from '../personal-data/personal-data.protector';
 import { todayIn } from '../rules/rules';
 import { RuleSet } from '../rules/rules.repository';
@@ -217,11 +217,16 @@ export class ScreeningService implements OnModuleDestroy {
     return ruleSet;
   }
 
+  /**
+   * A stored receipt. Its answer names the subjects matched, so every read is audited (CHECK_READ),
+   * durably before the answer leaves, as reads of subjects are.
+   */
   async receipt(ctx: RequestContext, id: string) {
     const run = await this.repository.findRun(id);
     if (!run || (ctx.principal?.kind === 'API_CLIENT' && run.actorId !== ctx.principal.id)) {
       throw AppError.notFound(CheckErrorCode.CHECK_NOT_FOUND, `No check has id ${id}`);
     }
+    await this.audit.recordGrouped(ctx, { action: 'CHECK_READ', targetType: 'CHECK', targetId: id });
     return run;
   }
 
@@ -240,21 +245,17 @@ export class ScreeningService implements OnModuleDestroy {
       organisationKey,
     };
     if (applicant.identifier) {
-      const result = normalizeIdentifier(applicant.identifier.type, applicant.identifier.value);
-      if (!result.ok) {
-        row.error = {
-          code: result.code,
-          field: `applicants.${index}.identifier.value`,
-          message: result.message,
-        };
+      const { type, value, issuingCountry } = applicant.identifier;
+      const field = `applicants.${index}.identifier`;
+      const country = issuingCountryOf(type, issuingCountry);
+      const result = normalizeIdentifier(type, value);
+      if (!country.ok) {
+        row.error = { code: country.code, field: `${field}.issuingCountry`, message: country.message };
+      } else if (!result.ok) {
+        row.error = { code: result.code, field: `${field}.value`, message: result.message };
       } else {
-        const hash = this.protector.lookupHash(applicant.identifier.type, result.value);
-        row.identifier = {
-          type: applicant.identifier.type,
-          issuingCountry: applicant.identifier.issuingCountry ?? '',
-          hash,
-          hex: hash.toString('hex'),
-        };
+        const hash = this.protector.lookupHash(type, result.value);
+        row.identifier = { type, issuingCountry: country.value, hash, hex: hash.toString('hex') };
       }
     }
     return row;

@@ -1,4 +1,4 @@
-import { trim, trimEach, upper } from '../common/transforms';
+import { trim, trimName, trimNames, upper } from '../common/transforms';
 import { applyDecorators } from '@nestjs/common';
 import { PageQueryDto } from '../common/pagination';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
@@ -15,19 +15,24 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { IDENTIFIER_TYPES, IdentifierType } from '../identifiers/identifiers';
+import { HasLetterOrDigit } from './name-key';
 import { SubjectRow } from './subjects.repository';
 import { SubjectKind } from './subjects.types';
 
-/** An optional list of up to 20 names (former names, aliases), each trimmed, non-empty, ≤ 200 characters. */
+/**
+ * An optional list of up to 20 names (former names, aliases), each without format characters,
+ * trimmed, non-empty, ≤ 200 characters, with a letter or a digit.
+ */
 const IsNameList = () =>
   applyDecorators(
     IsOptional(),
-    Transform(trimEach),
+    Transform(trimNames),
     IsArray(),
     ArrayMaxSize(20),
     IsString({ each: true }),
     IsNotEmpty({ each: true }),
     MaxLength(200, { each: true }),
+    HasLetterOrDigit({ each: true }),
   );
 
 export class IdentifierInputDto {
@@ -59,11 +64,15 @@ export class SubjectCreateDto {
   @IsIn(Object.values(SubjectKind))
   kind: SubjectKind;
 
-  @ApiProperty({ example: '张某某' })
-  @Transform(trim)
+  @ApiProperty({
+    example: '张某某',
+    description: 'Invisible format characters (zero-width spaces…) are removed',
+  })
+  @Transform(trimName)
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)
+  @HasLetterOrDigit()
   name: string;
 
   @ApiPropertyOptional({ type: [String], description: '曾用名' })
@@ -76,7 +85,7 @@ export class SubjectCreateDto {
 
   @ApiPropertyOptional({ example: '某某大学', description: 'Organisation or affiliation of a person' })
   @IsOptional()
-  @Transform(trim)
+  @Transform(trimName)
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)
@@ -97,10 +106,11 @@ export class SubjectCreateDto {
 export class SubjectUpdateDto {
   @ApiPropertyOptional()
   @IsOptional()
-  @Transform(trim)
+  @Transform(trimName)
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)
+  @HasLetterOrDigit()
   name?: string;
 
   @ApiPropertyOptional({ type: [String] })
@@ -113,7 +123,7 @@ export class SubjectUpdateDto {
 
   @ApiPropertyOptional({ nullable: true })
   @IsOptional()
-  @Transform(trim)
+  @Transform(trimName)
   @IsString()
   @MaxLength(200)
   organisation?: string | null;
@@ -129,18 +139,26 @@ export class SubjectSearchDto extends PageQueryDto {
   @Type(() => IdentifierInputDto)
   identifier?: IdentifierInputDto;
 
-  @ApiPropertyOptional({ description: 'Current, former or alias name; width and punctuation do not matter' })
+  @ApiPropertyOptional({
+    description:
+      'Current, former or alias name; width, punctuation and invisible characters do not matter, but it ' +
+      'needs a letter or a digit (a criterion of punctuation alone would match every subject)',
+  })
   @IsOptional()
+  @Transform(trimName)
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)
+  @HasLetterOrDigit()
   name?: string;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ description: 'As `name`: it needs a letter or a digit' })
   @IsOptional()
+  @Transform(trimName)
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)
+  @HasLetterOrDigit()
   organisation?: string;
 
   @ApiPropertyOptional({ enum: Object.values(SubjectKind) })

@@ -6,14 +6,12 @@ import { explainUniqueViolation } from '../common/errors/unique-violation';
 import { RequestContext } from '../common/request-context';
 import { Transactions } from '../database/transactions';
 import { requireIdentifier } from '../identifiers/identifier-errors';
-import { IdentifierType } from '../identifiers/identifiers';
+import { FOREIGN_IDENTIFIER_TYPES, IdentifierType } from '../identifiers/identifiers';
 import { PersonalDataProtector } from '../personal-data/personal-data.protector';
 import { nameKey } from './name-key';
 import { IdentifierInputDto, SubjectCreateDto, SubjectSearchDto, SubjectUpdateDto } from './subjects.dto';
 import { IdentifierInsert, SubjectRow, SubjectsRepository } from './subjects.repository';
 import { IDENTIFIER_TYPES_BY_KIND, SubjectErrorCode, SubjectKind } from './subjects.types';
-
-const COUNTRY_REQUIRED: readonly IdentifierType[] = ['PASSPORT', 'OTHER'];
 
 type Prepared = IdentifierInsert & { field: string };
 
@@ -52,7 +50,7 @@ export class SubjectsService {
           `${field}.type`,
         );
       }
-      const needsCountry = COUNTRY_REQUIRED.includes(input.type);
+      const needsCountry = FOREIGN_IDENTIFIER_TYPES.includes(input.type);
       if (needsCountry !== Boolean(input.issuingCountry)) {
         throw AppError.badRequest(
           SubjectErrorCode.SUBJECT_IDENTIFIER_COUNTRY,

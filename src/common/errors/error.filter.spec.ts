@@ -128,3 +128,34 @@ describe('flattenValidationErrors picks the most basic failure of a field', () =
     ]);
   });
 });
+
+describe('resolveError masks resident ID numbers the answer would quote', () => {
+  it('in the message, the field names and the detail messages', () => {
+    const id = '110105198001011238';
+    const error = new AppError(400, 'VALIDATION_FAILED', `The request has 1 invalid field: ${id}`, [
+      { field: `applicants.${id}`, code: 'UNKNOWN_FIELD', message: `property ${id} should not exist` },
+    ]);
+    expect(resolveError(error)).toEqual({
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      message: 'The request has 1 invalid field: 110105********1238',
+      details: [
+        {
+          field: 'applicants.110105********1238',
+          code: 'UNKNOWN_FIELD',
+          message: 'property 110105********1238 should not exist',
+        },
+      ],
+    });
+  });
+
+  it('leaves an organisation code and a detail without a field as they are', () => {
+    const error = new AppError(409, 'X', 'held by 91350100M000100Y43', [{ code: 'X', message: 'm' }]);
+    expect(resolveError(error)).toEqual({
+      status: 409,
+      code: 'X',
+      message: 'held by 91350100M000100Y43',
+      details: [{ code: 'X', message: 'm' }],
+    });
+  });
+});

@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { maskResidentIdsIn } from '../../personal-data/personal-data.protector';
 import { AppError, CommonErrorCode, ErrorBody, ErrorDetail } from './app-error';
 import { violatedUniqueConstraint } from './unique-violation';
 
@@ -100,7 +101,7 @@ function fromFastifyError(error: FastifyError): Resolved {
   };
 }
 
-export function resolveError(exception: unknown): Resolved {
+function resolve(exception: unknown): Resolved {
   if (exception instanceof AppError) {
     return {
       status: exception.status,
@@ -126,6 +127,24 @@ export function resolveError(exception: unknown): Resolved {
     };
   }
   return { status: 500, code: CommonErrorCode.INTERNAL_ERROR, message: 'Internal error', details: [] };
+}
+
+/**
+ * The answer to an exception, resident ID numbers masked in its text: messages and field names quote
+ * the caller's input (a field named by a value, a ref, a username), and no answer carries a full ID
+ * number (docs/personal-data.md), whichever code raised it.
+ */
+export function resolveError(exception: unknown): Resolved {
+  const resolved = resolve(exception);
+  return {
+    ...resolved,
+    message: maskResidentIdsIn(resolved.message),
+    details: resolved.details.map((d) => ({
+      ...d,
+      ...(d.field === undefined ? {} : { field: maskResidentIdsIn(d.field) }),
+      message: maskResidentIdsIn(d.message),
+    })),
+  };
 }
 
 /**

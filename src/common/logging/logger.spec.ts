@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { requestIdFor } from './logger';
+import { loggedUrl, requestIdFor } from './logger';
 
 const req = (header?: string) =>
   ({ headers: header === undefined ? {} : { 'x-request-id': header } }) as IncomingMessage;
@@ -23,5 +23,20 @@ describe('requestIdFor', () => {
 
   it('gives different ids to different requests', () => {
     expect(requestIdFor(req())).not.toBe(requestIdFor(req()));
+  });
+});
+
+describe('loggedUrl', () => {
+  it('redacts the purpose of a reveal, however its name is spelt, and keeps the rest', () => {
+    const path = '/api/v1/subjects/5f0c8a4e-3c1d-4b7e-9a61-2f8f3c1d9b20/identifiers/revealed';
+    expect(loggedUrl(`${path}?purpose=110105198001011238`)).toBe(`${path}?purpose=[redacted]`);
+    expect(loggedUrl(`${path}?p%75rpose=E1234567&purpose&page=2`)).toBe(
+      `${path}?p%75rpose=[redacted]&purpose=[redacted]&page=2`,
+    );
+    expect(loggedUrl(path)).toBe(path);
+  });
+
+  it('masks what looks like a resident ID number anywhere else', () => {
+    expect(loggedUrl('/api/v1/users?text=110105198001011238')).toBe('/api/v1/users?text=110105********1238');
   });
 });

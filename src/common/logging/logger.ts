@@ -1,8 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import pino, { Logger } from 'pino';
+import pino, { DestinationStream, Logger } from 'pino';
 import type { Params } from 'nestjs-pino';
 import { Env } from '../../config/env';
+import { maskResidentIdsIn } from '../../personal-data/personal-data.protector';
 
 /** Header names whose values never reach a log line. */
 export const REDACTED_PATHS = [
@@ -27,10 +28,18 @@ export function requestIdFor(req: IncomingMessage): string {
 /**
  * The one pino logger of the process: JSON lines for machines, pretty lines when a person runs the
  * service in a terminal (LOG_FORMAT=auto and stdout is a TTY) or asks for it (LOG_FORMAT=pretty).
+ * `destination` (JSON lines only) lets a test read what the service logs.
  */
-export function createLogger(env: Pick<Env, 'LOG_LEVEL' | 'LOG_FORMAT'>): Logger {
-  const pretty = env.LOG_FORMAT === 'pretty' || (env.LOG_FORMAT === 'auto' && process.stdout.isTTY === true);
-  return pino({
+export function createLogger(
+  env: Pick<Env, 'LOG_LEVEL' | 'LOG_FORMAT'>,
+  destination?: DestinationStream,
+): Logger {
+  const pretty =
+    !destination &&
+    (env.LOG_FORMAT === 'pretty' || (env.LOG_FORMAT === 'auto' && process.stdout.isTTY === true)) &&
+    // pino-pretty is a development package, absent from the production image: JSON lines there.
+    prettyAvailable();
+  const options: pino.LoggerOptions = {
     level: env.LOG_LEVEL,
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     ...(pretty
@@ -41,11 +50,52 @@ export function createLogger(env: Pick<Env, 'LOG_LEVEL' | 'LOG_FORMAT'>): Logger
           },
         }
       : {}),
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
+}
+
+function prettyAvailable(): boolean {
+  try {
+    require.resolve('pino-pretty');
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 const requestPath = (req: IncomingMessage & { originalUrl?: string }): string =>
   req.originalUrl ?? req.url ?? '';
+
+/**
+ * Query parameters whose values never reach a log line: free text a caller types, such as the
+ * purpose of a reveal, which may well be an ID number.
+ */
+export const REDACTED_QUERY_PARAMETERS: ReadonlySet<string> = new Set(['purpose']);
+
+const decoded = (text: string): string => {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, ' '));
+  } catch {
+    return text;
+  }
+};
+
+/**
+ * A URL as logged: the values of REDACTED_QUERY_PARAMETERS replaced (whatever their names' encoding),
+ * and anything left that looks like a resident ID number masked.
+ */
+export function loggedUrl(url: string): string {
+  const at = url.indexOf('?');
+  if (at === -1) return maskResidentIdsIn(url);
+  const pairs = url
+    .slice(at + 1)
+    .split('&')
+    .map((pair) => {
+      const name = pair.split('=', 1)[0];
+      return REDACTED_QUERY_PARAMETERS.has(decoded(name)) ? `${name}=[redacted]` : pair;
+    });
+  return maskResidentIdsIn(`${url.slice(0, at)}?${pairs.join('&')}`);
+}
 
 /** nestjs-pino options: every line of a request carries its id (`req.id`, set by Fastify). */
 export function httpLoggerOptions(logger: Logger): Params {
@@ -64,7 +114,7 @@ export function httpLoggerOptions(logger: Logger): Params {
         }) => ({
           id: req.id,
           method: req.method,
-          url: req.raw ? requestPath(req.raw) : req.url,
+          url: loggedUrl(req.raw ? requestPath(req.raw) : req.url),
         }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },

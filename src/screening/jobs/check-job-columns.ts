@@ -5,9 +5,15 @@
  */
 import { HttpStatus } from '@nestjs/common';
 import { AppError } from '../../common/errors/app-error';
-import { withoutNul } from '../../common/text';
-import { IDENTIFIER_TYPE_LABELS, IdentifierType, normalizeIdentifier } from '../../identifiers/identifiers';
-import { maskMiddle } from '../../personal-data/personal-data.protector';
+import { withoutFormatCharacters, withoutNul } from '../../common/text';
+import {
+  IDENTIFIER_TYPE_LABELS,
+  IdentifierType,
+  issuingCountryOf,
+  normalizeIdentifier,
+} from '../../identifiers/identifiers';
+import { maskMiddle, maskResidentIdsIn } from '../../personal-data/personal-data.protector';
+import { hasLetterOrDigit } from '../../subjects/name-key';
 import { SUBJECT_KIND_LABELS, SubjectKind } from '../../subjects/subjects.types';
 import { ApplicantDto } from '../screening.dto';
 
@@ -27,16 +33,16 @@ export enum CheckJobErrorCode {
   CHECK_JOB_BUSY = 'CHECK_JOB_BUSY',
 }
 
-/** Codes of ERROR rows in a job's results (identifier errors keep their own codes, e.g. RESIDENT_ID_CHECKSUM). */
+/**
+ * Codes of ERROR rows in a job's results. Identifier errors keep their own codes (RESIDENT_ID_CHECKSUM,
+ * COUNTRY_REQUIRED…), the same a check answers (identifiers.ts).
+ */
 export enum CheckJobRowErrorCode {
   NAME_MISSING = 'NAME_MISSING',
   VALUE_TOO_LONG = 'VALUE_TOO_LONG',
   KIND_UNKNOWN = 'KIND_UNKNOWN',
   ID_TYPE_UNKNOWN = 'ID_TYPE_UNKNOWN',
   ID_NUMBER_NOT_TEXT = 'ID_NUMBER_NOT_TEXT',
-  COUNTRY_INVALID = 'COUNTRY_INVALID',
-  COUNTRY_REQUIRED = 'COUNTRY_REQUIRED',
-  COUNTRY_NOT_ALLOWED = 'COUNTRY_NOT_ALLOWED',
 }
 
 /** Most data rows one file may hold: a whole annual call. */
@@ -80,10 +86,6 @@ const ID_TYPE_VALUES = valuesOf<IdentifierType>(IDENTIFIER_TYPE_LABELS, {
   身份证: IdentifierType.RESIDENT_ID,
   其他: IdentifierType.OTHER,
 });
-
-/** Chinese identifiers carry no issuing country (as subjects store them); these spellings of China are let through. */
-const CHINA = new Set(['CN', 'CHN', '中国']);
-const COUNTRY_REQUIRED: readonly IdentifierType[] = [IdentifierType.PASSPORT, IdentifierType.OTHER];
 
 /** The longest value each column takes (the limits of ApplicantDto). */
 const MAX_LENGTH: Readonly<Record<ColumnKey, number>> = {
@@ -154,7 +156,7 @@ export function resolveColumns(header: readonly Cell[]): JobColumn[] {
     if (!text) continue;
     const key = HEADER_INDEX.get(headerKey(text));
     if (!key) {
-      unknown.push(text);
+      unknown.push(quotable(text));
       continue;
     }
     const twice = columns.find((c) => c.key === key);
@@ -198,6 +200,14 @@ export function maskUnchecked(value: string): string {
   return value.length >= 12 ? maskMiddle(value, 6, 4) : maskMiddle(value, 2, 2);
 }
 
+/**
+ * A value of the file, fit to quote back in a message: one with a digit may be an ID number in the
+ * wrong column (or a data row where the header belongs), so it is masked; words are shown as they are.
+ */
+export function quotable(value: string): string {
+  return /\p{Nd}/u.test(value) ? maskUnchecked(value) : value;
+}
+
 const fail = (code: string, field: ColumnKey, message: string): { error: RowError } => ({
   error: { code, field, message },
 });
@@ -216,7 +226,12 @@ function judge(value: (key: ColumnKey) => string, idCell: Cell, today?: Date): J
       );
     }
   }
-  if (!value('name')) return fail(CheckJobRowErrorCode.NAME_MISSING, 'name', 'The name is empty');
+  // As a check's applicant names are read (trimName): invisible characters would defeat the name match.
+  const name = withoutFormatCharacters(value('name')).trim();
+  if (!name) return fail(CheckJobRowErrorCode.NAME_MISSING, 'name', 'The name is empty');
+  if (!hasLetterOrDigit(name)) {
+    return fail(CheckJobRowErrorCode.NAME_MISSING, 'name', 'The name has no letter or digit');
+  }
 
   let kind: SubjectKind | undefined;
   if (value('kind')) {
@@ -225,15 +240,16 @@ function judge(value: (key: ColumnKey) => string, idCell: Cell, today?: Date): J
       return fail(
         CheckJobRowErrorCode.KIND_UNKNOWN,
         'kind',
-        `"${value('kind')}" is not a kind: NATURAL_PERSON, LEGAL_PERSON or UNINCORPORATED_ORG ` +
+        `"${quotable(value('kind'))}" is not a kind: NATURAL_PERSON, LEGAL_PERSON or UNINCORPORATED_ORG ` +
           '(自然人, 法人, 非法人组织)',
       );
     }
   }
-  const applicant: ApplicantDto = { name: value('name') };
+  const applicant: ApplicantDto = { name };
   if (value('ref')) applicant.ref = value('ref');
   if (kind) applicant.kind = kind;
-  if (value('organisation')) applicant.organisation = value('organisation');
+  const organisation = withoutFormatCharacters(value('organisation')).trim();
+  if (organisation) applicant.organisation = organisation;
   const idNumber = value('idNumber');
   if (!idNumber) return { applicant };
 
@@ -244,7 +260,7 @@ function judge(value: (key: ColumnKey) => string, idCell: Cell, today?: Date): J
       return fail(
         CheckJobRowErrorCode.ID_TYPE_UNKNOWN,
         'idType',
-        `"${value('idType')}" is not an ID type: RESIDENT_ID, USCC, PASSPORT or OTHER ` +
+        `"${quotable(value('idType'))}" is not an ID type: RESIDENT_ID, USCC, PASSPORT or OTHER ` +
           '(居民身份证, 统一社会信用代码, 护照, 其他)',
       );
     }
@@ -262,36 +278,13 @@ function judge(value: (key: ColumnKey) => string, idCell: Cell, today?: Date): J
     );
   }
 
-  const country = valueKey(value('country'));
-  let issuingCountry: string | undefined;
-  if (COUNTRY_REQUIRED.includes(type)) {
-    if (!country) {
-      return fail(
-        CheckJobRowErrorCode.COUNTRY_REQUIRED,
-        'country',
-        `A ${type} needs its issuing country (ISO 3166 code, e.g. US)`,
-      );
-    }
-    if (!/^[A-Z]{2,3}$/.test(country)) {
-      return fail(
-        CheckJobRowErrorCode.COUNTRY_INVALID,
-        'country',
-        `"${value('country')}" is not an ISO 3166 alpha-2 or alpha-3 code`,
-      );
-    }
-    issuingCountry = country;
-  } else if (country && !CHINA.has(country)) {
-    return fail(
-      CheckJobRowErrorCode.COUNTRY_NOT_ALLOWED,
-      'country',
-      `A ${type} is Chinese: leave the issuing country empty`,
-    );
-  }
+  const country = issuingCountryOf(type, valueKey(value('country')));
+  if (!country.ok) return fail(country.code, 'country', country.message);
 
   const result = normalizeIdentifier(type, idNumber, today);
   if (!result.ok) return fail(result.code, 'idNumber', result.message);
-  applicant.identifier = issuingCountry
-    ? { type, value: result.value, issuingCountry }
+  applicant.identifier = country.value
+    ? { type, value: result.value, issuingCountry: country.value }
     : { type, value: result.value };
   return { applicant, normalizedId: { type, value: result.value } };
 }
@@ -303,7 +296,7 @@ function judge(value: (key: ColumnKey) => string, idCell: Cell, today?: Date): J
  * An ID number without an ID type is read as a USCC for LEGAL_PERSON and UNINCORPORATED_ORG and as a
  * resident ID otherwise. Chinese identifiers take no issuing country (CN is let through); passports
  * and other IDs need one, as the registry stores them with it. The ID number is shown again masked,
- * valid or not.
+ * valid or not, and so is anything shaped like a resident ID number in another column.
  */
 export function readRow(
   row: readonly Cell[],
@@ -321,6 +314,8 @@ export function readRow(
   const masked = normalizedId
     ? mask(normalizedId.type, normalizedId.value)
     : maskUnchecked(value('idNumber'));
-  const cells = columns.map((c) => (c.key === 'idNumber' ? masked : value(c.key)));
+  // An ID number in another column (columns shifted by one) is masked there too: the cells are stored
+  // with the job and exported.
+  const cells = columns.map((c) => (c.key === 'idNumber' ? masked : maskResidentIdsIn(value(c.key))));
   return 'error' in judgement ? { cells, error: judgement.error } : { cells, applicant: judgement.applicant };
 }

@@ -51,6 +51,16 @@ describe('resolveColumns', () => {
     expect(error.details.map((d) => d.field)).toEqual(['性别', 'email']);
   });
 
+  it('masks an ID number found where the header row belongs', () => {
+    const error = rejection(() => columns('张三', validId));
+    const masked = `${validId.slice(0, 6)}********${validId.slice(14)}`;
+    expect(error.message).toMatch(
+      new RegExp(`^Unknown columns: "张三", "${masked.replace(/\*/g, '\\*')}"\\. `),
+    );
+    expect(error.details.map((d) => d.field)).toEqual(['张三', masked]);
+    expect(JSON.stringify(error)).not.toContain(validId);
+  });
+
   it('refuses a file without a name column, and a column given twice', () => {
     expect(rejection(() => columns('ref', 'idNumber')).code).toBe('CHECK_JOB_NAME_COLUMN_MISSING');
     expect(rejection(() => columns('姓名', '名称')).code).toBe('CHECK_JOB_COLUMN_DUPLICATE');
@@ -93,6 +103,8 @@ describe('readRow', () => {
     const cases: [Record<string, unknown>, string, string][] = [
       [{ name: 'x', kind: 'ROBOT' }, 'KIND_UNKNOWN', 'kind'],
       [{ name: '', ref: 'A-1' }, 'NAME_MISSING', 'name'],
+      [{ name: '\u200b\u2060' }, 'NAME_MISSING', 'name'],
+      [{ name: '%' }, 'NAME_MISSING', 'name'],
       [{ name: 'x'.repeat(201) }, 'VALUE_TOO_LONG', 'name'],
       [{ name: 'x', idType: 'DRIVING_LICENCE', idNumber: 'D1' }, 'ID_TYPE_UNKNOWN', 'idType'],
       [{ name: 'x', idNumber: badId }, 'RESIDENT_ID_CHECKSUM', 'idNumber'],
@@ -118,6 +130,38 @@ describe('readRow', () => {
       validId.slice(6, 14),
     );
     expect(maskUnchecked('AB12')).toBe('****');
+    expect(row({ name: 'x', kind: validId, ref: 'A-1' })?.cells.slice(0, 2)).toEqual([
+      'A-1',
+      `${validId.slice(0, 6)}********${validId.slice(14)}`,
+    ]);
+  });
+
+  it('masks a value quoted in an error message where it could be an ID number, and quotes words as they are', () => {
+    const masked = `${validId.slice(0, 6)}********${validId.slice(14)}`;
+    expect(row({ name: 'x', kind: validId })?.error?.message).toBe(
+      `"${masked}" is not a kind: NATURAL_PERSON, LEGAL_PERSON or UNINCORPORATED_ORG (自然人, 法人, 非法人组织)`,
+    );
+    expect(row({ name: 'x', idType: 'E1234567', idNumber: 'E1234567' })?.error?.message).toMatch(
+      /^"E1\*{4}67" is not an ID type/,
+    );
+    expect(row({ name: 'x', idType: 'PASSPORT', idNumber: 'E1234567', country: validId })?.error).toEqual({
+      code: 'COUNTRY_INVALID',
+      field: 'country',
+      message: 'The issuing country is not an ISO 3166 alpha-2 or alpha-3 code (e.g. US)',
+    });
+    expect(row({ name: 'x', kind: 'ROBOT' })?.error?.message).toMatch(/^"ROBOT" is not a kind/);
+  });
+
+  it('reads names as a check does: invisible format characters removed, a letter or digit required', () => {
+    expect(row({ name: '张\u200b三 ', organisation: '\u200e某某大学' })?.applicant).toEqual({
+      name: '张三',
+      organisation: '某某大学',
+    });
+    expect(row({ name: '——' })?.error).toEqual({
+      code: 'NAME_MISSING',
+      field: 'name',
+      message: 'The name has no letter or digit',
+    });
   });
 
   it('takes passports with their country and lets CN through on a Chinese identifier', () => {
@@ -150,6 +194,16 @@ describe('readApplicantFile', () => {
       expect(file.columns.map((c) => c.header)).toEqual(['姓名', '证件号码']);
       expect(file.rows.map((r) => r.applicant?.name)).toEqual(['张三', '李,四']);
     }
+  });
+
+  it('masks the field a CSV parse error quotes', async () => {
+    const error = await readApplicantFile(csv(`name,idNumber\nn,${validId}"x"\n`), mask).catch((e) => e);
+    expect(error).toMatchObject({
+      code: 'CHECK_JOB_FILE_FORMAT',
+      message: `The CSV file cannot be read: Invalid Opening Quote: a quote is found on field 1 at line 2, value is "${validId.slice(0, 6)}********${validId.slice(14)}"`,
+    });
+    const passport = await readApplicantFile(csv('name,idNumber\nn,E1234567"x"\n'), mask).catch((e) => e);
+    expect(passport.message).toMatch(/value is "E1\*{4}67"$/);
   });
 
   it('refuses a CSV that is not UTF-8, and an old .xls', async () => {

@@ -11,6 +11,7 @@ import {
   JobRowInput,
   Masker,
   MAX_JOB_ROWS,
+  quotable,
   readRow,
   resolveColumns,
 } from './check-job-columns';
@@ -47,6 +48,22 @@ export function detectFormat(buffer: Buffer): JobFileFormat {
 const formatError = (message: string) =>
   AppError.badRequest(CheckJobErrorCode.CHECK_JOB_FILE_FORMAT, message, 'file');
 
+/** A JSON string literal inside a message, such as csv-parse's `value is "…"`. */
+const QUOTED = /"(?:[^"\\]|\\.)*"/g;
+
+/**
+ * Why a parser could not read the file, with every value it quotes masked where it could be an ID
+ * number: csv-parse quotes the field it stopped in (`value is "110105…"`).
+ */
+const unreadable = (kind: 'CSV' | 'XLSX', error: unknown) =>
+  formatError(
+    `The ${kind} file cannot be read: ` +
+      (error instanceof Error ? error.message : String(error)).replace(
+        QUOTED,
+        (quoted) => `"${quotable(quoted.slice(1, -1))}"`,
+      ),
+  );
+
 async function* csvRows(buffer: Buffer): AsyncGenerator<Cell[]> {
   let text: string;
   try {
@@ -64,9 +81,7 @@ async function* csvRows(buffer: Buffer): AsyncGenerator<Cell[]> {
   try {
     for await (const record of parser) yield record as string[];
   } catch (error) {
-    throw formatError(
-      `The CSV file cannot be read: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    throw unreadable('CSV', error);
   } finally {
     parser.destroy();
   }
@@ -105,9 +120,7 @@ async function* xlsxRows(buffer: Buffer): AsyncGenerator<Cell[]> {
       try {
         next = await rows.next();
       } catch (error) {
-        throw formatError(
-          `The XLSX file cannot be read: ${error instanceof Error ? error.message : String(error)}`,
-        );
+        throw unreadable('XLSX', error);
       }
       if (next.done) return;
       // row.values is 1-based (index 0 is empty).
