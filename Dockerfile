@@ -13,6 +13,7 @@ COPY .swcrc tsconfig.json ./
 COPY scripts ./scripts
 COPY src ./src
 COPY migrations ./migrations
+COPY console ./console
 # Pruning the development packages also drops the embedded PostgreSQL (about 60 MB; the image always
 # uses DATABASE_URL) and pino-pretty (the image logs JSON).
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund

@@ -1,4 +1,5 @@
-// npm run build: compiles src/ and migrations/ into a fresh dist/ with swc.
+// npm run build: compiles src/ and migrations/ into a fresh dist/ with swc, then the console (console/)
+// into dist/console with Vite, which the service serves at `/`.
 //
 // `npm start`, `npm run cli` and the migration scripts build first. Where swc is not installed (an
 // install without development packages, such as the production image), deleting dist/ would leave
@@ -12,6 +13,18 @@ import { dirname, join } from 'node:path';
 // npm runs scripts from the project's root.
 const root = process.cwd();
 const dist = join(root, 'dist');
+
+/** A package's command line script (its `bin` named `name`), or undefined when it cannot be resolved. */
+function binOf(pkg, name) {
+  const require = createRequire(join(root, 'package.json'));
+  try {
+    const manifest = require.resolve(`${pkg}/package.json`);
+    const { bin } = JSON.parse(readFileSync(manifest, 'utf8'));
+    return join(dirname(manifest), typeof bin === 'string' ? bin : bin[name]);
+  } catch {
+    return undefined;
+  }
+}
 
 /** The swc command line's script, or undefined when @swc/cli or @swc/core cannot be resolved from the project. */
 function swcCli() {
@@ -44,4 +57,17 @@ const result = spawnSync(
   [swc, 'src', 'migrations', '-d', 'dist', '--config-file', '.swcrc', '-q'],
   { cwd: root, stdio: 'inherit' },
 );
-process.exit(result.status ?? 1);
+if (result.status !== 0) process.exit(result.status ?? 1);
+
+// The console is built wherever Vite is installed and the project has one; the service runs without it
+// (it serves the console only when dist/console exists).
+const vite = binOf('vite', 'vite');
+const consoleConfig = join(root, 'console', 'vite.config.mts');
+if (vite && existsSync(consoleConfig)) {
+  const built = spawnSync(process.execPath, [vite, 'build', '--config', consoleConfig], {
+    cwd: root,
+    // Its output goes to standard error too, so `npm run -s cli -- … > file` stays clean.
+    stdio: ['ignore', 2, 2],
+  });
+  process.exit(built.status ?? 1);
+}

@@ -1,8 +1,11 @@
+import { existsSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { ModuleMetadata, RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import helmet from '@fastify/helmet';
 import multipart from '@fastify/multipart';
+import fastifyStatic from '@fastify/static';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger as PinoNestLogger, PinoLogger } from 'nestjs-pino';
 import type { Logger } from 'pino';
@@ -13,6 +16,15 @@ import { RuntimeConfig } from './config/config.module';
 import { CHECK_JOB_MAX_FILE_BYTES } from './screening/jobs/check-job-columns';
 
 export const API_PREFIX = 'api/v1';
+
+/**
+ * Where `npm run build` puts the console: dist/console, beside the compiled server (dist/src). Run from
+ * the sources (tests, start:dev), the last build's.
+ */
+export function defaultConsoleDir(): string {
+  const parent = dirname(__dirname);
+  return join(basename(parent) === 'dist' ? parent : join(parent, 'dist'), 'console');
+}
 
 /**
  * Builds the whole HTTP application on Fastify, exactly as it runs in production; main.ts and the
@@ -78,6 +90,27 @@ export async function createApp(
       parts: 21,
     },
   });
+  // The console: static files with no data in them, public like the documentation; every API call it
+  // makes needs credentials. One route per file found at start-up (no wildcard), so any other path
+  // still reaches the not-found handler (404 ROUTE_NOT_FOUND). The SPA routes by the URL's hash: the
+  // server needs no fallback route.
+  const consoleDir = config.consoleDir ?? defaultConsoleDir();
+  if (existsSync(join(consoleDir, 'index.html'))) {
+    await app.register(fastifyStatic, {
+      root: consoleDir,
+      prefix: '/',
+      index: 'index.html',
+      wildcard: false,
+      decorateReply: false,
+      // Built asset names carry a content hash; index.html must be fetched again to find new ones.
+      setHeaders: (res, path) => {
+        void res.header(
+          'cache-control',
+          path.endsWith('.html') ? 'no-cache' : 'public, max-age=31536000, immutable',
+        );
+      },
+    });
+  }
   const origins = config.env.CORS_ORIGINS?.split(',')
     .map((o) => o.trim())
     .filter(Boolean);

@@ -41,6 +41,8 @@ export async function createTestApp(
     imports?: ModuleMetadata['imports'];
     /** The app's logger, for tests that read what it logs; by default one at TEST_LOG_LEVEL. */
     logger?: Logger;
+    /** The built console to serve at `/`; by default dist/console when `npm run build` has made it. */
+    consoleDir?: string;
   } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase();
@@ -60,7 +62,7 @@ export async function createTestApp(
       LOG_FORMAT: 'json',
     });
   const app = await createApp(
-    { env, databaseUrl: database.url, secrets: testSecrets() },
+    { env, databaseUrl: database.url, secrets: testSecrets(), consoleDir: options.consoleDir },
     logger,
     options.imports,
   );

@@ -8,6 +8,11 @@ export interface RuntimeConfig {
   /** The PostgreSQL the service uses: DATABASE_URL, or the embedded server started before the app. */
   databaseUrl: string;
   secrets: Secrets;
+  /**
+   * Folder of the built console (index.html and assets/), served at `/` when it holds an index.html.
+   * Default: dist/console, the output of `npm run build`.
+   */
+  consoleDir?: string;
 }
 
 export const RUNTIME_CONFIG = Symbol('RUNTIME_CONFIG');

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Injectable, Module, RequestMethod, Type } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
@@ -38,6 +39,12 @@ class RouteRecorderModule {}
 /** Swagger UI's own page files (scripts, styles): what `GET /docs` loads, not routes to call. */
 const isSwaggerUiFile = (route: string) =>
   route.startsWith('GET /docs/') && route !== 'GET /docs/openapi.json';
+
+/** The console's files but its page (`GET /`): what the page loads, not routes to call. */
+const isConsoleFile = (route: string) => route === 'GET /index.html' || route.startsWith('GET /assets/');
+
+/** The routes that are not Nest's, all public: the documentation and the console's page. */
+const NON_NEST_ROUTES = ['GET /', 'GET /docs', 'GET /docs-yaml', 'GET /docs/openapi.json'];
 
 const ROUTE_CELL = /^`(GET|POST|PUT|PATCH|DELETE) (\/\S*)`$/;
 
@@ -96,12 +103,17 @@ describe('README route table', () => {
   let t: TestApp;
   /** Every Nest route as `METHOD /path`, with who may call it as the guard decides. */
   const nestRoutes = new Map<string, RouteAccess>();
-  /** Every route Fastify serves but Swagger UI's page files. */
+  /** Every route Fastify serves but Swagger UI's and the console's page files. */
   let served: string[];
+  /** A built console of two files, whether or not `npm run build` has made the real one. */
+  const consoleDir = mkdtempSync(join(tmpdir(), 'registry-console-'));
 
   beforeAll(async () => {
-    t = await createTestApp({ imports: [RouteRecorderModule] });
-    served = t.app.get(RouteRecorder).routes.filter((r) => !isSwaggerUiFile(r));
+    mkdirSync(join(consoleDir, 'assets'));
+    writeFileSync(join(consoleDir, 'index.html'), '<!doctype html><title>console</title>');
+    writeFileSync(join(consoleDir, 'assets', 'index-abc123.js'), 'export {};');
+    t = await createTestApp({ imports: [RouteRecorderModule], consoleDir });
+    served = t.app.get(RouteRecorder).routes.filter((r) => !isSwaggerUiFile(r) && !isConsoleFile(r));
     const reflector = t.app.get(Reflector);
     const scanner = t.app.get(MetadataScanner);
     for (const { metatype } of t.app.get(DiscoveryService).getControllers()) {
@@ -133,6 +145,7 @@ describe('README route table', () => {
 
   afterAll(async () => {
     await t?.close();
+    rmSync(consoleDir, { recursive: true, force: true });
   });
 
   it('lists every route the service serves, each once, and no other', () => {
@@ -141,13 +154,9 @@ describe('README route table', () => {
     expect([...listed].sort()).toEqual([...served].sort());
   });
 
-  it('finds each Nest route among the routes served, and serves nothing else but the documentation', () => {
+  it('finds each Nest route among the routes served, and serves nothing else but the documentation and the console', () => {
     expect([...nestRoutes.keys()].filter((r) => !served.includes(r))).toEqual([]);
-    expect(served.filter((r) => !nestRoutes.has(r)).sort()).toEqual([
-      'GET /docs',
-      'GET /docs-yaml',
-      'GET /docs/openapi.json',
-    ]);
+    expect(served.filter((r) => !nestRoutes.has(r)).sort()).toEqual(NON_NEST_ROUTES);
   });
 
   it('says who may call each route as its @Public/@Access decorators do', () => {
@@ -157,16 +166,20 @@ describe('README route table', () => {
     );
   });
 
-  it('lists the documentation routes as public, and they answer without credentials', async () => {
+  it('lists the documentation and the console as public, and they answer without credentials', async () => {
     const docs = readmeRoutes().filter((r) => !nestRoutes.has(r.route));
-    expect(docs.map((r) => r.route).sort()).toEqual([
-      'GET /docs',
-      'GET /docs-yaml',
-      'GET /docs/openapi.json',
-    ]);
+    expect(docs.map((r) => r.route).sort()).toEqual(NON_NEST_ROUTES);
     for (const { route, who } of docs) {
       expect(`${route}: ${who}`).toBe(`${route}: public`);
       await request(t.http).get(route.split(' ')[1]).expect(200);
+    }
+    await request(t.http).get('/assets/index-abc123.js').expect(200);
+  });
+
+  it("leaves every other path to the not-found handler, the console's neighbours included", async () => {
+    for (const path of ['/api/v1/nope', '/assets/nope.js', '/nope.html', '/checks/new']) {
+      const { body } = await request(t.http).get(path).expect(404);
+      expect(body).toMatchObject({ code: 'ROUTE_NOT_FOUND' });
     }
   });
 

@@ -1,0 +1,121 @@
+import { KeyOutlined, LogoutOutlined, SafetyCertificateOutlined } from '@ant-design/icons';
+import { Button, Layout, Menu, Space, Tag, Typography, type MenuProps } from 'antd';
+import { useState } from 'react';
+import { Link, Outlet, useLocation } from 'react-router-dom';
+import { useAuth } from '../auth';
+import { useI18n, type MessageKey } from '../i18n';
+import { ChangePasswordDialog } from './ChangePasswordDialog';
+
+/** Sections not built yet: shown to the roles that will use them, marked 即将推出. */
+const LATER: { key: string; label: MessageKey; roles: string[] }[] = [
+  { key: 'cases', label: 'menuCases', roles: ['ADMIN', 'RECORDER', 'APPROVER', 'REVIEWER'] },
+  { key: 'listings', label: 'menuListings', roles: ['ADMIN', 'RECORDER', 'APPROVER', 'REVIEWER'] },
+  { key: 'approvals', label: 'menuApprovals', roles: ['ADMIN', 'APPROVER'] },
+  { key: 'admin', label: 'menuAdmin', roles: ['ADMIN'] },
+  { key: 'audit', label: 'menuAudit', roles: ['AUDITOR'] },
+];
+
+export function Shell() {
+  const { me, logout, hasRole } = useAuth();
+  const { t, lang, setLang, label } = useI18n();
+  const location = useLocation();
+  const [passwordOpen, setPasswordOpen] = useState(false);
+
+  const items: MenuProps['items'] = [];
+  if (hasRole('REVIEWER')) {
+    items.push({
+      key: 'checks',
+      label: t('menuChecks'),
+      type: 'group',
+      children: [
+        { key: '/checks/new', label: <Link to="/checks/new">{t('menuCheckNew')}</Link> },
+        { key: '/checks/jobs/new', label: <Link to="/checks/jobs/new">{t('menuJobNew')}</Link> },
+      ],
+    });
+  }
+  const later = LATER.filter((s) => s.roles.some(hasRole));
+  if (later.length) {
+    items.push({
+      key: 'later',
+      label: t('comingSoon'),
+      type: 'group',
+      children: later.map((s) => ({
+        key: `/soon/${s.key}`,
+        label: <Link to={`/soon/${s.key}`}>{t(s.label)}</Link>,
+      })),
+    });
+  }
+
+  return (
+    <Layout style={{ minHeight: '100vh' }}>
+      <Layout.Header
+        className="no-print"
+        style={{ display: 'flex', alignItems: 'center', gap: 16, paddingInline: 24 }}
+      >
+        <SafetyCertificateOutlined style={{ color: '#fff', fontSize: 22 }} aria-hidden />
+        <Typography.Text strong style={{ color: '#fff', fontSize: 18, flex: 1 }}>
+          {t('appTitle')}
+        </Typography.Text>
+        <Space size="middle" wrap>
+          <span style={{ color: '#fff' }} data-testid="user-name">
+            {me?.name}
+          </span>
+          <span aria-label={t('roles')} data-testid="user-roles">
+            {me?.permissions.map((role) => (
+              <Tag key={role} color="blue">
+                {label('role', role)}
+              </Tag>
+            ))}
+          </span>
+          <Button
+            size="small"
+            ghost
+            lang={lang === 'en' ? 'zh-CN' : 'en'}
+            aria-label={`${t('langName')}: ${t('langSwitchLabel')}`}
+            data-testid="lang-switch"
+            onClick={() => setLang(lang === 'en' ? 'zh-CN' : 'en')}
+          >
+            {t('langName')}
+          </Button>
+          <Button
+            size="small"
+            ghost
+            icon={<KeyOutlined />}
+            data-testid="change-password"
+            onClick={() => setPasswordOpen(true)}
+          >
+            {t('changePassword')}
+          </Button>
+          <Button
+            size="small"
+            ghost
+            icon={<LogoutOutlined />}
+            data-testid="logout"
+            onClick={() => void logout()}
+          >
+            {t('logout')}
+          </Button>
+        </Space>
+      </Layout.Header>
+      <Layout>
+        <Layout.Sider width={200} theme="light" className="no-print">
+          <nav aria-label={t('appShort')}>
+            <Menu
+              mode="inline"
+              selectedKeys={[location.pathname]}
+              items={items}
+              style={{ height: '100%', borderInlineEnd: 0 }}
+              data-testid="side-menu"
+            />
+          </nav>
+        </Layout.Sider>
+        <Layout.Content style={{ padding: 24 }}>
+          <main>
+            <Outlet />
+          </main>
+        </Layout.Content>
+      </Layout>
+      <ChangePasswordDialog open={passwordOpen} onClose={() => setPasswordOpen(false)} />
+    </Layout>
+  );
+}
