@@ -61,6 +61,15 @@ module.exports = {
       globalSetup: '<rootDir>/test/global-setup.ts',
       globalTeardown: '<rootDir>/test/global-teardown.ts',
     },
+    // The console in Debian's Chromium (npm run test:browser, after npm run build): not part of
+    // npm test, which needs nothing but Node.js.
+    {
+      ...common,
+      displayName: 'browser',
+      testMatch: ['<rootDir>/test/browser/**/*.browser-spec.ts'],
+      globalSetup: '<rootDir>/test/global-setup.ts',
+      globalTeardown: '<rootDir>/test/global-teardown.ts',
+    },
   ],
   // A global option: Jest ignores it inside a project. The e2e tests start processes and servers.
   testTimeout: 60000,

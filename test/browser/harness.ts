@@ -1,0 +1,122 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { Browser, chromium, Page } from 'playwright-core';
+import { createTestApp, TestApp } from '../app';
+
+/**
+ * Browser tests drive the real console, served by the real service on 127.0.0.1, in Debian's
+ * Chromium through playwright-core (no browser is ever downloaded). The console must have been built
+ * (`npm run build`); CHROMIUM_PATH names another Chromium.
+ */
+
+const ROOT = join(__dirname, '..', '..');
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** Where screenshots go: docs/screenshots with SCREENSHOTS=1 (for the README), a scratch folder otherwise. */
+export const SCREENSHOT_DIR = process.env.SCREENSHOTS
+  ? join(ROOT, 'docs', 'screenshots')
+  : join(ROOT, 'var', 'browser-screenshots');
+
+export interface ConsoleRun {
+  t: TestApp;
+  baseUrl: string;
+  browser: Browser;
+  close(): Promise<void>;
+}
+
+/** A test app listening on a free port with the built console, and a headless Chromium. */
+export async function startConsole(): Promise<ConsoleRun> {
+  if (!existsSync(join(ROOT, 'dist', 'console', 'index.html'))) {
+    throw new Error('dist/console/index.html is missing: run `npm run build` before the browser tests');
+  }
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `No Chromium at ${CHROMIUM}: apt-get install -y chromium fonts-noto-cjk (or set CHROMIUM_PATH)`,
+    );
+  }
+  const t = await createTestApp();
+  await t.app.listen(0, '127.0.0.1');
+  const { port } = t.app.getHttpServer().address() as AddressInfo;
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    // Without the background-networking flags Chromium keeps trying hosts this closed network refuses.
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  return {
+    t,
+    baseUrl: `http://127.0.0.1:${port}`,
+    browser,
+    close: async () => {
+      await browser.close();
+      await t.close();
+    },
+  };
+}
+
+/** A fresh page at a laptop's size, in Chinese, on Beijing time. */
+export async function newPage(run: ConsoleRun, locale = 'zh-CN'): Promise<Page> {
+  const context = await run.browser.newContext({
+    viewport: { width: 1366, height: 800 },
+    locale,
+    timezoneId: 'Asia/Shanghai',
+    reducedMotion: 'reduce',
+  });
+  // No transitions: axe judges colours as they settle, not half-way through a fade-in.
+  await context.addInitScript({
+    content: `document.addEventListener('DOMContentLoaded', () => {
+      const style = document.createElement('style');
+      style.textContent = '*, *::before, *::after { transition: none !important; animation: none !important; }';
+      document.head.appendChild(style);
+    });`,
+  });
+  return context.newPage();
+}
+
+/** Logs in through the console's own form and waits for the menu. */
+export async function logIn(page: Page, baseUrl: string, username: string, password: string): Promise<void> {
+  await page.goto(`${baseUrl}/#/login`);
+  await page.getByTestId('login-username').fill(username);
+  await page.getByTestId('login-password').fill(password);
+  await page.getByTestId('login-submit').click();
+  await page.getByTestId('logout').waitFor();
+}
+
+/** The accessibility violations axe-core finds on the page that are serious or critical. */
+export async function seriousViolations(
+  page: Page,
+): Promise<{ id: string; help: string; targets: unknown[]; html: unknown[] }[]> {
+  await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
+  const result = await page.evaluate(async () => {
+    // Runs in the page, where axe.min.js put `axe` on the global object.
+    const axe = (globalThis as unknown as { axe: { run(): Promise<AxeResult> } }).axe;
+    return axe.run();
+  });
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => ({
+      id: v.id,
+      help: v.help,
+      targets: v.nodes.map((n) => n.target),
+      html: v.nodes.map((n) => (n as { html?: string }).html),
+    }));
+}
+
+interface AxeResult {
+  violations: { id: string; impact: string | null; help: string; nodes: { target: unknown }[] }[];
+}
+
+/** Saves a full-page screenshot as `<name>.png` (see SCREENSHOT_DIR). */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  const path = join(SCREENSHOT_DIR, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
