@@ -14,6 +14,7 @@ import { JobPage } from './pages/JobPage';
 import { LoginPage } from './pages/LoginPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { ReceiptPage } from './pages/ReceiptPage';
+import { SECTIONS } from './sections';
 
 /**
  * antd's default theme, darkened where it falls short of WCAG AA contrast (4.5:1): the primary blue
@@ -66,6 +67,11 @@ function Localised() {
                 <Route path="checks/jobs/new" element={<JobNewPage />} />
                 <Route path="checks/jobs/:id" element={<JobPage />} />
                 <Route path="checks/:id" element={<ReceiptPage />} />
+                {SECTIONS.flatMap((section) =>
+                  section.routes.map((r) => (
+                    <Route key={`${section.key}:${r.path}`} path={r.path} element={r.element} />
+                  )),
+                )}
                 <Route path="soon/:section" element={<ComingSoonPage />} />
                 <Route path="*" element={<NotFoundPage />} />
               </Route>

@@ -11,6 +11,8 @@ import { createTestApp, TestApp } from '../app';
  */
 
 const ROOT = join(__dirname, '..', '..');
+/** The built console: dist/console, or CONSOLE_DIR (a build of its own, e.g. `vite build --outDir`). */
+export const CONSOLE_DIR = process.env.CONSOLE_DIR ?? join(ROOT, 'dist', 'console');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** Where screenshots go: docs/screenshots with SCREENSHOTS=1 (for the README), a scratch folder otherwise. */
 export const SCREENSHOT_DIR = process.env.SCREENSHOTS
@@ -26,15 +28,15 @@ export interface ConsoleRun {
 
 /** A test app listening on a free port with the built console, and a headless Chromium. */
 export async function startConsole(): Promise<ConsoleRun> {
-  if (!existsSync(join(ROOT, 'dist', 'console', 'index.html'))) {
-    throw new Error('dist/console/index.html is missing: run `npm run build` before the browser tests');
+  if (!existsSync(join(CONSOLE_DIR, 'index.html'))) {
+    throw new Error(`${CONSOLE_DIR}/index.html is missing: run \`npm run build\` before the browser tests`);
   }
   if (!existsSync(CHROMIUM)) {
     throw new Error(
       `No Chromium at ${CHROMIUM}: apt-get install -y chromium fonts-noto-cjk (or set CHROMIUM_PATH)`,
     );
   }
-  const t = await createTestApp();
+  const t = await createTestApp({ consoleDir: CONSOLE_DIR });
   await t.app.listen(0, '127.0.0.1');
   const { port } = t.app.getHttpServer().address() as AddressInfo;
   const browser = await chromium.launch({

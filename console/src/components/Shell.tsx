@@ -3,23 +3,17 @@ import { Button, Layout, Menu, Space, Tag, Typography, type MenuProps } from 'an
 import { useState } from 'react';
 import { Link, Outlet, useLocation } from 'react-router-dom';
 import { useAuth } from '../auth';
-import { useI18n, type MessageKey } from '../i18n';
+import { useI18n } from '../i18n';
+import { SECTIONS } from '../sections';
+import { useBilingual } from '../sections/types';
 import { ChangePasswordDialog } from './ChangePasswordDialog';
-
-/** Sections not built yet: shown to the roles that will use them, marked 即将推出. */
-const LATER: { key: string; label: MessageKey; roles: string[] }[] = [
-  { key: 'cases', label: 'menuCases', roles: ['ADMIN', 'RECORDER', 'APPROVER', 'REVIEWER'] },
-  { key: 'listings', label: 'menuListings', roles: ['ADMIN', 'RECORDER', 'APPROVER', 'REVIEWER'] },
-  { key: 'approvals', label: 'menuApprovals', roles: ['ADMIN', 'APPROVER'] },
-  { key: 'admin', label: 'menuAdmin', roles: ['ADMIN'] },
-  { key: 'audit', label: 'menuAudit', roles: ['AUDITOR'] },
-];
 
 export function Shell() {
   const { me, logout, hasRole } = useAuth();
   const { t, lang, setLang, label } = useI18n();
   const location = useLocation();
   const [passwordOpen, setPasswordOpen] = useState(false);
+  const text = useBilingual();
 
   const items: MenuProps['items'] = [];
   if (hasRole('REVIEWER')) {
@@ -33,7 +27,19 @@ export function Shell() {
       ],
     });
   }
-  const later = LATER.filter((s) => s.roles.some(hasRole));
+  const visible = SECTIONS.filter((s) => s.roles.some(hasRole));
+  for (const section of visible.filter((s) => s.items.length > 0)) {
+    items.push({
+      key: section.key,
+      label: text(section.title),
+      type: 'group',
+      children: section.items.map((item) => ({
+        key: item.path,
+        label: <Link to={item.path}>{text(item.label)}</Link>,
+      })),
+    });
+  }
+  const later = visible.filter((s) => s.items.length === 0);
   if (later.length) {
     items.push({
       key: 'later',
@@ -41,7 +47,7 @@ export function Shell() {
       type: 'group',
       children: later.map((s) => ({
         key: `/soon/${s.key}`,
-        label: <Link to={`/soon/${s.key}`}>{t(s.label)}</Link>,
+        label: <Link to={`/soon/${s.key}`}>{text(s.title)}</Link>,
       })),
     });
   }
