@@ -21,6 +21,7 @@ import { ListingsModule } from './listings/listings.module';
 import { PersonalDataModule } from './personal-data/personal-data.module';
 import { RulesModule } from './rules/rules.module';
 import { ScreeningModule } from './screening/screening.module';
+import { StatsModule } from './stats/stats.module';
 import { SubjectsModule } from './subjects/subjects.module';
 import { UsersModule } from './users/users.module';
 
@@ -56,6 +57,7 @@ export class AppModule {
         PersonalDataModule,
         RulesModule,
         ScreeningModule,
+        StatsModule,
         SubjectsModule,
         ThrottlerModule.forRoot(rateLimitOptions(config.env)),
         UsersModule,

@@ -1059,6 +1059,58 @@ export type CheckReceiptDto = {
     answerHash: string;
 };
 
+export type ListCountDto = {
+    listType: 'BLACK' | 'WATCH' | 'RED';
+    entries: number;
+};
+
+export type MonthCountDto = {
+    month: string;
+    cases: number;
+};
+
+export type VerdictMixDto = {
+    BLOCK: number;
+    REVIEW: number;
+    CLEAR: number;
+    ERROR: number;
+};
+
+export type DayChecksDto = {
+    day: string;
+    /**
+     * Checks run that day (China calendar)
+     */
+    checks: number;
+    /**
+     * Applicants checked
+     */
+    applicants: number;
+    /**
+     * Applicants by verdict
+     */
+    verdicts: VerdictMixDto;
+};
+
+export type StatsOverviewDto = {
+    /**
+     * Valid time: the day the figures are for (today, China)
+     */
+    asOf: string;
+    /**
+     * Approved entries in force on asOf by list, as the registry knows them now
+     */
+    listsInForce: Array<ListCountDto>;
+    /**
+     * Decided cases by the month of their decision date, the last 12 months
+     */
+    casesPerMonth: Array<MonthCountDto>;
+    /**
+     * Checks by day, the last 30 days
+     */
+    checksPerDay: Array<DayChecksDto>;
+};
+
 export type SubjectIdentifierDto = {
     id: string;
     type: 'RESIDENT_ID' | 'USCC' | 'PASSPORT' | 'OTHER';
@@ -2029,6 +2081,19 @@ export type ScreeningControllerGetCheckResponses = {
 };
 
 export type ScreeningControllerGetCheckResponse = ScreeningControllerGetCheckResponses[keyof ScreeningControllerGetCheckResponses];
+
+export type StatsControllerGetStatsOverviewData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/stats/overview';
+};
+
+export type StatsControllerGetStatsOverviewResponses = {
+    200: StatsOverviewDto;
+};
+
+export type StatsControllerGetStatsOverviewResponse = StatsControllerGetStatsOverviewResponses[keyof StatsControllerGetStatsOverviewResponses];
 
 export type SubjectsControllerCreateSubjectData = {
     body: SubjectCreateDto;
