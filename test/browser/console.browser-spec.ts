@@ -1,6 +1,7 @@
 import ExcelJS from 'exceljs';
 import { readFile } from 'node:fs/promises';
 import { Page } from 'playwright-core';
+import request from 'supertest';
 import { Role } from '../../src/auth/principal';
 import { addDays, todayIn } from '../../src/rules/rules';
 import { newResidentId, newUser, TestUser } from '../factories';
@@ -138,5 +139,30 @@ describe('console', () => {
     const barred = lines.find((line) => line.includes('赵批量'));
     expect(barred).toBeDefined();
     expect(barred).not.toContain(barredId);
+  });
+
+  it('shows the overview: entries in force by list and the checks of the day', async () => {
+    const id = newResidentId();
+    await fixtures.record(fixtures.person('钱概览', '南山大学', id), [
+      { type: 'SERIOUS_DB_ENTRY', startDate: addDays(today, -5), endDate: addDays(today, 365) },
+    ]);
+    await request(run.t.http)
+      .post('/api/v1/checks')
+      .set(reviewer.auth)
+      .send({
+        domain: 'PROJECT_FUNDING',
+        purpose: '概览',
+        applicants: [{ name: '钱概览', identifier: { type: 'RESIDENT_ID', value: id } }],
+      })
+      .expect(200);
+    const auditor = await newUser(run.t, [Role.AUDITOR]);
+    await logIn(page, run.baseUrl, auditor.username, auditor.password);
+    await page.goto(`${run.baseUrl}/#/`);
+    await page.getByTestId('dashboard').getByText('近30日核查情况').waitFor();
+    const dashboard = await page.getByTestId('dashboard').innerText();
+    expect(dashboard).toContain('严重失信名单');
+    expect(await page.getByTestId('checks-per-day').innerText()).toContain(today);
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, 'overview');
   });
 });

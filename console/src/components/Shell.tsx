@@ -15,7 +15,7 @@ export function Shell() {
   const [passwordOpen, setPasswordOpen] = useState(false);
   const text = useBilingual();
 
-  const items: MenuProps['items'] = [];
+  const items: MenuProps['items'] = [{ key: '/', label: <Link to="/">{t('menuOverview')}</Link> }];
   if (hasRole('REVIEWER')) {
     items.push({
       key: 'checks',
