@@ -1,10 +1,12 @@
 import type { Section } from '../types';
+import { AuditTrailPage } from './AuditTrailPage';
+import { messages } from './messages';
 
-/** Not built yet: the menu shows it as 即将推出. */
+/** The audit trail for auditors: entries filtered and exported, the chain verified, its head shown. */
 export const audit: Section = {
   key: 'audit',
   roles: ['AUDITOR'],
   title: { zh: '审计', en: 'Audit' },
-  items: [],
-  routes: [],
+  items: [{ path: '/audit', label: { zh: messages.zh.menuTrail, en: messages.en.menuTrail } }],
+  routes: [{ path: 'audit', element: <AuditTrailPage /> }],
 };
