@@ -6,7 +6,8 @@
 // nothing to run, so the existing build is kept and the script says so; with no build to keep, it
 // stops before touching anything. Messages go to standard error: `npm run -s cli -- … > file` stays clean.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
@@ -69,5 +70,23 @@ if (vite && existsSync(consoleConfig)) {
     // Its output goes to standard error too, so `npm run -s cli -- … > file` stays clean.
     stdio: ['ignore', 2, 2],
   });
-  process.exit(built.status ?? 1);
+  if (built.status !== 0) process.exit(built.status ?? 1);
+  compressConsole(join(dist, 'console'));
+}
+
+/**
+ * Brotli and gzip copies of the console's text files beside them: the service serves those to browsers
+ * that accept them (@fastify/static's preCompressed), a quarter of the bytes, with no work per request.
+ */
+function compressConsole(folder) {
+  for (const entry of readdirSync(folder, { recursive: true })) {
+    const file = join(folder, String(entry));
+    if (!/\.(js|css|html|svg|json)$/.test(file)) continue;
+    const content = readFileSync(file);
+    writeFileSync(
+      `${file}.br`,
+      brotliCompressSync(content, { params: { [constants.BROTLI_PARAM_QUALITY]: 9 } }),
+    );
+    writeFileSync(`${file}.gz`, gzipSync(content, { level: 9 }));
+  }
 }

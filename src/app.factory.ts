@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { ModuleMetadata, RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -96,20 +96,27 @@ export async function createApp(
   // server needs no fallback route.
   const consoleDir = config.consoleDir ?? defaultConsoleDir();
   if (existsSync(join(consoleDir, 'index.html'))) {
-    await app.register(fastifyStatic, {
-      root: consoleDir,
-      prefix: '/',
-      index: 'index.html',
-      wildcard: false,
-      decorateReply: false,
-      // Built asset names carry a content hash; index.html must be fetched again to find new ones.
-      setHeaders: (res, path) => {
-        void res.header(
-          'cache-control',
-          path.endsWith('.html') ? 'no-cache' : 'public, max-age=31536000, immutable',
-        );
-      },
-    });
+    // index.html: small, read once, and fetched again by browsers each time (it names the assets).
+    const index = readFileSync(join(consoleDir, 'index.html'));
+    for (const url of ['/', '/index.html']) {
+      adapter.getInstance().get(url, (_request, reply) => {
+        void reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(index);
+      });
+    }
+    // The assets: content-hashed names, cached for good; served from the .br and .gz copies npm run
+    // build writes beside them to browsers that accept those (a third of the bytes). Registered apart
+    // because @fastify/static answers 404 for a directory's index when preCompressed is on.
+    const assets = join(consoleDir, 'assets');
+    if (existsSync(assets)) {
+      await app.register(fastifyStatic, {
+        root: assets,
+        prefix: '/assets/',
+        wildcard: false,
+        decorateReply: false,
+        preCompressed: true,
+        setHeaders: (res) => void res.header('cache-control', 'public, max-age=31536000, immutable'),
+      });
+    }
   }
   const origins = config.env.CORS_ORIGINS?.split(',')
     .map((o) => o.trim())
