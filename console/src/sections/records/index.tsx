@@ -1,10 +1,25 @@
 import type { Section } from '../types';
+import { CaseNewPage } from './CaseNewPage';
+import { CasePage } from './CasePage';
+import { SubjectPage } from './SubjectPage';
+import { SubjectSearchPage } from './SubjectSearchPage';
 
-/** Not built yet: the menu shows it as 即将推出. */
+/**
+ * Cases and lists: find a subject and read its whole history; a recorder records a decision with its
+ * subjects and measures (the form tells others they may not).
+ */
 export const records: Section = {
   key: 'records',
   roles: ['ADMIN', 'RECORDER', 'APPROVER', 'REVIEWER'],
   title: { zh: '案件与名单', en: 'Cases and lists' },
-  items: [],
-  routes: [],
+  items: [
+    { path: '/records/subjects', label: { zh: '主体查询', en: 'Find subjects' } },
+    { path: '/records/cases/new', label: { zh: '录入处理决定', en: 'Record a decision' } },
+  ],
+  routes: [
+    { path: 'records/subjects', element: <SubjectSearchPage /> },
+    { path: 'records/subjects/:id', element: <SubjectPage /> },
+    { path: 'records/cases/new', element: <CaseNewPage /> },
+    { path: 'records/cases/:id', element: <CasePage /> },
+  ],
 };
