@@ -29,6 +29,8 @@ const THEME: ThemeConfig = {
     colorLink: '#0958d9',
     colorLinkHover: '#003eb3',
     colorLinkActive: '#002c8c',
+    // antd's red (#ff4d4f) is 3.3:1 on white: field errors would fail AA.
+    colorError: '#cf1322',
     colorTextSecondary: 'rgba(0, 0, 0, 0.65)',
     colorTextDescription: 'rgba(0, 0, 0, 0.65)',
     colorTextTertiary: 'rgba(0, 0, 0, 0.62)',
