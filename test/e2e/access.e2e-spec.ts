@@ -59,6 +59,7 @@ const ROUTES: { method: Method; path: string; who: Who }[] = [
   { method: 'get', path: `/api/v1/subjects/${MISSING}/identifiers/revealed`, who: IDENTIFIER_REVEALERS },
   { method: 'get', path: '/api/v1/rule-sets', who: RULE_READERS },
   { method: 'get', path: '/api/v1/rule-sets/current', who: RULE_READERS },
+  { method: 'get', path: '/api/v1/stats/overview', who: { roles: ALL_ROLES, scopes: [] } },
   { method: 'get', path: `/api/v1/rule-sets/${MISSING}`, who: RULE_READERS },
   { method: 'post', path: '/api/v1/rule-sets', who: ADMIN_ONLY },
   { method: 'post', path: '/api/v1/cases', who: RECORD_WRITERS },
