@@ -31,6 +31,7 @@ const THEME: ThemeConfig = {
     colorLinkActive: '#002c8c',
     // antd's red (#ff4d4f) is 3.3:1 on white: field errors would fail AA.
     colorError: '#cf1322',
+    colorTextPlaceholder: 'rgba(0, 0, 0, 0.55)',
     colorTextSecondary: 'rgba(0, 0, 0, 0.65)',
     colorTextDescription: 'rgba(0, 0, 0, 0.65)',
     colorTextTertiary: 'rgba(0, 0, 0, 0.62)',
