@@ -71,11 +71,12 @@ export async function newPage(run: ConsoleRun, locale = 'zh-CN'): Promise<Page> 
     timezoneId: 'Asia/Shanghai',
     reducedMotion: 'reduce',
   });
-  // No transitions: axe judges colours as they settle, not half-way through a fade-in.
+  // Motion settles at once: axe judges colours as they end, not half-way through a fade-in. Durations of
+  // zero rather than `none`, so that antd still sees its animations end and closes what it opened.
   await context.addInitScript({
     content: `document.addEventListener('DOMContentLoaded', () => {
       const style = document.createElement('style');
-      style.textContent = '*, *::before, *::after { transition: none !important; animation: none !important; }';
+      style.textContent = '*, *::before, *::after { animation-duration: 0s !important; animation-delay: 0s !important; transition-duration: 0s !important; transition-delay: 0s !important; }';
       document.head.appendChild(style);
     });`,
   });

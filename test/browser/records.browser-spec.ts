@@ -105,7 +105,8 @@ describe('console: records', () => {
 
     await page.getByTestId('case-add-measure').click();
     await choose('case-measure-1-type', '记入科研诚信严重失信');
-    expect(await page.getByTestId('case-measure-1').innerText()).toContain('严重失信名单');
+    // The note that this measure proposes a black-list entry appears once the type is taken.
+    await page.getByTestId('case-measure-1').getByText('严重失信名单', { exact: false }).first().waitFor();
     await pickDate('case-measure-1-start', addDays(today, -5));
     await pickDate('case-measure-1-end', barEnd);
 
