@@ -183,6 +183,23 @@ describe('console: records', () => {
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, 'records-subject');
 
+    // A recorder may see the full number after stating why; the server audits the view with the purpose.
+    await page.getByTestId('reveal-identifiers').click();
+    await page.getByTestId('reveal-submit').click();
+    await page.getByText('请填写查看用途').waitFor();
+    await page.getByTestId('reveal-purpose').fill('核对申报材料');
+    await page.getByTestId('reveal-submit').click();
+    await expect(page.getByTestId('revealed-identifiers').innerText()).resolves.toContain(id);
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, 'records-reveal');
+    const [audited] = await run.t.dataSource.query(
+      `SELECT actor_name, purpose FROM audit_entry WHERE action = 'SUBJECT_IDENTIFIERS_REVEALED' ORDER BY seq DESC LIMIT 1`,
+    );
+    expect(audited).toEqual({ actor_name: recorder.username, purpose: '核对申报材料' });
+    await page.keyboard.press('Escape');
+    await page.getByTestId('revealed-identifiers').waitFor({ state: 'detached' });
+    expect(await page.getByTestId('subject-details').innerText()).not.toContain(id);
+
     // Back to the case from the timeline.
     await timelineCase.getByTestId('timeline-case-link').click();
     await page.getByTestId('case-details').waitFor();

@@ -18,6 +18,7 @@ import { useSectionText } from '../types';
 import { text, useCodeLabel } from './codes';
 import { ListingSummary } from './ListingHistory';
 import { MeasuresTable } from './MeasuresTable';
+import { RevealIdentifiers } from './RevealIdentifiers';
 import { messages } from './messages';
 import { CardTitle, Identifiers, PageTitle } from './shared';
 
@@ -99,7 +100,12 @@ export function SubjectPage() {
                 {
                   key: 'ids',
                   label: s('identifiers'),
-                  children: <Identifiers identifiers={subject.identifiers} />,
+                  children: (
+                    <Space orientation="vertical" align="start">
+                      <Identifiers identifiers={subject.identifiers} />
+                      {subject.identifiers.length > 0 && <RevealIdentifiers subjectId={subject.id} />}
+                    </Space>
+                  ),
                 },
                 {
                   key: 'former',
