@@ -7,7 +7,6 @@ import { AuthProvider, useAuth } from './auth';
 import { I18nProvider, useI18n } from './i18n';
 import { Shell } from './components/Shell';
 import { CheckNewPage } from './pages/CheckNewPage';
-import { ComingSoonPage } from './pages/ComingSoonPage';
 import { HomePage } from './pages/HomePage';
 import { JobNewPage } from './pages/JobNewPage';
 import { JobPage } from './pages/JobPage';
@@ -75,7 +74,6 @@ function Localised() {
                     <Route key={`${section.key}:${r.path}`} path={r.path} element={r.element} />
                   )),
                 )}
-                <Route path="soon/:section" element={<ComingSoonPage />} />
                 <Route path="*" element={<NotFoundPage />} />
               </Route>
             </Routes>

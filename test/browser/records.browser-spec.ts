@@ -196,15 +196,15 @@ describe('console: records', () => {
       `SELECT actor_name, purpose FROM audit_entry WHERE action = 'SUBJECT_IDENTIFIERS_REVEALED' ORDER BY seq DESC LIMIT 1`,
     );
     expect(audited).toEqual({ actor_name: recorder.username, purpose: '核对申报材料' });
-    await page.keyboard.press('Escape');
-    await page.getByTestId('revealed-identifiers').waitFor({ state: 'detached' });
+    await page.getByTestId('reveal-close').click();
+    await page.getByTestId('revealed-identifiers').waitFor({ state: 'hidden' });
     expect(await page.getByTestId('subject-details').innerText()).not.toContain(id);
 
     // Back to the case from the timeline.
     await timelineCase.getByTestId('timeline-case-link').click();
     await page.getByTestId('case-details').waitFor();
     expect(await page.locator('h1').innerText()).toContain(decisionNumber);
-  });
+  }, 120_000); // the longest walk of the suite: a decision through the form, then the subject's history
 
   it('tells a reviewer that only recorders record decisions', async () => {
     await logIn(page, run.baseUrl, reviewer.username, reviewer.password);

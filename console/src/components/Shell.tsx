@@ -27,8 +27,7 @@ export function Shell() {
       ],
     });
   }
-  const visible = SECTIONS.filter((s) => s.roles.some(hasRole));
-  for (const section of visible.filter((s) => s.items.length > 0)) {
+  for (const section of SECTIONS.filter((s) => s.roles.some(hasRole))) {
     items.push({
       key: section.key,
       label: text(section.title),
@@ -39,19 +38,6 @@ export function Shell() {
       })),
     });
   }
-  const later = visible.filter((s) => s.items.length === 0);
-  if (later.length) {
-    items.push({
-      key: 'later',
-      label: t('comingSoon'),
-      type: 'group',
-      children: later.map((s) => ({
-        key: `/soon/${s.key}`,
-        label: <Link to={`/soon/${s.key}`}>{text(s.title)}</Link>,
-      })),
-    });
-  }
-
   return (
     <Layout style={{ minHeight: '100vh' }}>
       <Layout.Header

@@ -64,7 +64,7 @@ export function RevealIdentifiers({ subjectId }: { subjectId: string }) {
         footer={
           revealed
             ? [
-                <Button key="close" type="primary" onClick={close}>
+                <Button key="close" type="primary" onClick={close} data-testid="reveal-close">
                   {s('revealClose')}
                 </Button>,
               ]
