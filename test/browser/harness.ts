@@ -1,8 +1,9 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { Browser, chromium, Page } from 'playwright-core';
+import { Browser, Page } from 'playwright-core';
 import { createTestApp, TestApp } from '../app';
+import { CHROMIUM, launchChromium } from './chromium';
 
 /**
  * Browser tests drive the real console, served by the real service on 127.0.0.1, in Debian's
@@ -13,7 +14,6 @@ import { createTestApp, TestApp } from '../app';
 const ROOT = join(__dirname, '..', '..');
 /** The built console: dist/console, or CONSOLE_DIR (a build of its own, e.g. `vite build --outDir`). */
 export const CONSOLE_DIR = process.env.CONSOLE_DIR ?? join(ROOT, 'dist', 'console');
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** Where screenshots go: docs/screenshots with SCREENSHOTS=1 (for the README), a scratch folder otherwise. */
 export const SCREENSHOT_DIR = process.env.SCREENSHOTS
   ? join(ROOT, 'docs', 'screenshots')
@@ -39,19 +39,7 @@ export async function startConsole(): Promise<ConsoleRun> {
   const t = await createTestApp({ consoleDir: CONSOLE_DIR });
   await t.app.listen(0, '127.0.0.1');
   const { port } = t.app.getHttpServer().address() as AddressInfo;
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    // Without the background-networking flags Chromium keeps trying hosts this closed network refuses.
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const browser = await launchChromium();
   return {
     t,
     baseUrl: `http://127.0.0.1:${port}`,

@@ -197,7 +197,7 @@ describe('console: records', () => {
     );
     expect(audited).toEqual({ actor_name: recorder.username, purpose: '核对申报材料' });
     await page.getByTestId('reveal-close').click();
-    await page.getByTestId('revealed-identifiers').waitFor({ state: 'hidden' });
+    await page.getByTestId('revealed-identifiers').waitFor({ state: 'detached' });
     expect(await page.getByTestId('subject-details').innerText()).not.toContain(id);
 
     // Back to the case from the timeline.

@@ -100,12 +100,7 @@ export function SubjectPage() {
                 {
                   key: 'ids',
                   label: s('identifiers'),
-                  children: (
-                    <Space orientation="vertical" align="start">
-                      <Identifiers identifiers={subject.identifiers} />
-                      {subject.identifiers.length > 0 && <RevealIdentifiers subjectId={subject.id} />}
-                    </Space>
-                  ),
+                  children: <Identifiers identifiers={subject.identifiers} />,
                 },
                 {
                   key: 'former',
@@ -116,6 +111,11 @@ export function SubjectPage() {
                 { key: 'created', label: s('createdAt'), children: formatInstant(subject.createdAt) },
               ]}
             />
+            {subject.identifiers.length > 0 && (
+              <div style={{ marginTop: 16 }}>
+                <RevealIdentifiers subjectId={subject.id} />
+              </div>
+            )}
           </Card>
           <Card title={<CardTitle>{s('history')}</CardTitle>}>
             <Typography.Paragraph type="secondary">{s('historyHelp')}</Typography.Paragraph>

@@ -102,14 +102,13 @@ const zh = {
   decidedAt: '审批时间',
   reason: '理由',
   reveal: '查看完整证件号码',
-  revealTitle: '查看完整证件号码',
   revealHelp: '完整证件号码属于个人信息。请说明查看用途，查看行为及用途将记入审计日志。',
   revealPurpose: '查看用途',
   revealPurposeRequired: '请填写查看用途',
   revealConfirm: '查看',
   revealCancel: '取消',
-  revealClose: '关闭',
-  revealAudited: '本次查看已记入审计日志。关闭后不再显示。',
+  revealClose: '隐藏完整号码',
+  revealAudited: '本次查看及其用途已记入审计日志。',
 } as const;
 
 type Key = keyof typeof zh;
@@ -219,14 +218,13 @@ export const messages: SectionMessages<Key> = {
     decidedAt: 'Decided at',
     reason: 'Reason',
     reveal: 'Show full ID numbers',
-    revealTitle: 'Show full ID numbers',
     revealHelp:
       'Full ID numbers are personal data. State why you need them: the view and its purpose are written to the audit trail.',
     revealPurpose: 'Purpose',
     revealPurposeRequired: 'State the purpose',
     revealConfirm: 'Show',
     revealCancel: 'Cancel',
-    revealClose: 'Close',
-    revealAudited: 'This view is in the audit trail. The numbers are hidden again when you close.',
+    revealClose: 'Hide full numbers',
+    revealAudited: 'This view and its purpose are in the audit trail.',
   },
 };
