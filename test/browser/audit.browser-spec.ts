@@ -94,10 +94,10 @@ describe('console: audit trail', () => {
     await page.getByTestId('audit-search').click();
     await page.waitForFunction("location.hash.includes('action=CHECK_RUN')");
     // The unfiltered page may still be on screen for a moment: wait for the filtered one to replace it.
-    await page.waitForFunction(`(() => {
-      const shown = [...document.querySelectorAll('[data-testid="audit-table"] [data-testid="audit-action"]')];
-      return shown.length > 0 && shown.every((n) => n.getAttribute('data-action') === 'CHECK_RUN');
-    })()`);
+    await page
+      .locator('[data-testid="audit-table"] [data-testid="audit-action"]:not([data-action="CHECK_RUN"])')
+      .first()
+      .waitFor({ state: 'detached' });
     const row = page.locator(`tr[data-row-key="${entry.seq}"]`);
     await row.waitFor();
     const rowText = await row.innerText();
