@@ -29,7 +29,7 @@ const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math
 
 async function main(): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'registry-console-bench-'));
-  const service = startService({ DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
+  const service = startService({ DATA_DIR: dataDir });
   const browser = await launchChromium();
   try {
     const port = await service.listening;
@@ -41,6 +41,8 @@ async function main(): Promise<void> {
       const context = await browser.newContext({ viewport: { width: 1366, height: 800 }, locale: 'zh-CN' });
       const page = await context.newPage();
       cold.push(await load(page, url));
+      // Away and back: a new document, the script from the cache.
+      await page.goto('about:blank');
       warm.push(await load(page, url));
       await context.close();
     }
