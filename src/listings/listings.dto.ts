@@ -173,6 +173,10 @@ export class RepairDecisionDto {
   effectiveDate?: string;
 }
 
+/** What an entry may be waiting for an approver to decide, besides its own approval. */
+export const LISTING_AWAITING = ['OBJECTION', 'REPAIR'] as const;
+export type ListingAwaiting = (typeof LISTING_AWAITING)[number];
+
 export class ListingQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: LISTING_STATUSES })
   @IsOptional()
@@ -203,6 +207,14 @@ export class ListingQueryDto extends PageQueryDto {
   @IsOptional()
   @IsCalendarDate()
   to?: string;
+
+  @ApiPropertyOptional({
+    enum: LISTING_AWAITING,
+    description: 'Entries with an open objection (OBJECTION) or a pending credit repair request (REPAIR)',
+  })
+  @IsOptional()
+  @IsIn(LISTING_AWAITING)
+  awaiting?: ListingAwaiting;
 
   @ApiPropertyOptional({ description: 'Part of the deciding authority' })
   @IsOptional()

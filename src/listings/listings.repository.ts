@@ -107,6 +107,8 @@ export interface ListingFilter {
   to?: string;
   authority?: string;
   text?: string;
+  /** Entries with an open objection or a pending credit repair request. */
+  awaiting?: 'OBJECTION' | 'REPAIR';
   offset: number;
   limit: number;
 }
@@ -374,6 +376,14 @@ export class ListingsRepository {
     if (f.caseId) where.push(`l.case_id = ${p(f.caseId)}`);
     if (f.to) where.push(`l.effective_from <= ${p(f.to)}`);
     if (f.from) where.push(`(l.effective_to IS NULL OR l.effective_to >= ${p(f.from)})`);
+    if (f.awaiting === 'OBJECTION') {
+      where.push(`EXISTS (SELECT 1 FROM objection o WHERE o.listing_id = l.id AND o.status = 'OPEN')`);
+    }
+    if (f.awaiting === 'REPAIR') {
+      where.push(
+        `EXISTS (SELECT 1 FROM repair_request r WHERE r.listing_id = l.id AND r.status = 'PENDING')`,
+      );
+    }
     if (f.authority) where.push(`c.authority ILIKE '%' || ${p(escapeLike(f.authority))} || '%'`);
     if (f.text) {
       const t = p(escapeLike(f.text));

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Page } from 'playwright-core';
 import request from 'supertest';
 import { Role } from '../../src/auth/principal';
-import { addDays, todayIn } from '../../src/rules/rules';
+import { addDays, addMonths, todayIn } from '../../src/rules/rules';
 import { newResidentId, newUser, TestUser } from '../factories';
 import { registryFixtures } from '../registry-fixtures';
 import { ConsoleRun, logIn, newPage, screenshot, seriousViolations, startConsole } from './harness';
@@ -211,5 +211,36 @@ describe('console: approvals', () => {
       .locator(`[data-testid="objection-status-${objection.body.id}"][data-status="REJECTED"]`)
       .waitFor();
     expect(await seriousViolations(page)).toEqual([]);
+  });
+
+  it('decides a credit repair request from the list of those awaiting a decision', async () => {
+    const recorded = await fixtures.record(
+      fixtures.person(`吴修复${randomBytes(3).toString('hex')}`, '北辰师范大学'),
+      [{ type: 'SERIOUS_DB_ENTRY', startDate: addMonths(today, -24), endDate: addDays(today, 400) }],
+      addMonths(today, -24),
+    );
+    const [listingId] = recorded.listingIds;
+    const repair = await request(run.t.http)
+      .post(`/api/v1/listings/${listingId}/repairs`)
+      .set(recorder.auth)
+      .send({ correctionDone: true, obligationsMet: true, commitmentMade: true })
+      .expect(201);
+
+    await logIn(page, run.baseUrl, approver.username, approver.password);
+    await page.goto(`${run.baseUrl}/#/approvals/matters`);
+    const row = page.getByTestId('repair-matters').getByTestId(`repair-row-${listingId}`);
+    await row.waitFor();
+    expect(await row.innerText()).toContain('吴修复');
+    expect(await seriousViolations(page)).toEqual([]);
+
+    await page.getByTestId(`decide-${repair.body.id}`).click();
+    await page.getByRole('dialog').getByLabel('理由').fill('已完成整改，履行义务并作出承诺');
+    await page.getByTestId('repair-ok').click();
+    await row.waitFor({ state: 'detached' });
+    expect((await listing(listingId)).repairs[0]).toMatchObject({
+      id: repair.body.id,
+      status: 'APPROVED',
+      decisionReason: '已完成整改，履行义务并作出承诺',
+    });
   });
 });

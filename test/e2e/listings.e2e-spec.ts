@@ -876,7 +876,40 @@ describe('listings', () => {
       expect(byId.get(late.listingId)).toMatchObject({ inForceToday: false, inForceReason: 'NOT_APPROVED' });
     });
 
+    it('finds the entries waiting on an objection or a credit repair request, and not once decided', async () => {
+      const mark = token();
+      const objected = await activeBlack({ name: `异议中${mark}` });
+      const repairing = await activeBlack({
+        name: `修复中${mark}`,
+        decisionDate: addMonths(today, -24),
+        severity: 'SERIOUS',
+      });
+      const objection = await post(`${objected.listingId}/objections`, recorder, {
+        raisedBy: '当事人本人',
+        reason: '事实认定有误',
+      }).expect(201);
+      const repair = await post(`${repairing.listingId}/repairs`, recorderApprover, {
+        correctionDone: true,
+        obligationsMet: true,
+        commitmentMade: true,
+      }).expect(201);
+      expect(await ids({ text: mark, awaiting: 'OBJECTION' })).toEqual([objected.listingId]);
+      expect(await ids({ text: mark, awaiting: 'REPAIR' })).toEqual([repairing.listingId]);
+
+      await post(`${objected.listingId}/objections/${objection.body.id}/resolve`, approver, {
+        outcome: 'REJECT',
+        reason: '复核维持',
+      }).expect(200);
+      await post(`${repairing.listingId}/repairs/${repair.body.id}/decision`, approver, {
+        decision: 'REFUSE',
+        reason: '材料不全',
+      }).expect(200);
+      expect(await ids({ text: mark, awaiting: 'OBJECTION' })).toEqual([]);
+      expect(await ids({ text: mark, awaiting: 'REPAIR' })).toEqual([]);
+    });
+
     it.each([
+      ['awaiting', 'APPROVAL'],
       ['status', 'LIVE'],
       ['listType', 'GREY'],
       ['subjectId', 'nope'],

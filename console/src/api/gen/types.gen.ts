@@ -1741,6 +1741,10 @@ export type ListingsControllerGetListingsData = {
          */
         to?: string;
         /**
+         * Entries with an open objection (OBJECTION) or a pending credit repair request (REPAIR)
+         */
+        awaiting?: 'OBJECTION' | 'REPAIR';
+        /**
          * Part of the deciding authority
          */
         authority?: string;

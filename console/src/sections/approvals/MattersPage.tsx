@@ -1,4 +1,4 @@
-import { App, Alert, Button, List, Space, Table, Typography } from 'antd';
+import { App, Alert, Button, List, Space, Table, Typography, type TableColumnsType } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
 import { Link } from 'react-router-dom';
 import {
@@ -11,37 +11,37 @@ import {
 import { useI18n } from '../../i18n';
 import { formatInstant } from '../../time';
 import { Empty, messageOf, SectionTheme, StatusTag, usePeriod, useText } from './common';
-import { ResolveObjectionModal } from './decisions';
+import { DecideRepairModal, ResolveObjectionModal } from './decisions';
 
-/** Statuses an entry under objection may have, and how far back each is looked at. */
-const STATUSES = ['PROPOSED', 'ACTIVE', 'EXPIRED'] as const;
 const PAGE_SIZE = 100;
 const MAX_PAGES = 5;
 
-/**
- * Entries under objection with their open objections. The API has no "under objection" filter: the
- * latest entries of each status that may carry one are read and filtered here.
- */
-async function entriesUnderObjection(): Promise<{ entries: ListingDetailsDto[]; truncated: boolean }> {
+type Awaiting = 'OBJECTION' | 'REPAIR';
+
+/** The entries with an open objection, or a pending credit repair request, with their details. */
+async function entriesAwaiting(
+  awaiting: Awaiting,
+): Promise<{ entries: ListingDetailsDto[]; truncated: boolean }> {
   const found: ListingResponseDto[] = [];
-  let truncated = false;
-  await Promise.all(
-    STATUSES.map(async (status) => {
-      for (let page = 1; page <= MAX_PAGES; page++) {
-        const res = await call(
-          listingsControllerGetListings({ query: { status, page, pageSize: PAGE_SIZE } }),
-        );
-        found.push(...res.items.filter((l) => l.underObjection));
-        if (page * PAGE_SIZE >= res.total) return;
-      }
-      truncated = true;
-    }),
-  );
+  let truncated = true;
+  for (let page = 1; page <= MAX_PAGES; page++) {
+    const res = await call(listingsControllerGetListings({ query: { awaiting, page, pageSize: PAGE_SIZE } }));
+    found.push(...res.items);
+    if (page * PAGE_SIZE >= res.total) {
+      truncated = false;
+      break;
+    }
+  }
   const entries = await Promise.all(
     found.map((l) => call(listingsControllerGetListing({ path: { id: l.id } }))),
   );
-  entries.sort((a, b) => b.proposedAt.localeCompare(a.proposedAt));
   return { entries, truncated };
+}
+
+interface Matters {
+  objections: ListingDetailsDto[];
+  repairs: ListingDetailsDto[];
+  truncated: boolean;
 }
 
 export function MattersPage() {
@@ -49,16 +49,22 @@ export function MattersPage() {
   const { t, label } = useI18n();
   const { message } = App.useApp();
   const period = usePeriod();
-  const [entries, setEntries] = useState<ListingDetailsDto[]>();
-  const [truncated, setTruncated] = useState(false);
+  const [matters, setMatters] = useState<Matters>();
   const [error, setError] = useState<string>();
   const [resolving, setResolving] = useState<{ listingId: string; objectionId: string }>();
+  const [deciding, setDeciding] = useState<{ listingId: string; repairId: string }>();
 
   const load = useCallback(async () => {
     try {
-      const next = await entriesUnderObjection();
-      setEntries(next.entries);
-      setTruncated(next.truncated);
+      const [objections, repairs] = await Promise.all([
+        entriesAwaiting('OBJECTION'),
+        entriesAwaiting('REPAIR'),
+      ]);
+      setMatters({
+        objections: objections.entries,
+        repairs: repairs.entries,
+        truncated: objections.truncated || repairs.truncated,
+      });
       setError(undefined);
     } catch (e) {
       setError(messageOf(e));
@@ -69,6 +75,21 @@ export function MattersPage() {
     void load();
   }, [load]);
 
+  const entryColumns: TableColumnsType<ListingDetailsDto> = [
+    {
+      key: 'subject',
+      title: text('subjectName'),
+      render: (_, l) => <Link to={`/approvals/listings/${l.id}`}>{l.subjectName}</Link>,
+    },
+    { key: 'listType', title: t('listType'), render: (_, l) => label('listType', l.listType) },
+    { key: 'status', title: text('status'), render: (_, l) => <StatusTag status={l.status} /> },
+    {
+      key: 'period',
+      title: text('effectivePeriod'),
+      render: (_, l) => period(l.effectiveFrom, l.effectiveTo),
+    },
+  ];
+
   return (
     <SectionTheme>
       <Space orientation="vertical" size="large" style={{ width: '100%' }}>
@@ -76,7 +97,7 @@ export function MattersPage() {
           {text('mattersTitle')}
         </Typography.Title>
         <Alert type="info" showIcon title={text('mattersNote')} />
-        {truncated && (
+        {matters?.truncated && (
           <Typography.Text type="secondary">
             {text('mattersTruncated', { n: PAGE_SIZE * MAX_PAGES })}
           </Typography.Text>
@@ -91,27 +112,19 @@ export function MattersPage() {
             description={error}
           />
         )}
+        <Typography.Title level={2} style={{ fontSize: 18, margin: 0 }}>
+          {text('openObjections')}
+        </Typography.Title>
         <Table<ListingDetailsDto>
           rowKey="id"
           data-testid="matters"
-          loading={!entries && !error}
-          dataSource={entries}
+          loading={!matters && !error}
+          dataSource={matters?.objections}
           pagination={{ pageSize: 20, hideOnSinglePage: true }}
           locale={{ emptyText: <Empty>{text('mattersEmpty')}</Empty> }}
           onRow={(l) => ({ 'data-testid': `matter-row-${l.id}` }) as object}
           columns={[
-            {
-              key: 'subject',
-              title: text('subjectName'),
-              render: (_, l) => <Link to={`/approvals/listings/${l.id}`}>{l.subjectName}</Link>,
-            },
-            { key: 'listType', title: t('listType'), render: (_, l) => label('listType', l.listType) },
-            { key: 'status', title: text('status'), render: (_, l) => <StatusTag status={l.status} /> },
-            {
-              key: 'period',
-              title: text('effectivePeriod'),
-              render: (_, l) => period(l.effectiveFrom, l.effectiveTo),
-            },
+            ...entryColumns,
             {
               key: 'objections',
               title: text('openObjections'),
@@ -143,6 +156,49 @@ export function MattersPage() {
             },
           ]}
         />
+        <Typography.Title level={2} style={{ fontSize: 18, margin: 0 }}>
+          {text('pendingRepairs')}
+        </Typography.Title>
+        <Table<ListingDetailsDto>
+          rowKey="id"
+          data-testid="repair-matters"
+          loading={!matters && !error}
+          dataSource={matters?.repairs}
+          pagination={{ pageSize: 20, hideOnSinglePage: true }}
+          locale={{ emptyText: <Empty>{text('repairsEmpty')}</Empty> }}
+          onRow={(l) => ({ 'data-testid': `repair-row-${l.id}` }) as object}
+          columns={[
+            ...entryColumns,
+            {
+              key: 'repairs',
+              title: text('pendingRepairs'),
+              render: (_, l) => (
+                <List
+                  size="small"
+                  dataSource={l.repairs.filter((r) => r.status === 'PENDING')}
+                  renderItem={(r) => (
+                    <List.Item
+                      actions={[
+                        <Button
+                          key="decide"
+                          size="small"
+                          data-testid={`decide-${r.id}`}
+                          onClick={() => setDeciding({ listingId: l.id, repairId: r.id })}
+                        >
+                          {text('decide')}
+                        </Button>,
+                      ]}
+                    >
+                      <span>
+                        {text('requestedAt')}：{formatInstant(r.requestedAt)}
+                      </span>
+                    </List.Item>
+                  )}
+                />
+              ),
+            },
+          ]}
+        />
         <ResolveObjectionModal
           open={resolving !== undefined}
           listingId={resolving?.listingId ?? ''}
@@ -151,6 +207,17 @@ export function MattersPage() {
           onDone={() => {
             setResolving(undefined);
             void message.success(text('resolved'));
+            void load();
+          }}
+        />
+        <DecideRepairModal
+          open={deciding !== undefined}
+          listingId={deciding?.listingId ?? ''}
+          repairId={deciding?.repairId ?? ''}
+          onCancel={() => setDeciding(undefined)}
+          onDone={() => {
+            setDeciding(undefined);
+            void message.success(text('decided'));
             void load();
           }}
         />
