@@ -16,6 +16,7 @@ import { httpLoggerOptions } from './common/logging/logger';
 import { ConfigModule, RuntimeConfig } from './config/config.module';
 import { dataSourceOptions } from './database/data-source';
 import { DatabaseModule } from './database/database.module';
+import { DisclosureModule } from './disclosure/disclosure.module';
 import { HealthModule } from './health/health.module';
 import { ListingsModule } from './listings/listings.module';
 import { PersonalDataModule } from './personal-data/personal-data.module';
@@ -45,6 +46,7 @@ export class AppModule {
         CasesModule,
         ConfigModule.forRoot(config),
         DatabaseModule,
+        DisclosureModule,
         HealthModule,
         ListingsModule,
         LoggerModule.forRoot(httpLoggerOptions(logger)),
