@@ -9,6 +9,7 @@ import { AuditModule } from './audit/audit.module';
 import { AccessGuard } from './auth/access.guard';
 import { AuthModule } from './auth/auth.module';
 import { CasesModule } from './cases/cases.module';
+import { ChangesModule } from './changes/changes.module';
 import { RateLimitGuard, rateLimitOptions } from './auth/rate-limit';
 import { ErrorFilter } from './common/errors/error.filter';
 import { createValidationPipe } from './common/errors/validation';
@@ -44,6 +45,7 @@ export class AppModule {
         AuditModule,
         AuthModule,
         CasesModule,
+        ChangesModule,
         ConfigModule.forRoot(config),
         DatabaseModule,
         DisclosureModule,

@@ -40,6 +40,7 @@ const ROUTES: { method: Method; path: string; who: Who }[] = [
   { method: 'get', path: '/api/v1/public/entries', who: 'PUBLIC' },
   { method: 'get', path: '/api/v1/public/entries/export', who: 'PUBLIC' },
   { method: 'post', path: '/api/v1/public/verify', who: 'PUBLIC' },
+  { method: 'get', path: '/api/v1/changes', who: { roles: [Role.ADMIN], scopes: [Scope.CHANGES_READ] } },
   { method: 'post', path: '/api/v1/auth/password', who: ANY_USER },
   { method: 'post', path: '/api/v1/users', who: ADMIN_ONLY },
   { method: 'get', path: '/api/v1/users', who: ADMIN_ONLY },

@@ -406,6 +406,41 @@ export type CaseMeasuresAddDto = {
     measures: Array<MeasureAddDto>;
 };
 
+export type ChangeDto = {
+    /**
+     * Stable position in commit order; pass it as `after`
+     */
+    cursor: string;
+    /**
+     * When the change was committed (recorded time)
+     */
+    recordedAt: string;
+    entityType: 'LISTING' | 'CASE' | 'MEASURE' | 'SUBJECT';
+    entityId: string;
+    /**
+     * What happened to it in the transaction: a list entry status (PROPOSED, ACTIVE, REJECTED, EXPIRED, REPAIRED, REVOKED), CORRECTED, DATES_SET, UNDER_OBJECTION, OBJECTION_CLEARED; a case status, RECORDED, SUBJECT_ADDED, MEASURE_ADDED, UPDATED; a subject RECORDED, UPDATED, NAMES_SET, IDENTIFIERS_ADDED
+     */
+    actions: Array<string>;
+    /**
+     * The rule-data version in force (China) when it was committed
+     */
+    ruleVersion: number | null;
+    /**
+     * The entity as committed. A subject carries its identifiers in full (`value`) besides the masked form.
+     */
+    state: {
+        [key: string]: unknown;
+    } | null;
+};
+
+export type ChangePageDto = {
+    items: Array<ChangeDto>;
+    /**
+     * Pass as `after` next time (the same cursor when no change came)
+     */
+    next: string;
+};
+
 export type PublicIdentifierDto = {
     type: 'RESIDENT_ID' | 'USCC' | 'PASSPORT' | 'OTHER';
     issuingCountry: string | null;
@@ -1606,6 +1641,29 @@ export type CasesControllerAddCaseMeasuresResponses = {
 };
 
 export type CasesControllerAddCaseMeasuresResponse = CasesControllerAddCaseMeasuresResponses[keyof CasesControllerAddCaseMeasuresResponses];
+
+export type ChangesControllerGetChangesData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * The `next` cursor of the previous page; 0 (or nothing) reads from the first change
+         */
+        after?: unknown;
+        limit?: number;
+        /**
+         * Seconds to wait for a first change when there is none yet (long poll)
+         */
+        wait?: number;
+    };
+    url: '/api/v1/changes';
+};
+
+export type ChangesControllerGetChangesResponses = {
+    200: ChangePageDto;
+};
+
+export type ChangesControllerGetChangesResponse = ChangesControllerGetChangesResponses[keyof ChangesControllerGetChangesResponses];
 
 export type DisclosureControllerGetPublicEntriesData = {
     body?: never;
