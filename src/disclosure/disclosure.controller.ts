@@ -102,10 +102,7 @@ export class DisclosureController {
     @Res() reply: FastifyReply,
   ): Promise<FastifyReply> {
     const today = todayIn();
-    const [all, lastModified] = await Promise.all([
-      this.disclosure.entries(q, today),
-      this.disclosure.lastModified(today),
-    ]);
+    const { entries: all, lastModified } = await this.disclosure.entries(q, today);
     const page: PublicEntryPageDto = {
       items: all.slice(q.offset, q.offset + q.pageSize) satisfies PublicEntryDto[],
       total: all.length,
@@ -129,10 +126,7 @@ export class DisclosureController {
     @Res() reply: FastifyReply,
   ): Promise<FastifyReply> {
     const today = todayIn();
-    const [all, lastModified] = await Promise.all([
-      this.disclosure.entries(q, today),
-      this.disclosure.lastModified(today),
-    ]);
+    const { entries: all, lastModified } = await this.disclosure.entries(q, today);
     const csv = q.format === 'csv';
     // A BOM so spreadsheet programs read the Chinese text as UTF-8.
     const body = csv ? '\uFEFF' + csvLine(CSV_COLUMNS) + all.map(csvRow).join('') : JSON.stringify(all);

@@ -34,9 +34,9 @@ export class DisclosureRepository {
 
   /**
    * BLACK and RED entries whose stored row says they were approved and may count on `today`: a
-   * superset the pure rule (public-entry.ts) narrows with each entry's history. `subjectIds` limits it.
+   * superset the pure rule (public-entry.ts) narrows with each entry's history.
    */
-  candidates(today: string, subjectIds?: string[]): Promise<DisclosureCandidateRow[]> {
+  candidates(today: string): Promise<DisclosureCandidateRow[]> {
     return this.dataSource.query(
       `SELECT l.id, l.list_type AS "listType", s.id AS "subjectId", s.kind AS "subjectKind", s.name AS "subjectName",
          s.organisation, to_char(l.effective_from, 'YYYY-MM-DD') AS "effectiveFrom",
@@ -48,9 +48,8 @@ export class DisclosureRepository {
        WHERE l.list_type IN ('BLACK','RED') AND l.status NOT IN ('PROPOSED','REJECTED')
          AND l.effective_from <= $1 AND (l.effective_to IS NULL OR l.effective_to >= $1)
          AND (l.terminated_from IS NULL OR l.terminated_from > $1)
-         AND ($2::uuid[] IS NULL OR l.subject_id = ANY($2::uuid[]))
        ORDER BY l.effective_from DESC, l.id`,
-      [today, subjectIds ?? null],
+      [today],
     );
   }
 
@@ -75,17 +74,19 @@ export class DisclosureRepository {
   }
 
   /**
-   * The latest recorded change to anything the public view reads: list entries, subjects (their
-   * names and identifiers bump them), cases and rule data. Null on an empty registry.
+   * What the public view was computed from, cheaply: the change feed's last row (every write to list
+   * entries, cases and subjects adds one) and the latest rule-data version. Null parts: none yet.
    */
-  async lastChange(): Promise<Date | null> {
+  async stamp(): Promise<{ seq: string | null; changedAt: Date | null; rulesAt: Date | null }> {
     const [row] = await this.dataSource.query(
-      `SELECT greatest(
-         (SELECT max(updated_at) FROM listing),
-         (SELECT max(updated_at) FROM subject),
-         (SELECT max(updated_at) FROM misconduct_case),
-         (SELECT max(created_at) FROM rule_set)) AS at`,
+      `SELECT (SELECT e.seq::text FROM change_event e ORDER BY e.seq DESC LIMIT 1) AS seq,
+         (SELECT e.recorded_at FROM change_event e ORDER BY e.seq DESC LIMIT 1) AS "changedAt",
+         (SELECT max(created_at) FROM rule_set) AS "rulesAt"`,
     );
-    return row.at ? new Date(row.at) : null;
+    return {
+      seq: row.seq,
+      changedAt: row.changedAt ? new Date(row.changedAt) : null,
+      rulesAt: row.rulesAt ? new Date(row.rulesAt) : null,
+    };
   }
 }

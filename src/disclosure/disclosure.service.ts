@@ -41,9 +41,24 @@ export interface PublicEntryFilter {
   authority?: string;
 }
 
-/** What the public sees today, and the public verify answer (docs/integration.md). */
+/** The public view of one day as of one state of the registry. */
+interface Snapshot {
+  key: string;
+  entries: { entry: PublicEntry; subjectId: string }[];
+  lastModified: Date;
+}
+
+/**
+ * What the public sees today, and the public verify answer (docs/integration.md). The view is
+ * computed once per state of the registry and day, then served from memory: the state is the change
+ * feed's last row, which every write to list entries, cases and subjects moves on, and the latest
+ * rule-data version. One look-up of those per request, so other instances' writes show at once.
+ */
 @Injectable()
 export class DisclosureService {
+  private snapshot?: Snapshot;
+  private building?: { key: string; promise: Promise<Snapshot> };
+
   constructor(
     private readonly repository: DisclosureRepository,
     private readonly listings: ListingsRepository,
@@ -51,32 +66,28 @@ export class DisclosureService {
     private readonly protector: PersonalDataProtector,
   ) {}
 
-  /** The latest change to anything the view reads, or the start of `today` in China if later. */
-  async lastModified(today: string): Promise<Date> {
-    const dayStart = new Date(`${today}T00:00:00+08:00`);
-    const changed = await this.repository.lastChange();
-    return changed && changed > dayStart ? changed : dayStart;
-  }
-
-  /** Every entry shown today, newest effective first, filtered. */
-  async entries(filter: PublicEntryFilter, today = todayIn()): Promise<PublicEntry[]> {
-    const shown = await this.shown(today);
+  /**
+   * Every entry shown today, newest effective first, filtered; and when the view last changed: the
+   * last write or rule-data version, or the start of `today` in China if later.
+   */
+  async entries(
+    filter: PublicEntryFilter,
+    today = todayIn(),
+  ): Promise<{ entries: PublicEntry[]; lastModified: Date }> {
+    const snapshot = await this.current(today);
     const text = filter.text?.toLowerCase();
     const authority = filter.authority?.toLowerCase();
-    const matching = shown.filter(
-      ({ row }) =>
-        (!filter.listType || row.listType === filter.listType) &&
-        (!text ||
-          row.subjectName.toLowerCase().includes(text) ||
-          (row.organisation ?? '').toLowerCase().includes(text)) &&
-        (!authority || (row.caseAuthority ?? '').toLowerCase().includes(authority)),
-    );
-    const identifiers = group(
-      await this.repository.identifiers([...new Set(matching.map((e) => e.row.subjectId))]),
-    );
-    return matching.map(({ row, publicUntil }) =>
-      view(row, identifiers.get(row.subjectId) ?? [], publicUntil),
-    );
+    const entries = snapshot.entries
+      .map(({ entry }) => entry)
+      .filter(
+        (e) =>
+          (!filter.listType || e.listType === filter.listType) &&
+          (!text ||
+            e.name.toLowerCase().includes(text) ||
+            (e.organisation ?? '').toLowerCase().includes(text)) &&
+          (!authority || (e.authority ?? '').toLowerCase().includes(authority)),
+      );
+    return { entries, lastModified: snapshot.lastModified };
   }
 
   /**
@@ -93,26 +104,48 @@ export class DisclosureService {
     if (!country.ok) throw AppError.badRequest(country.code, country.message, 'issuingCountry');
     const normal = normalizeIdentifier(type, value);
     if (!normal.ok) throw AppError.badRequest(normal.code, normal.message, 'value');
-    const subjectIds = await this.repository.subjectsWithIdentifier(
-      type,
-      country.value,
-      this.protector.lookupHash(type, normal.value),
+    const subjectIds = new Set(
+      await this.repository.subjectsWithIdentifier(
+        type,
+        country.value,
+        this.protector.lookupHash(type, normal.value),
+      ),
     );
-    if (subjectIds.length === 0) return [];
-    const shown = await this.shown(today, subjectIds);
-    return (['BLACK', 'RED'] as const).filter((list) => shown.some((e) => e.row.listType === list));
+    if (subjectIds.size === 0) return [];
+    const shown = (await this.current(today)).entries.filter((e) => subjectIds.has(e.subjectId));
+    return (['BLACK', 'RED'] as const).filter((list) => shown.some((e) => e.entry.listType === list));
   }
 
-  /** The candidates the rule shows today, each with its publicity end. */
-  private async shown(
-    today: string,
-    subjectIds?: string[],
-  ): Promise<{ row: DisclosureCandidateRow; publicUntil: string | null }[]> {
-    const rows = await this.repository.candidates(today, subjectIds);
+  /** The view for `today` as of the registry's current state: from memory, or computed once. */
+  private async current(today: string): Promise<Snapshot> {
+    const stamp = await this.repository.stamp();
+    const key = `${today}|${stamp.seq ?? ''}|${stamp.rulesAt?.toISOString() ?? ''}`;
+    if (this.snapshot?.key === key) return this.snapshot;
+    if (this.building?.key === key) return this.building.promise;
+    const dayStart = new Date(`${today}T00:00:00+08:00`);
+    const lastModified = new Date(
+      Math.max(dayStart.getTime(), stamp.changedAt?.getTime() ?? 0, stamp.rulesAt?.getTime() ?? 0),
+    );
+    const promise = this.compute(today).then((entries) => {
+      const snapshot = { key, entries, lastModified };
+      this.snapshot = snapshot;
+      return snapshot;
+    });
+    this.building = { key, promise };
+    try {
+      return await promise;
+    } finally {
+      if (this.building?.promise === promise) this.building = undefined;
+    }
+  }
+
+  /** The entries the rule shows today, with their masked identifiers. */
+  private async compute(today: string): Promise<Snapshot['entries']> {
+    const rows = await this.repository.candidates(today);
     const histories = await this.listings.histories(rows.map((r) => r.id));
     const now = new Date().toISOString();
     const rulesByDate = new Map<string, RuleData>();
-    const out: { row: DisclosureCandidateRow; publicUntil: string | null }[] = [];
+    const shown: { row: DisclosureCandidateRow; publicUntil: string | null }[] = [];
     for (const row of rows) {
       let rules: RuleData | null = null;
       if (row.listType === 'BLACK' && row.caseDecisionDate) {
@@ -128,9 +161,15 @@ export class DisclosureService {
         now,
       );
       const disclosure = disclosureOn(row, known, today, rules);
-      if (disclosure.shown) out.push({ row, publicUntil: disclosure.publicUntil });
+      if (disclosure.shown) shown.push({ row, publicUntil: disclosure.publicUntil });
     }
-    return out;
+    const identifiers = group(
+      await this.repository.identifiers([...new Set(shown.map((e) => e.row.subjectId))]),
+    );
+    return shown.map(({ row, publicUntil }) => ({
+      entry: view(row, identifiers.get(row.subjectId) ?? [], publicUntil),
+      subjectId: row.subjectId,
+    }));
   }
 
   /** The rule data in force on a decision date (as credit repair reads it), else today's. */
