@@ -1,3 +1,8 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import request from 'supertest';
 import { CreateChangeFeed1764305000000 } from '../../migrations/1764305000000-CreateChangeFeed';
 import { Role, Scope } from '../../src/auth/principal';
@@ -400,5 +405,74 @@ describe('change feed baseline', () => {
     expect(baseline.map((r) => r.entityType)).toEqual(['SUBJECT', 'CASE', 'MEASURE', 'LISTING']);
     expect(new Set(baseline.map((r) => r.actions.join()))).toEqual(new Set(['BASELINE']));
     for (const row of baseline) expect(row.state).toEqual(latest.get(`${row.entityType}:${row.entityId}`));
+  });
+});
+
+describe('examples/mirror-feed.mjs', () => {
+  let t: TestApp;
+  let dir: string;
+  beforeAll(async () => {
+    t = await createTestApp();
+    await t.app.listen(0, '127.0.0.1');
+    dir = await mkdtemp(join(tmpdir(), 'mirror-'));
+  });
+  afterAll(async () => {
+    await t.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const runMirror = (key: string, file: string) =>
+    new Promise<{ code: number | null; output: string }>((resolve) => {
+      const { port } = t.http.address() as AddressInfo;
+      const child = spawn(
+        process.execPath,
+        [join(__dirname, '..', '..', 'examples', 'mirror-feed.mjs'), file],
+        {
+          env: {
+            PATH: process.env.PATH ?? '',
+            REGISTRY_URL: `http://127.0.0.1:${port}`,
+            REGISTRY_API_KEY: key,
+            ONCE: '1',
+          },
+        },
+      );
+      let output = '';
+      child.stdout.on('data', (chunk) => (output += chunk));
+      child.stderr.on('data', (chunk) => (output += chunk));
+      child.on('exit', (code) => resolve({ code, output }));
+    });
+
+  it('mirrors the feed into a JSON file and resumes from its cursor', async () => {
+    const recorder = await newUser(t, [Role.RECORDER]);
+    const { key } = await newApiClient(t, [Scope.CHANGES_READ]);
+    const id = newResidentId();
+    const first = await request(t.http)
+      .post('/api/v1/subjects')
+      .set(recorder.auth)
+      .send({ kind: 'NATURAL_PERSON', name: '镜像甲', identifiers: [{ type: 'RESIDENT_ID', value: id }] })
+      .expect(201);
+    const file = join(dir, 'mirror.json');
+    const run1 = await runMirror(key, file);
+    expect(run1).toMatchObject({ code: 0 });
+    const mirror1 = JSON.parse(await readFile(file, 'utf8'));
+    expect(mirror1.entities.SUBJECT[first.body.id]).toMatchObject({
+      name: '镜像甲',
+      identifiers: [expect.objectContaining({ type: 'RESIDENT_ID', value: id })],
+    });
+
+    await request(t.http)
+      .patch(`/api/v1/subjects/${first.body.id}`)
+      .set(recorder.auth)
+      .send({ name: '镜像乙' })
+      .expect(200);
+    const run2 = await runMirror(key, file);
+    expect(run2.output).toMatch(/^1 changes applied, cursor \d+\n$/);
+    const mirror2 = JSON.parse(await readFile(file, 'utf8'));
+    expect(mirror2.entities.SUBJECT[first.body.id].name).toBe('镜像乙');
+    expect(BigInt(mirror2.cursor)).toBeGreaterThan(BigInt(mirror1.cursor));
+
+    const refused = await runMirror('not-a-key', join(dir, 'other.json'));
+    expect(refused.code).not.toBe(0);
+    expect(refused.output).toContain('the API key was refused (401)');
   });
 });
