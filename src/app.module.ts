@@ -9,6 +9,7 @@ import { AuditModule } from './audit/audit.module';
 import { AccessGuard } from './auth/access.guard';
 import { AuthModule } from './auth/auth.module';
 import { CasesModule } from './cases/cases.module';
+import { ChangesModule } from './changes/changes.module';
 import { RateLimitGuard, rateLimitOptions } from './auth/rate-limit';
 import { ErrorFilter } from './common/errors/error.filter';
 import { createValidationPipe } from './common/errors/validation';
@@ -16,6 +17,7 @@ import { httpLoggerOptions } from './common/logging/logger';
 import { ConfigModule, RuntimeConfig } from './config/config.module';
 import { dataSourceOptions } from './database/data-source';
 import { DatabaseModule } from './database/database.module';
+import { DisclosureModule } from './disclosure/disclosure.module';
 import { HealthModule } from './health/health.module';
 import { ListingsModule } from './listings/listings.module';
 import { PersonalDataModule } from './personal-data/personal-data.module';
@@ -43,8 +45,10 @@ export class AppModule {
         AuditModule,
         AuthModule,
         CasesModule,
+        ChangesModule,
         ConfigModule.forRoot(config),
         DatabaseModule,
+        DisclosureModule,
         HealthModule,
         ListingsModule,
         LoggerModule.forRoot(httpLoggerOptions(logger)),

@@ -53,6 +53,7 @@ export async function createTestApp(
     // Every test request comes from 127.0.0.1: rate limits are tested on purpose, with an override.
     RATE_LIMIT_PER_MINUTE: '100000',
     RATE_LIMIT_LOGIN_PER_MINUTE: '100000',
+    RATE_LIMIT_PUBLIC_PER_MINUTE: '100000',
     ...options.env,
   });
   const logger =

@@ -12,7 +12,7 @@ export const ALL_ROLES = Object.values(Role);
 /** What an API client (another system) may do. */
 export enum Scope {
   CHECKS_RUN = 'checks:run',
-  /** Reserved for a change feed that does not exist yet: it grants nothing beyond GET /auth/me. */
+  /** Reads the change feed (GET /changes), full identifiers included. */
   CHANGES_READ = 'changes:read',
   RECORDS_READ = 'records:read',
   RECORDS_WRITE = 'records:write',

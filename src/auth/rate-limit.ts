@@ -1,15 +1,28 @@
-import { ExecutionContext, Injectable } from '@nestjs/common';
+import { ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
 import { ThrottlerGuard, ThrottlerModuleOptions } from '@nestjs/throttler';
 import { Env } from '../config/env';
 import { LOGIN_RATE_LIMIT } from './auth.controller';
 import { Principal } from './principal';
 
+export const PUBLIC_RATE_LIMIT = 'rate:public';
+
+/**
+ * Marks a public-disclosure route: besides the usual limit it counts against
+ * RATE_LIMIT_PUBLIC_PER_MINUTE per address, so an open endpoint cannot be scraped at full speed.
+ */
+export const PublicRateLimit = () => SetMetadata(PUBLIC_RATE_LIMIT, true);
+
 const isLoginRoute = (context: ExecutionContext): boolean =>
   Reflect.getMetadata(LOGIN_RATE_LIMIT, context.getHandler()) === true;
 
+const isPublicDisclosureRoute = (context: ExecutionContext): boolean =>
+  Reflect.getMetadata(PUBLIC_RATE_LIMIT, context.getHandler()) === true ||
+  Reflect.getMetadata(PUBLIC_RATE_LIMIT, context.getClass()) === true;
+
 /**
- * Two limits: RATE_LIMIT_PER_MINUTE per user, API client or (without credentials) address on every
- * route; RATE_LIMIT_LOGIN_PER_MINUTE per address on login. Counters live in the process's memory.
+ * Three limits: RATE_LIMIT_PER_MINUTE per user, API client or (without credentials) address on every
+ * route; RATE_LIMIT_LOGIN_PER_MINUTE per address on login; RATE_LIMIT_PUBLIC_PER_MINUTE per address on
+ * the public disclosure routes. Counters live in the process's memory.
  */
 export function rateLimitOptions(env: Env): ThrottlerModuleOptions {
   return {
@@ -21,6 +34,15 @@ export function rateLimitOptions(env: Env): ThrottlerModuleOptions {
         limit: env.RATE_LIMIT_LOGIN_PER_MINUTE,
         skipIf: (context) => !isLoginRoute(context),
         getTracker: (req) => `ip:${(req as { ip: string }).ip}`,
+      },
+      {
+        name: 'public',
+        ttl: 60_000,
+        limit: env.RATE_LIMIT_PUBLIC_PER_MINUTE,
+        skipIf: (context) => !isPublicDisclosureRoute(context),
+        getTracker: (req) => `ip:${(req as { ip: string }).ip}`,
+        // One count per address across the public routes, not one per route.
+        generateKey: (_context, tracker) => `public:${tracker}`,
       },
     ],
   };

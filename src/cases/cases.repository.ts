@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { noteChange } from '../changes/change-notes';
 import { escapeLike } from '../common/sql';
 import { CaseStatus } from './case-lifecycle';
 
@@ -100,6 +101,7 @@ export class CasesRepository {
         c.createdBy,
       ],
     );
+    noteChange(m, 'CASE', row.id, 'RECORDED');
     return row.id;
   }
 
@@ -111,6 +113,7 @@ export class CasesRepository {
     reason: string | null,
     decisionDate: string | null,
   ) {
+    noteChange(m, 'CASE', caseId, status);
     // recorded_at is the transaction's time; decision_date the valid time this step states.
     await m.query(
       'INSERT INTO case_status_event (case_id, status, actor_id, reason, decision_date) VALUES ($1, $2, $3, $4, $5)',
@@ -119,6 +122,7 @@ export class CasesRepository {
   }
 
   async addSubject(m: EntityManager, caseId: string, subjectId: string, roles: string[]): Promise<void> {
+    noteChange(m, 'CASE', caseId, 'SUBJECT_ADDED');
     await m.query(
       'INSERT INTO case_subject (case_id, subject_id, role) SELECT $1, $2, unnest($3::text[]) ON CONFLICT DO NOTHING',
       [caseId, subjectId, roles],
@@ -133,6 +137,8 @@ export class CasesRepository {
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, clock_timestamp()) RETURNING id`,
       [caseId, x.subjectId, x.type, x.startDate, x.endDate, x.lifetime, x.domains, x.note],
     );
+    noteChange(m, 'CASE', caseId, 'MEASURE_ADDED');
+    noteChange(m, 'MEASURE', row.id, 'RECORDED');
     return row.id;
   }
 
@@ -168,6 +174,7 @@ export class CasesRepository {
       ruleVersion: number | null;
     },
   ): Promise<void> {
+    noteChange(m, 'CASE', id, status);
     await m.query(
       `UPDATE misconduct_case SET status = $2, decision_number = $3, decision_date = $4, severity = $5,
          rule_version = $6, updated_at = now(), version = version + 1 WHERE id = $1`,
@@ -176,6 +183,7 @@ export class CasesRepository {
   }
 
   async bumpVersion(m: EntityManager, id: string): Promise<void> {
+    noteChange(m, 'CASE', id, 'UPDATED');
     await m.query('UPDATE misconduct_case SET updated_at = now(), version = version + 1 WHERE id = $1', [id]);
   }
 

@@ -166,6 +166,12 @@ export class Env {
   @Min(1)
   RATE_LIMIT_LOGIN_PER_MINUTE = 10;
 
+  /** Requests a minute per address to the public disclosure routes (list, export, verify). */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_PUBLIC_PER_MINUTE = 60;
+
   /** Comma-separated origins allowed by CORS; unset: CORS off. */
   @IsOptional()
   @IsString()

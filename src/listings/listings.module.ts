@@ -6,7 +6,7 @@ import { ListingsService } from './listings.service';
 
 @Module({
   controllers: [ListingsController],
-  exports: [ListingsService],
+  exports: [ListingsRepository, ListingsService],
   imports: [RulesModule],
   providers: [ListingsRepository, ListingsService],
 })

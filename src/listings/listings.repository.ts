@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { noteChange } from '../changes/change-notes';
 import { escapeLike } from '../common/sql';
 import { ListingEvent, ListingEventKind, ValidPeriod } from './in-force';
 import { ListingStatus, ListType } from './listing-lifecycle';
@@ -195,6 +196,7 @@ export class ListingsRepository {
     reason: string | null,
     facts: ListingEventFacts = {},
   ) {
+    noteChange(m, 'LISTING', listingId, status);
     await m.query(
       `INSERT INTO listing_event (listing_id, status, actor_id, reason, effective_date, effective_from, effective_to)
        VALUES ($1, $2, $3, $4, $5, $6, $7)`,
@@ -249,6 +251,7 @@ export class ListingsRepository {
     to: ListingStatus,
     fields: { decidedBy?: string | null; decisionReason?: string | null; terminatedFrom?: string } = {},
   ): Promise<boolean> {
+    noteChange(m, 'LISTING', entry.id, to);
     const [, count] = await m.query(
       `UPDATE listing SET status = $4, version = version + 1, updated_at = now(),
          decided_by = CASE WHEN $5::boolean THEN $6 ELSE decided_by END,
@@ -279,6 +282,7 @@ export class ListingsRepository {
     entry: Pick<ListingRow, 'id' | 'version'>,
     dates: Pick<ListingRow, 'effectiveFrom' | 'effectiveTo' | 'terminatedFrom'>,
   ): Promise<boolean> {
+    noteChange(m, 'LISTING', entry.id, 'DATES_SET');
     const [, count] = await m.query(
       `UPDATE listing SET effective_from = $3, effective_to = $4, terminated_from = $5, version = version + 1,
          updated_at = now() WHERE id = $1 AND version = $2`,
@@ -299,6 +303,7 @@ export class ListingsRepository {
 
   /** Sets the objection flag (a change of the entry: its version moves on); returns the new version. */
   async setUnderObjection(m: EntityManager, id: string, underObjection: boolean): Promise<number> {
+    noteChange(m, 'LISTING', id, underObjection ? 'UNDER_OBJECTION' : 'OBJECTION_CLEARED');
     // TypeORM answers an UPDATE with [rows, affected row count].
     const [[row]]: [{ version: number }[], number] = await m.query(
       `UPDATE listing SET under_objection = $2, version = version + 1, updated_at = now() WHERE id = $1
@@ -467,6 +472,7 @@ export class ListingsRepository {
       [listingId, by, reason],
     );
     if (objections.length > 0) {
+      noteChange(m, 'LISTING', listingId, 'OBJECTION_CLEARED');
       await m.query('UPDATE listing SET under_objection = false WHERE id = $1', [listingId]);
     }
     return { objections: objections.map((o) => o.id), repairs: repairs.map((r) => r.id) };

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { noteChange } from '../changes/change-notes';
 import { IdentifierType } from '../identifiers/identifiers';
 import { SubjectKind } from './subjects.types';
 
@@ -63,6 +64,7 @@ export class SubjectsRepository {
        VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
       [s.kind, s.name, s.nameKey, s.organisation, s.organisationKey, s.createdBy],
     );
+    noteChange(m, 'SUBJECT', row.id, 'RECORDED');
     return row.id;
   }
 
@@ -71,6 +73,7 @@ export class SubjectsRepository {
     subjectId: string,
     names: { kind: 'FORMER' | 'ALIAS'; name: string; nameKey: string }[],
   ) {
+    noteChange(m, 'SUBJECT', subjectId, 'NAMES_SET');
     await m.query('DELETE FROM subject_name WHERE subject_id = $1', [subjectId]);
     if (names.length === 0) return;
     await m.query(
@@ -105,6 +108,7 @@ export class SubjectsRepository {
     identifiers: IdentifierInsert[],
   ): Promise<void> {
     if (identifiers.length === 0) return;
+    noteChange(m, 'SUBJECT', subjectId, 'IDENTIFIERS_ADDED');
     await m.query(
       `INSERT INTO subject_identifier (subject_id, type, issuing_country, lookup_hash, ciphertext, masked)
        SELECT $1, * FROM unnest($2::text[], $3::text[], $4::bytea[], $5::bytea[], $6::text[])`,
@@ -138,6 +142,7 @@ export class SubjectsRepository {
     id: string,
     s: { name: string; nameKey: string; organisation: string | null; organisationKey: string | null },
   ): Promise<void> {
+    noteChange(m, 'SUBJECT', id, 'UPDATED');
     await m.query(
       `UPDATE subject SET name = $2, name_key = $3, organisation = $4, organisation_key = $5,
          updated_at = now(), version = version + 1 WHERE id = $1`,
@@ -146,6 +151,7 @@ export class SubjectsRepository {
   }
 
   async bumpVersion(m: EntityManager, id: string): Promise<void> {
+    noteChange(m, 'SUBJECT', id, 'UPDATED');
     await m.query('UPDATE subject SET updated_at = now(), version = version + 1 WHERE id = $1', [id]);
   }
 

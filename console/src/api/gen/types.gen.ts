@@ -406,6 +406,104 @@ export type CaseMeasuresAddDto = {
     measures: Array<MeasureAddDto>;
 };
 
+export type ChangeDto = {
+    /**
+     * Stable position in commit order; pass it as `after`
+     */
+    cursor: string;
+    /**
+     * When the change was committed (recorded time)
+     */
+    recordedAt: string;
+    entityType: 'LISTING' | 'CASE' | 'MEASURE' | 'SUBJECT';
+    entityId: string;
+    /**
+     * What happened to it in the transaction: a list entry status (PROPOSED, ACTIVE, REJECTED, EXPIRED, REPAIRED, REVOKED), CORRECTED, DATES_SET, UNDER_OBJECTION, OBJECTION_CLEARED; a case status, RECORDED, SUBJECT_ADDED, MEASURE_ADDED, UPDATED; a subject RECORDED, UPDATED, NAMES_SET, IDENTIFIERS_ADDED
+     */
+    actions: Array<string>;
+    /**
+     * The rule-data version in force (China) when it was committed
+     */
+    ruleVersion: number | null;
+    /**
+     * The entity as committed. A subject carries its identifiers in full (`value`) besides the masked form.
+     */
+    state: {
+        [key: string]: unknown;
+    } | null;
+};
+
+export type ChangePageDto = {
+    items: Array<ChangeDto>;
+    /**
+     * Pass as `after` next time (the same cursor when no change came)
+     */
+    next: string;
+};
+
+export type PublicIdentifierDto = {
+    type: 'RESIDENT_ID' | 'USCC' | 'PASSPORT' | 'OTHER';
+    issuingCountry: string | null;
+    /**
+     * A resident ID keeps its first 6 and last 4; a USCC is shown in full
+     */
+    masked: string;
+};
+
+export type PublicEntryDto = {
+    id: string;
+    listType: 'BLACK' | 'RED';
+    subjectKind: 'NATURAL_PERSON' | 'LEGAL_PERSON' | 'UNINCORPORATED_ORG';
+    name: string;
+    organisation: string | null;
+    identifiers: Array<PublicIdentifierDto>;
+    authority: string | null;
+    /**
+     * The decision document number (文号), or a RED designation document
+     */
+    decisionNumber: string | null;
+    decisionDate: string | null;
+    /**
+     * The legal basis the decision states
+     */
+    legalBasis: string | null;
+    misconductTypes: Array<string>;
+    effectiveFrom: string;
+    effectiveTo: string | null;
+    /**
+     * The last day a BLACK entry is shown (its publicity term); null for RED
+     */
+    publicUntil: string | null;
+};
+
+export type PublicEntryPageDto = {
+    items: Array<PublicEntryDto>;
+    total: number;
+    page: number;
+    pageSize: number;
+    /**
+     * The day (China) the view is computed for
+     */
+    asOf: string;
+};
+
+export type PublicVerifyDto = {
+    type: 'RESIDENT_ID' | 'USCC' | 'PASSPORT' | 'OTHER';
+    value: string;
+    issuingCountry?: string;
+};
+
+export type PublicVerifyResponseDto = {
+    /**
+     * Whether a subject with exactly this identifier is on a public list today
+     */
+    listed: boolean;
+    /**
+     * Which public lists
+     */
+    lists: Array<'BLACK' | 'RED'>;
+};
+
 export type ListingCreateDto = {
     subjectId: string;
     listType: 'BLACK' | 'WATCH' | 'RED';
@@ -1543,6 +1641,132 @@ export type CasesControllerAddCaseMeasuresResponses = {
 };
 
 export type CasesControllerAddCaseMeasuresResponse = CasesControllerAddCaseMeasuresResponses[keyof CasesControllerAddCaseMeasuresResponses];
+
+export type ChangesControllerGetChangesData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * The `next` cursor of the previous page; 0 (or nothing) reads from the first change
+         */
+        after?: unknown;
+        limit?: number;
+        /**
+         * Seconds to wait for a first change when there is none yet (long poll)
+         */
+        wait?: number;
+    };
+    url: '/api/v1/changes';
+};
+
+export type ChangesControllerGetChangesResponses = {
+    200: ChangePageDto;
+};
+
+export type ChangesControllerGetChangesResponse = ChangesControllerGetChangesResponses[keyof ChangesControllerGetChangesResponses];
+
+export type DisclosureControllerGetPublicEntriesData = {
+    body?: never;
+    headers?: {
+        /**
+         * An ETag from an earlier answer: 304 if unchanged
+         */
+        'If-None-Match'?: string;
+        /**
+         * Last-Modified of an earlier answer: 304 if unchanged (ignored with If-None-Match)
+         */
+        'If-Modified-Since'?: string;
+    };
+    path?: never;
+    query?: {
+        page?: number;
+        pageSize?: number;
+        listType?: 'BLACK' | 'RED';
+        /**
+         * Part of the name or the organisation
+         */
+        text?: string;
+        /**
+         * Part of the deciding authority
+         */
+        authority?: string;
+    };
+    url: '/api/v1/public/entries';
+};
+
+export type DisclosureControllerGetPublicEntriesErrors = {
+    /**
+     * 429 RATE_LIMITED, with Retry-After
+     */
+    429: unknown;
+};
+
+export type DisclosureControllerGetPublicEntriesResponses = {
+    200: PublicEntryPageDto;
+};
+
+export type DisclosureControllerGetPublicEntriesResponse = DisclosureControllerGetPublicEntriesResponses[keyof DisclosureControllerGetPublicEntriesResponses];
+
+export type DisclosureControllerExportPublicEntriesData = {
+    body?: never;
+    headers?: {
+        /**
+         * An ETag from an earlier answer: 304 if unchanged
+         */
+        'If-None-Match'?: string;
+        /**
+         * Last-Modified of an earlier answer: 304 if unchanged (ignored with If-None-Match)
+         */
+        'If-Modified-Since'?: string;
+    };
+    path?: never;
+    query?: {
+        listType?: 'BLACK' | 'RED';
+        /**
+         * Part of the name or the organisation
+         */
+        text?: string;
+        /**
+         * Part of the deciding authority
+         */
+        authority?: string;
+        format?: 'csv' | 'json';
+    };
+    url: '/api/v1/public/entries/export';
+};
+
+export type DisclosureControllerExportPublicEntriesErrors = {
+    /**
+     * 429 RATE_LIMITED, with Retry-After
+     */
+    429: unknown;
+};
+
+export type DisclosureControllerExportPublicEntriesResponses = {
+    200: Array<PublicEntryDto>;
+};
+
+export type DisclosureControllerExportPublicEntriesResponse = DisclosureControllerExportPublicEntriesResponses[keyof DisclosureControllerExportPublicEntriesResponses];
+
+export type DisclosureControllerVerifyPublicIdentifierData = {
+    body: PublicVerifyDto;
+    path?: never;
+    query?: never;
+    url: '/api/v1/public/verify';
+};
+
+export type DisclosureControllerVerifyPublicIdentifierErrors = {
+    /**
+     * 429 RATE_LIMITED, with Retry-After
+     */
+    429: unknown;
+};
+
+export type DisclosureControllerVerifyPublicIdentifierResponses = {
+    200: PublicVerifyResponseDto;
+};
+
+export type DisclosureControllerVerifyPublicIdentifierResponse = DisclosureControllerVerifyPublicIdentifierResponses[keyof DisclosureControllerVerifyPublicIdentifierResponses];
 
 export type HealthControllerGetLivenessData = {
     body?: never;
