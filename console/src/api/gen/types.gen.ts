@@ -1476,9 +1476,26 @@ export type CasesControllerGetCasesResponse = CasesControllerGetCasesResponses[k
 
 export type CasesControllerCreateCaseData = {
     body: CaseCreateDto;
+    headers?: {
+        /**
+         * Any string of 1 to 255 visible ASCII characters, unique per intended change (a UUID). A retry with the same key and request gets the first answer again (header Idempotent-Replayed: true); kept 24 h.
+         */
+        'Idempotency-Key'?: string;
+    };
     path?: never;
     query?: never;
     url: '/api/v1/cases';
+};
+
+export type CasesControllerCreateCaseErrors = {
+    /**
+     * IDEMPOTENCY_KEY_IN_FLIGHT: the first request with this key is still running
+     */
+    409: unknown;
+    /**
+     * IDEMPOTENCY_KEY_REUSED: this key was used for another request
+     */
+    422: unknown;
 };
 
 export type CasesControllerCreateCaseResponses = {
@@ -1509,12 +1526,27 @@ export type CasesControllerTransitionCaseData = {
          * The version you read; 412 if it changed since
          */
         'If-Match'?: string;
+        /**
+         * Any string of 1 to 255 visible ASCII characters, unique per intended change (a UUID). A retry with the same key and request gets the first answer again (header Idempotent-Replayed: true); kept 24 h.
+         */
+        'Idempotency-Key'?: string;
     };
     path: {
         id: string;
     };
     query?: never;
     url: '/api/v1/cases/{id}/transitions';
+};
+
+export type CasesControllerTransitionCaseErrors = {
+    /**
+     * IDEMPOTENCY_KEY_IN_FLIGHT: the first request with this key is still running
+     */
+    409: unknown;
+    /**
+     * IDEMPOTENCY_KEY_REUSED: this key was used for another request
+     */
+    422: unknown;
 };
 
 export type CasesControllerTransitionCaseResponses = {
@@ -1530,12 +1562,27 @@ export type CasesControllerAddCaseMeasuresData = {
          * The version you read; 412 if it changed since
          */
         'If-Match'?: string;
+        /**
+         * Any string of 1 to 255 visible ASCII characters, unique per intended change (a UUID). A retry with the same key and request gets the first answer again (header Idempotent-Replayed: true); kept 24 h.
+         */
+        'Idempotency-Key'?: string;
     };
     path: {
         id: string;
     };
     query?: never;
     url: '/api/v1/cases/{id}/measures';
+};
+
+export type CasesControllerAddCaseMeasuresErrors = {
+    /**
+     * IDEMPOTENCY_KEY_IN_FLIGHT: the first request with this key is still running
+     */
+    409: unknown;
+    /**
+     * IDEMPOTENCY_KEY_REUSED: this key was used for another request
+     */
+    422: unknown;
 };
 
 export type CasesControllerAddCaseMeasuresResponses = {
@@ -1760,9 +1807,26 @@ export type ListingsControllerGetListingsResponse = ListingsControllerGetListing
 
 export type ListingsControllerProposeListingData = {
     body: ListingCreateDto;
+    headers?: {
+        /**
+         * Any string of 1 to 255 visible ASCII characters, unique per intended change (a UUID). A retry with the same key and request gets the first answer again (header Idempotent-Replayed: true); kept 24 h.
+         */
+        'Idempotency-Key'?: string;
+    };
     path?: never;
     query?: never;
     url: '/api/v1/listings';
+};
+
+export type ListingsControllerProposeListingErrors = {
+    /**
+     * IDEMPOTENCY_KEY_IN_FLIGHT: the first request with this key is still running
+     */
+    409: unknown;
+    /**
+     * IDEMPOTENCY_KEY_REUSED: this key was used for another request
+     */
+    422: unknown;
 };
 
 export type ListingsControllerProposeListingResponses = {
@@ -1793,12 +1857,27 @@ export type ListingsControllerApproveListingData = {
          * The version you read; 409 if it changed since
          */
         'If-Match'?: string;
+        /**
+         * Any string of 1 to 255 visible ASCII characters, unique per intended change (a UUID). A retry with the same key and request gets the first answer again (header Idempotent-Replayed: true); kept 24 h.
+         */
+        'Idempotency-Key'?: string;
     };
     path: {
         id: string;
     };
     query?: never;
     url: '/api/v1/listings/{id}/approve';
+};
+
+export type ListingsControllerApproveListingErrors = {
+    /**
+     * IDEMPOTENCY_KEY_IN_FLIGHT: the first request with this key is still running
+     */
+    409: unknown;
+    /**
+     * IDEMPOTENCY_KEY_REUSED: this key was used for another request
+     */
+    422: unknown;
 };
 
 export type ListingsControllerApproveListingResponses = {
@@ -1814,12 +1893,27 @@ export type ListingsControllerRejectListingData = {
          * The version you read; 409 if it changed since
          */
         'If-Match'?: string;
+        /**
+         * Any string of 1 to 255 visible ASCII characters, unique per intended change (a UUID). A retry with the same key and request gets the first answer again (header Idempotent-Replayed: true); kept 24 h.
+         */
+        'Idempotency-Key'?: string;
     };
     path: {
         id: string;
     };
     query?: never;
     url: '/api/v1/listings/{id}/reject';
+};
+
+export type ListingsControllerRejectListingErrors = {
+    /**
+     * IDEMPOTENCY_KEY_IN_FLIGHT: the first request with this key is still running
+     */
+    409: unknown;
+    /**
+     * IDEMPOTENCY_KEY_REUSED: this key was used for another request
+     */
+    422: unknown;
 };
 
 export type ListingsControllerRejectListingResponses = {
@@ -1835,12 +1929,27 @@ export type ListingsControllerRevokeListingData = {
          * The version you read; 409 if it changed since
          */
         'If-Match'?: string;
+        /**
+         * Any string of 1 to 255 visible ASCII characters, unique per intended change (a UUID). A retry with the same key and request gets the first answer again (header Idempotent-Replayed: true); kept 24 h.
+         */
+        'Idempotency-Key'?: string;
     };
     path: {
         id: string;
     };
     query?: never;
     url: '/api/v1/listings/{id}/revoke';
+};
+
+export type ListingsControllerRevokeListingErrors = {
+    /**
+     * IDEMPOTENCY_KEY_IN_FLIGHT: the first request with this key is still running
+     */
+    409: unknown;
+    /**
+     * IDEMPOTENCY_KEY_REUSED: this key was used for another request
+     */
+    422: unknown;
 };
 
 export type ListingsControllerRevokeListingResponses = {
@@ -1856,12 +1965,27 @@ export type ListingsControllerCorrectListingData = {
          * The version you read; 409 if it changed since
          */
         'If-Match'?: string;
+        /**
+         * Any string of 1 to 255 visible ASCII characters, unique per intended change (a UUID). A retry with the same key and request gets the first answer again (header Idempotent-Replayed: true); kept 24 h.
+         */
+        'Idempotency-Key'?: string;
     };
     path: {
         id: string;
     };
     query?: never;
     url: '/api/v1/listings/{id}/corrections';
+};
+
+export type ListingsControllerCorrectListingErrors = {
+    /**
+     * IDEMPOTENCY_KEY_IN_FLIGHT: the first request with this key is still running
+     */
+    409: unknown;
+    /**
+     * IDEMPOTENCY_KEY_REUSED: this key was used for another request
+     */
+    422: unknown;
 };
 
 export type ListingsControllerCorrectListingResponses = {
@@ -1872,11 +1996,28 @@ export type ListingsControllerCorrectListingResponse = ListingsControllerCorrect
 
 export type ListingsControllerRaiseObjectionData = {
     body: ObjectionCreateDto;
+    headers?: {
+        /**
+         * Any string of 1 to 255 visible ASCII characters, unique per intended change (a UUID). A retry with the same key and request gets the first answer again (header Idempotent-Replayed: true); kept 24 h.
+         */
+        'Idempotency-Key'?: string;
+    };
     path: {
         id: string;
     };
     query?: never;
     url: '/api/v1/listings/{id}/objections';
+};
+
+export type ListingsControllerRaiseObjectionErrors = {
+    /**
+     * IDEMPOTENCY_KEY_IN_FLIGHT: the first request with this key is still running
+     */
+    409: unknown;
+    /**
+     * IDEMPOTENCY_KEY_REUSED: this key was used for another request
+     */
+    422: unknown;
 };
 
 export type ListingsControllerRaiseObjectionResponses = {
@@ -1887,12 +2028,29 @@ export type ListingsControllerRaiseObjectionResponse = ListingsControllerRaiseOb
 
 export type ListingsControllerResolveObjectionData = {
     body: ObjectionResolveDto;
+    headers?: {
+        /**
+         * Any string of 1 to 255 visible ASCII characters, unique per intended change (a UUID). A retry with the same key and request gets the first answer again (header Idempotent-Replayed: true); kept 24 h.
+         */
+        'Idempotency-Key'?: string;
+    };
     path: {
         id: string;
         objectionId: string;
     };
     query?: never;
     url: '/api/v1/listings/{id}/objections/{objectionId}/resolve';
+};
+
+export type ListingsControllerResolveObjectionErrors = {
+    /**
+     * IDEMPOTENCY_KEY_IN_FLIGHT: the first request with this key is still running
+     */
+    409: unknown;
+    /**
+     * IDEMPOTENCY_KEY_REUSED: this key was used for another request
+     */
+    422: unknown;
 };
 
 export type ListingsControllerResolveObjectionResponses = {
@@ -1903,11 +2061,28 @@ export type ListingsControllerResolveObjectionResponse = ListingsControllerResol
 
 export type ListingsControllerRequestRepairData = {
     body: RepairCreateDto;
+    headers?: {
+        /**
+         * Any string of 1 to 255 visible ASCII characters, unique per intended change (a UUID). A retry with the same key and request gets the first answer again (header Idempotent-Replayed: true); kept 24 h.
+         */
+        'Idempotency-Key'?: string;
+    };
     path: {
         id: string;
     };
     query?: never;
     url: '/api/v1/listings/{id}/repairs';
+};
+
+export type ListingsControllerRequestRepairErrors = {
+    /**
+     * IDEMPOTENCY_KEY_IN_FLIGHT: the first request with this key is still running
+     */
+    409: unknown;
+    /**
+     * IDEMPOTENCY_KEY_REUSED: this key was used for another request
+     */
+    422: unknown;
 };
 
 export type ListingsControllerRequestRepairResponses = {
@@ -1918,12 +2093,29 @@ export type ListingsControllerRequestRepairResponse = ListingsControllerRequestR
 
 export type ListingsControllerDecideRepairData = {
     body: RepairDecisionDto;
+    headers?: {
+        /**
+         * Any string of 1 to 255 visible ASCII characters, unique per intended change (a UUID). A retry with the same key and request gets the first answer again (header Idempotent-Replayed: true); kept 24 h.
+         */
+        'Idempotency-Key'?: string;
+    };
     path: {
         id: string;
         repairId: string;
     };
     query?: never;
     url: '/api/v1/listings/{id}/repairs/{repairId}/decision';
+};
+
+export type ListingsControllerDecideRepairErrors = {
+    /**
+     * IDEMPOTENCY_KEY_IN_FLIGHT: the first request with this key is still running
+     */
+    409: unknown;
+    /**
+     * IDEMPOTENCY_KEY_REUSED: this key was used for another request
+     */
+    422: unknown;
 };
 
 export type ListingsControllerDecideRepairResponses = {
@@ -2010,9 +2202,26 @@ export type CheckJobsControllerCreateCheckJobData = {
          */
         file: Blob | File;
     };
+    headers?: {
+        /**
+         * Any string of 1 to 255 visible ASCII characters, unique per intended change (a UUID). A retry with the same key and request gets the first answer again (header Idempotent-Replayed: true); kept 24 h.
+         */
+        'Idempotency-Key'?: string;
+    };
     path?: never;
     query?: never;
     url: '/api/v1/checks/jobs';
+};
+
+export type CheckJobsControllerCreateCheckJobErrors = {
+    /**
+     * IDEMPOTENCY_KEY_IN_FLIGHT: the first request with this key is still running
+     */
+    409: unknown;
+    /**
+     * IDEMPOTENCY_KEY_REUSED: this key was used for another request
+     */
+    422: unknown;
 };
 
 export type CheckJobsControllerCreateCheckJobResponses = {
@@ -2056,9 +2265,26 @@ export type CheckJobsControllerGetCheckJobResultsResponses = {
 
 export type ScreeningControllerRunCheckData = {
     body: CheckCreateDto;
+    headers?: {
+        /**
+         * Any string of 1 to 255 visible ASCII characters, unique per intended change (a UUID). A retry with the same key and request gets the first answer again (header Idempotent-Replayed: true); kept 24 h.
+         */
+        'Idempotency-Key'?: string;
+    };
     path?: never;
     query?: never;
     url: '/api/v1/checks';
+};
+
+export type ScreeningControllerRunCheckErrors = {
+    /**
+     * IDEMPOTENCY_KEY_IN_FLIGHT: the first request with this key is still running
+     */
+    409: unknown;
+    /**
+     * IDEMPOTENCY_KEY_REUSED: this key was used for another request
+     */
+    422: unknown;
 };
 
 export type ScreeningControllerRunCheckResponses = {
@@ -2097,9 +2323,26 @@ export type StatsControllerGetStatsOverviewResponse = StatsControllerGetStatsOve
 
 export type SubjectsControllerCreateSubjectData = {
     body: SubjectCreateDto;
+    headers?: {
+        /**
+         * Any string of 1 to 255 visible ASCII characters, unique per intended change (a UUID). A retry with the same key and request gets the first answer again (header Idempotent-Replayed: true); kept 24 h.
+         */
+        'Idempotency-Key'?: string;
+    };
     path?: never;
     query?: never;
     url: '/api/v1/subjects';
+};
+
+export type SubjectsControllerCreateSubjectErrors = {
+    /**
+     * IDEMPOTENCY_KEY_IN_FLIGHT: the first request with this key is still running
+     */
+    409: unknown;
+    /**
+     * IDEMPOTENCY_KEY_REUSED: this key was used for another request
+     */
+    422: unknown;
 };
 
 export type SubjectsControllerCreateSubjectResponses = {
@@ -2164,12 +2407,27 @@ export type SubjectsControllerAddSubjectIdentifiersData = {
          * The version you read; 412 if it changed since
          */
         'If-Match'?: string;
+        /**
+         * Any string of 1 to 255 visible ASCII characters, unique per intended change (a UUID). A retry with the same key and request gets the first answer again (header Idempotent-Replayed: true); kept 24 h.
+         */
+        'Idempotency-Key'?: string;
     };
     path: {
         id: string;
     };
     query?: never;
     url: '/api/v1/subjects/{id}/identifiers';
+};
+
+export type SubjectsControllerAddSubjectIdentifiersErrors = {
+    /**
+     * IDEMPOTENCY_KEY_IN_FLIGHT: the first request with this key is still running
+     */
+    409: unknown;
+    /**
+     * IDEMPOTENCY_KEY_REUSED: this key was used for another request
+     */
+    422: unknown;
 };
 
 export type SubjectsControllerAddSubjectIdentifiersResponses = {
