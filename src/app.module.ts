@@ -17,6 +17,7 @@ import { ConfigModule, RuntimeConfig } from './config/config.module';
 import { dataSourceOptions } from './database/data-source';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { HousekeepingModule } from './housekeeping/housekeeping.module';
 import { IdempotencyModule } from './idempotency/idempotency.module';
 import { ListingsModule } from './listings/listings.module';
 import { PersonalDataModule } from './personal-data/personal-data.module';
@@ -47,6 +48,7 @@ export class AppModule {
         ConfigModule.forRoot(config),
         DatabaseModule,
         HealthModule,
+        HousekeepingModule,
         IdempotencyModule,
         ListingsModule,
         LoggerModule.forRoot(httpLoggerOptions(logger)),

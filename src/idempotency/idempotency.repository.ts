@@ -112,12 +112,4 @@ export class IdempotencyRepository {
       [caller.type, caller.id, key],
     );
   }
-
-  /** Deletes keys created before `before`; returns how many. */
-  async purge(before: Date): Promise<number> {
-    const [, count] = (await this.dataSource.query('DELETE FROM idempotency_key WHERE created_at < $1', [
-      before,
-    ])) as [unknown, number];
-    return count;
-  }
 }
