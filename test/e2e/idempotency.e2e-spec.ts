@@ -334,3 +334,22 @@ describe('Idempotency-Key on POSTs that create something', () => {
     expect(hasHeader('/api/v1/auth/login')).toBe(false);
   });
 });
+
+describe('Idempotent-Replayed across origins', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ env: { CORS_ORIGINS: 'https://console.example' } });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('is exposed to browsers of the allowed origins, with Location', async () => {
+    const res = await request(t.http)
+      .get('/health/live')
+      .set('Origin', 'https://console.example')
+      .expect(200);
+    const exposed = String(res.headers['access-control-expose-headers']).toLowerCase().split(/,\s*/);
+    expect(exposed).toEqual(expect.arrayContaining(['idempotent-replayed', 'location', 'retry-after']));
+  });
+});
