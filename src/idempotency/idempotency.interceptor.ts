@@ -1,6 +1,13 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
-import { CallHandler, ExecutionContext, HttpStatus, Injectable, NestInterceptor } from '@nestjs/common';
+import {
+  CallHandler,
+  ExecutionContext,
+  HttpStatus,
+  Injectable,
+  Logger,
+  NestInterceptor,
+} from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import canonicalize from 'canonicalize';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -66,6 +73,8 @@ export const requestHashOf = (method: string, url: string, parts: unknown[]): Bu
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
+  private readonly logger = new Logger(IdempotencyInterceptor.name);
+
   constructor(
     private readonly reflector: Reflector,
     private readonly repository: IdempotencyRepository,
@@ -118,11 +127,16 @@ export class IdempotencyInterceptor implements NestInterceptor {
       );
       if (scope.claimed) {
         const location = reply.getHeader('location');
-        await this.repository.complete(caller, key, {
-          status: reply.statusCode,
-          body: body === undefined ? null : JSON.stringify(body),
-          location: typeof location === 'string' ? location : null,
-        });
+        // The change is committed: failing to keep its answer must not turn it into an error answer.
+        await this.repository
+          .complete(caller, key, {
+            status: reply.statusCode,
+            body: body === undefined ? null : JSON.stringify(body),
+            location: typeof location === 'string' ? location : null,
+          })
+          .catch((error: unknown) =>
+            this.logger.warn({ err: error }, 'the answer to an Idempotency-Key could not be kept'),
+          );
       }
       return body;
     } catch (error) {
