@@ -121,7 +121,12 @@ export async function createApp(
   const origins = config.env.CORS_ORIGINS?.split(',')
     .map((o) => o.trim())
     .filter(Boolean);
-  if (origins?.length) app.enableCors({ origin: origins, exposedHeaders: ['X-Request-Id', 'Retry-After'] });
+  if (origins?.length) {
+    app.enableCors({
+      origin: origins,
+      exposedHeaders: ['X-Request-Id', 'Retry-After', 'Location', 'Idempotent-Replayed'],
+    });
+  }
   app.setGlobalPrefix(API_PREFIX, {
     exclude: [
       { path: 'health/live', method: RequestMethod.GET },

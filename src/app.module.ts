@@ -19,6 +19,8 @@ import { dataSourceOptions } from './database/data-source';
 import { DatabaseModule } from './database/database.module';
 import { DisclosureModule } from './disclosure/disclosure.module';
 import { HealthModule } from './health/health.module';
+import { HousekeepingModule } from './housekeeping/housekeeping.module';
+import { IdempotencyModule } from './idempotency/idempotency.module';
 import { ListingsModule } from './listings/listings.module';
 import { PersonalDataModule } from './personal-data/personal-data.module';
 import { RulesModule } from './rules/rules.module';
@@ -50,6 +52,8 @@ export class AppModule {
         DatabaseModule,
         DisclosureModule,
         HealthModule,
+        HousekeepingModule,
+        IdempotencyModule,
         ListingsModule,
         LoggerModule.forRoot(httpLoggerOptions(logger)),
         TypeOrmModule.forRoot({

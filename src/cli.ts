@@ -1,6 +1,6 @@
 import 'reflect-metadata';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { stat, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -19,6 +19,7 @@ import { UsersService } from './users/users.service';
 import { AppError } from './common/errors/app-error';
 import { createLogger } from './common/logging/logger';
 import { EnvError, validateEnv } from './config/env';
+import { BackupError, backupDatabase, restoreDatabase } from './database/backup';
 import { createDataSource } from './database/data-source';
 import { openDatabase } from './database/open-database';
 
@@ -33,6 +34,8 @@ Commands:
   user:create --username <name> --role <ROLE> [--role <ROLE>...] [--display-name <text>]
                                 create a user; the password is read from standard input (or prompted for)
   audit:verify                  recompute the audit chain; exit code 3 when it is broken
+  backup <file>                 write a consistent backup of the database to <file> (gzipped; the service may run)
+  restore <file>                restore a backup into an empty database (a fresh DATA_DIR, or a new DATABASE_URL)
   seed:demo                     load a demo data set (synthetic people and companies, decided cases, list entries)
   secrets:generate              print fresh JWT_SECRET, PII_HMAC_KEY and PII_ENCRYPTION_KEYS lines for an env file
                                 (needs no database; for a new installation only)
@@ -176,6 +179,35 @@ ${sql.downQueries
   },
 };
 
+/** Commands that work on the database's URL (their own connections). */
+type UrlCommand = (url: string, args: string[]) => Promise<void>;
+
+/** A file named on the command line: npm runs scripts from the project's root, INIT_CWD is where it was called. */
+const userPath = (file: string) => resolve(process.env.INIT_CWD ?? process.cwd(), file);
+const sizeOf = async (file: string) => `${((await stat(file)).size / 1024).toFixed(1)} KiB`;
+const totalRows = (rows: Record<string, number>) => Object.values(rows).reduce((a, b) => a + b, 0);
+
+const urlCommands: Record<string, UrlCommand> = {
+  backup: async (url, args) => {
+    if (!args[0]) throw new UsageError('backup needs a file name: npm run cli -- backup <file>');
+    const started = Date.now();
+    const summary = await backupDatabase(url, userPath(args[0]));
+    out(
+      `backed up ${totalRows(summary.rows)} rows of ${summary.tables} tables (schema: ${summary.migrations} ` +
+        `migrations) to ${args[0]}, ${await sizeOf(userPath(args[0]))}, in ${Date.now() - started} ms`,
+    );
+  },
+  restore: async (url, args) => {
+    if (!args[0]) throw new UsageError('restore needs a file name: npm run cli -- restore <file>');
+    const started = Date.now();
+    const summary = await restoreDatabase(url, userPath(args[0]));
+    out(
+      `restored ${totalRows(summary.rows)} rows of ${summary.tables} tables (schema: ${summary.migrations} ` +
+        `migrations) from ${args[0]} in ${Date.now() - started} ms`,
+    );
+  },
+};
+
 class UsageError extends Error {}
 
 /** The table's own entry only: `toString` or `constructor` are not commands. */
@@ -206,7 +238,8 @@ async function main(argv: string[]): Promise<number> {
   }
   const databaseCommand = command(databaseCommands, name);
   const appCommand = command(appCommands, name);
-  if (!databaseCommand && !appCommand) {
+  const urlCommand = command(urlCommands, name);
+  if (!databaseCommand && !appCommand && !urlCommand) {
     process.stderr.write(`unknown command: ${name}\n\n${USAGE}\n`);
     return 2;
   }
@@ -215,6 +248,10 @@ async function main(argv: string[]): Promise<number> {
   const secrets = await resolveSecrets(env, logger);
   const database = await openDatabase(env, logger);
   try {
+    if (urlCommand) {
+      await urlCommand(database.url, args);
+      return 0;
+    }
     if (databaseCommand) {
       const dataSource = createDataSource(database.url, 2);
       await dataSource.initialize();
@@ -242,7 +279,12 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2))
   .then((code) => process.exit(code))
   .catch((error: unknown) => {
-    if (error instanceof EnvError || error instanceof UsageError || error instanceof AppError) {
+    if (
+      error instanceof EnvError ||
+      error instanceof UsageError ||
+      error instanceof AppError ||
+      error instanceof BackupError
+    ) {
       process.stderr.write(`${error.message}\n`);
       process.exit(2);
     }

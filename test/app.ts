@@ -43,6 +43,8 @@ export async function createTestApp(
     logger?: Logger;
     /** The built console to serve at `/`; by default dist/console when `npm run build` has made it. */
     consoleDir?: string;
+    /** Secrets of its own (a test that hands them to another process); by default fresh random ones. */
+    secrets?: Secrets;
   } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase();
@@ -63,7 +65,12 @@ export async function createTestApp(
       LOG_FORMAT: 'json',
     });
   const app = await createApp(
-    { env, databaseUrl: database.url, secrets: testSecrets(), consoleDir: options.consoleDir },
+    {
+      env,
+      databaseUrl: database.url,
+      secrets: options.secrets ?? testSecrets(),
+      consoleDir: options.consoleDir,
+    },
     logger,
     options.imports,
   );

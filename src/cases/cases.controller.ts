@@ -15,6 +15,7 @@ import {
 } from './cases.dto';
 import { CaseRow } from './cases.repository';
 import { CasesService } from './cases.service';
+import { Idempotent } from '../idempotency/idempotent.decorator';
 
 const READERS = { roles: [Role.REVIEWER, Role.RECORDER, Role.APPROVER], scopes: [Scope.RECORDS_READ] };
 const RECORDERS = { roles: [Role.RECORDER], scopes: [Scope.RECORDS_WRITE] };
@@ -27,6 +28,7 @@ export class CasesController {
   constructor(private readonly cases: CasesService) {}
 
   @Post()
+  @Idempotent()
   @Access(RECORDERS)
   @ApiOperation({
     summary: 'Record a case (a published decision with its subjects and measures, all or nothing)',
@@ -60,6 +62,7 @@ export class CasesController {
   }
 
   @Post(':id/transitions')
+  @Idempotent()
   @HttpCode(200)
   @Access(RECORDERS)
   @ApiHeader(IF_MATCH)
@@ -75,6 +78,7 @@ export class CasesController {
   }
 
   @Post(':id/measures')
+  @Idempotent()
   @Access(RECORDERS)
   @ApiHeader(IF_MATCH)
   @ApiOperation({ summary: 'Add measures to a decided case' })

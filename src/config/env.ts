@@ -183,6 +183,34 @@ export class Env {
   @Min(10)
   @Max(60_000)
   AUDIT_SEAL_INTERVAL_MS = 200;
+
+  /** How long an Idempotency-Key and its stored answer are kept (docs/reliability.md). */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(720)
+  IDEMPOTENCY_KEY_TTL_HOURS = 24;
+
+  /** How long check receipts (stored checks and their answers) are kept; decisions require 10 years. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  RECEIPT_RETENTION_YEARS = 10;
+
+  /** How long a finished check job's files (upload and results) are kept. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  CHECK_JOB_FILE_RETENTION_DAYS = 30;
+
+  /** How often housekeeping runs (expiry of list entries, purges); 0 turns the schedule off. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(10_080)
+  HOUSEKEEPING_INTERVAL_MINUTES = 60;
 }
 
 export class EnvError extends Error {

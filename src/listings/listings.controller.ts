@@ -24,6 +24,7 @@ import {
   RevokeDto,
 } from './listings.dto';
 import { ListingsService } from './listings.service';
+import { Idempotent } from '../idempotency/idempotent.decorator';
 
 const READERS = { roles: [Role.REVIEWER, Role.RECORDER, Role.APPROVER], scopes: [Scope.RECORDS_READ] };
 const RECORDERS = { roles: [Role.RECORDER], scopes: [Scope.RECORDS_WRITE] };
@@ -47,6 +48,7 @@ export class ListingsController {
   }
 
   @Post()
+  @Idempotent()
   @Access(RECORDERS)
   @ApiOperation({ summary: 'Propose a BLACK, WATCH or RED entry; another person approves it' })
   @ApiCreatedResponse({ type: ListingDetailsDto })
@@ -86,6 +88,7 @@ export class ListingsController {
   }
 
   @Post(':id/approve')
+  @Idempotent()
   @HttpCode(200)
   @Access(APPROVERS)
   @ApiHeader(IF_MATCH_409)
@@ -101,6 +104,7 @@ export class ListingsController {
   }
 
   @Post(':id/reject')
+  @Idempotent()
   @HttpCode(200)
   @Access(APPROVERS)
   @ApiHeader(IF_MATCH_409)
@@ -117,6 +121,7 @@ export class ListingsController {
   }
 
   @Post(':id/revoke')
+  @Idempotent()
   @HttpCode(200)
   @Access(APPROVERS)
   @ApiHeader(IF_MATCH_409)
@@ -135,6 +140,7 @@ export class ListingsController {
   }
 
   @Post(':id/corrections')
+  @Idempotent()
   @HttpCode(200)
   @Access(APPROVERS)
   @ApiHeader(IF_MATCH_409)
@@ -153,6 +159,7 @@ export class ListingsController {
   }
 
   @Post(':id/objections')
+  @Idempotent()
   @Access(RECORDERS)
   @ApiOperation({ summary: 'Record an objection (异议): the entry shows "under objection" at once' })
   @ApiCreatedResponse({ type: ObjectionDto })
@@ -165,6 +172,7 @@ export class ListingsController {
   }
 
   @Post(':id/objections/:objectionId/resolve')
+  @Idempotent()
   @HttpCode(200)
   @Access(APPROVERS)
   @ApiOperation({ summary: 'Uphold (the entry is revoked) or reject an objection, with a reason' })
@@ -180,6 +188,7 @@ export class ListingsController {
   }
 
   @Post(':id/repairs')
+  @Idempotent()
   @Access(RECORDERS)
   @ApiOperation({ summary: 'Request credit repair (信用修复) of a BLACK or WATCH entry' })
   @ApiCreatedResponse({ type: RepairDto })
@@ -192,6 +201,7 @@ export class ListingsController {
   }
 
   @Post(':id/repairs/:repairId/decision')
+  @Idempotent()
   @HttpCode(200)
   @Access(APPROVERS)
   @ApiOperation({ summary: 'Approve (the entry becomes REPAIRED) or refuse a repair request' })

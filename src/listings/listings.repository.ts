@@ -212,6 +212,15 @@ export class ListingsRepository {
     );
   }
 
+  /** Ids of ACTIVE entries whose end date lies before `today`, the earliest ended first. */
+  async activeEndedBefore(today: string): Promise<string[]> {
+    const rows: { id: string }[] = await this.dataSource.query(
+      `SELECT id FROM listing WHERE status = 'ACTIVE' AND effective_to < $1::date ORDER BY effective_to, id`,
+      [today],
+    );
+    return rows.map((r) => r.id);
+  }
+
   async findById(id: string, m?: EntityManager, lock = false): Promise<ListingRow | undefined> {
     const [row] = await this.q(m).query(
       `${LISTING_SELECT} WHERE l.id = $1${lock ? ' FOR UPDATE OF l' : ''}`,

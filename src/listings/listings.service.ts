@@ -710,6 +710,30 @@ export class ListingsService {
   }
 
   /**
+   * Marks EXPIRED every ACTIVE entry whose end date lies before `today` (housekeeping), one
+   * transaction each, audited as LISTING_EXPIRED. Bookkeeping only: whether an entry counts is
+   * computed from its dates either way (in-force.ts). The act's recorded time is when this runs; its
+   * valid time is the day after the end date, the first day the entry no longer counts.
+   * @returns the ids of the entries marked.
+   */
+  async expireEnded(ctx: RequestContext, today: string): Promise<string[]> {
+    const expired: string[] = [];
+    for (const id of await this.listings.activeEndedBefore(today)) {
+      const marked = await this.tx.run(async (m) => {
+        const listing = await this.listings.findById(id, m, true);
+        const end = listing?.effectiveTo;
+        if (!listing || listing.status !== 'ACTIVE' || !end || end >= today) return false;
+        await this.move(m, ctx, listing, 'EXPIRED', 'LISTING_EXPIRED', `the end date ${end} has passed`, {
+          terminatedFrom: addDays(end, 1),
+        });
+        return true;
+      });
+      if (marked) expired.push(id);
+    }
+    return expired;
+  }
+
+  /**
    * A BLACK or WATCH entry becoming active ends the subject's RED entries from its own first day (valid
    * time), whenever it is recorded: they count up to the day before. An active RED entry that would
    * count on no day before that (it begins on or after that day) is revoked from its own first day

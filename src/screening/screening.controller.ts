@@ -7,6 +7,7 @@ import { UuidParam } from '../common/uuid-param';
 import { parseCheckRequest } from './applicants';
 import { CheckCreateDto, CheckReceiptDto, CheckResponseDto, MAX_APPLICANTS } from './screening.dto';
 import { ScreeningService } from './screening.service';
+import { Idempotent } from '../idempotency/idempotent.decorator';
 
 /**
  * The body of POST /checks as it arrives. Typed as an interface on purpose: the global ValidationPipe
@@ -22,6 +23,7 @@ export class ScreeningController {
   constructor(private readonly screening: ScreeningService) {}
 
   @Post()
+  @Idempotent()
   @HttpCode(200)
   @Access({ roles: [Role.REVIEWER], scopes: [Scope.CHECKS_RUN] })
   @ApiOperation({

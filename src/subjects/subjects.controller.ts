@@ -19,6 +19,7 @@ import {
   SubjectUpdateDto,
 } from './subjects.dto';
 import { SubjectsService } from './subjects.service';
+import { Idempotent } from '../idempotency/idempotent.decorator';
 
 class SubjectIdentifiersAddDto {
   @ApiProperty({ type: [IdentifierInputDto] })
@@ -38,6 +39,7 @@ export class SubjectsController {
   constructor(private readonly subjects: SubjectsService) {}
 
   @Post()
+  @Idempotent()
   @Access(WRITERS)
   @ApiOperation({
     summary: 'Record a subject (person or organisation); 409 with the existing id if an identifier is taken',
@@ -94,6 +96,7 @@ export class SubjectsController {
   }
 
   @Post(':id/identifiers')
+  @Idempotent()
   @Access(WRITERS)
   @ApiHeader(IF_MATCH)
   @ApiOperation({ summary: 'Add identifiers to a subject' })

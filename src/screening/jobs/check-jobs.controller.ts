@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   Controller,
   Get,
@@ -36,6 +37,8 @@ import {
   CheckJobResultsQueryDto,
 } from './check-jobs.dto';
 import { CheckJobsService, CheckJobUpload, toCheckJobDto } from './check-jobs.service';
+import { IdempotencyScope } from '../../idempotency/idempotency.interceptor';
+import { Idempotent } from '../../idempotency/idempotent.decorator';
 
 const RUNNERS = { roles: [Role.REVIEWER], scopes: [Scope.CHECKS_RUN] };
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
@@ -112,6 +115,7 @@ export class CheckJobsController {
   constructor(private readonly jobs: CheckJobsService) {}
 
   @Post()
+  @Idempotent({ fingerprint: 'handler' })
   @HttpCode(202)
   @Access(RUNNERS)
   @ApiOperation({
@@ -131,6 +135,11 @@ export class CheckJobsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<CheckJobResponseDto> {
     const { fields, upload } = await readUpload(request);
+    await IdempotencyScope.fingerprint([
+      fields,
+      upload.fileName,
+      createHash('sha256').update(upload.buffer).digest('hex'),
+    ]);
     const dto = (await validation.transform(fields, {
       type: 'body',
       metatype: CheckJobCreateDto,

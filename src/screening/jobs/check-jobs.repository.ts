@@ -31,6 +31,8 @@ export interface CheckJobRecord extends CheckJobInsert {
   error: string | null;
   startedAt: Date | null;
   finishedAt: Date | null;
+  /** When housekeeping deleted its rows (CHECK_JOB_FILE_RETENTION_DAYS after it finished). */
+  filesPurgedAt?: Date | null;
 }
 
 /** One row of a job's results, as stored. */
@@ -86,7 +88,7 @@ export class CheckJobsRepository {
          actor_name AS "actorName", domain, to_char(as_of, 'YYYY-MM-DD') AS "asOf", purpose, reference,
          lookback_years AS "lookbackYears", file_name AS "fileName", format, columns, status,
          rows_total AS "rowsTotal", rows_done AS "rowsDone", counts, check_ids AS "checkIds", error,
-         started_at AS "startedAt", finished_at AS "finishedAt"
+         started_at AS "startedAt", finished_at AS "finishedAt", files_purged_at AS "filesPurgedAt"
        FROM check_job WHERE id = $1`,
       [id],
     );

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { HttpStatus, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { actorOf, AuditService } from '../../audit/audit.service';
@@ -147,7 +147,8 @@ export class CheckJobsService {
   /**
    * The results file, streamed page by page: the input columns as uploaded (ID numbers masked), then
    * verdict, reasons, incentive, underObjection and error.
-   * @throws AppError 409 CHECK_JOB_NOT_DONE until the job is DONE.
+   * @throws AppError 409 CHECK_JOB_NOT_DONE until the job is DONE; 410 CHECK_JOB_FILES_PURGED after
+   *   CHECK_JOB_FILE_RETENTION_DAYS.
    */
   async results(
     ctx: RequestContext,
@@ -161,6 +162,13 @@ export class CheckJobsService {
         job.status === 'FAILED'
           ? `The check job failed, it has no results file: ${job.error ?? ''}`
           : `The check job is ${job.status} (${job.rowsDone} of ${job.rowsTotal} rows): try again when it is DONE`,
+      );
+    }
+    if (job.filesPurgedAt) {
+      throw new AppError(
+        HttpStatus.GONE,
+        CheckJobErrorCode.CHECK_JOB_FILES_PURGED,
+        `The results of this job were deleted on ${job.filesPurgedAt.toISOString()}, at the end of their retention period`,
       );
     }
     const chosen = format ?? (job.format === 'XLSX' ? 'xlsx' : 'csv');

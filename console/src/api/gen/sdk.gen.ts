@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import { type Client, formDataBodySerializer, type Options as Options2, type TDataShape } from './client/index.js';
-import type { ApiClientsControllerCreateApiClientData, ApiClientsControllerCreateApiClientResponses, ApiClientsControllerGetApiClientsData, ApiClientsControllerGetApiClientsResponses, ApiClientsControllerRevokeApiClientData, ApiClientsControllerRevokeApiClientResponses, AuditControllerExportAuditEntriesData, AuditControllerExportAuditEntriesResponses, AuditControllerGetAuditEntriesData, AuditControllerGetAuditEntriesResponses, AuditControllerGetAuditHeadData, AuditControllerGetAuditHeadResponses, AuditControllerVerifyAuditChainData, AuditControllerVerifyAuditChainResponses, AuthControllerChangePasswordData, AuthControllerChangePasswordResponses, AuthControllerGetMeData, AuthControllerGetMeResponses, AuthControllerLoginData, AuthControllerLoginResponses, AuthControllerLogoutData, AuthControllerLogoutResponses, AuthControllerRefreshData, AuthControllerRefreshResponses, CasesControllerAddCaseMeasuresData, CasesControllerAddCaseMeasuresResponses, CasesControllerCreateCaseData, CasesControllerCreateCaseResponses, CasesControllerGetCaseData, CasesControllerGetCaseResponses, CasesControllerGetCasesData, CasesControllerGetCasesResponses, CasesControllerTransitionCaseData, CasesControllerTransitionCaseResponses, ChangesControllerGetChangesData, ChangesControllerGetChangesResponses, CheckJobsControllerCreateCheckJobData, CheckJobsControllerCreateCheckJobResponses, CheckJobsControllerGetCheckJobData, CheckJobsControllerGetCheckJobResponses, CheckJobsControllerGetCheckJobResultsData, CheckJobsControllerGetCheckJobResultsResponses, DisclosureControllerExportPublicEntriesData, DisclosureControllerExportPublicEntriesErrors, DisclosureControllerExportPublicEntriesResponses, DisclosureControllerGetPublicEntriesData, DisclosureControllerGetPublicEntriesErrors, DisclosureControllerGetPublicEntriesResponses, DisclosureControllerVerifyPublicIdentifierData, DisclosureControllerVerifyPublicIdentifierErrors, DisclosureControllerVerifyPublicIdentifierResponses, HealthControllerGetLivenessData, HealthControllerGetLivenessErrors, HealthControllerGetLivenessResponses, HealthControllerGetReadinessData, HealthControllerGetReadinessErrors, HealthControllerGetReadinessResponses, ListingsControllerApproveListingData, ListingsControllerApproveListingResponses, ListingsControllerCorrectListingData, ListingsControllerCorrectListingResponses, ListingsControllerDecideRepairData, ListingsControllerDecideRepairResponses, ListingsControllerGetListingData, ListingsControllerGetListingResponses, ListingsControllerGetListingsData, ListingsControllerGetListingsResponses, ListingsControllerProposeListingData, ListingsControllerProposeListingResponses, ListingsControllerRaiseObjectionData, ListingsControllerRaiseObjectionResponses, ListingsControllerRejectListingData, ListingsControllerRejectListingResponses, ListingsControllerRequestRepairData, ListingsControllerRequestRepairResponses, ListingsControllerResolveObjectionData, ListingsControllerResolveObjectionResponses, ListingsControllerRevokeListingData, ListingsControllerRevokeListingResponses, RulesControllerCreateRuleSetData, RulesControllerCreateRuleSetResponses, RulesControllerGetCurrentRuleSetData, RulesControllerGetCurrentRuleSetResponses, RulesControllerGetRuleSetData, RulesControllerGetRuleSetResponses, RulesControllerGetRuleSetsData, RulesControllerGetRuleSetsResponses, ScreeningControllerGetCheckData, ScreeningControllerGetCheckResponses, ScreeningControllerRunCheckData, ScreeningControllerRunCheckResponses, StatsControllerGetStatsOverviewData, StatsControllerGetStatsOverviewResponses, SubjectsControllerAddSubjectIdentifiersData, SubjectsControllerAddSubjectIdentifiersResponses, SubjectsControllerCreateSubjectData, SubjectsControllerCreateSubjectResponses, SubjectsControllerGetSubjectData, SubjectsControllerGetSubjectResponses, SubjectsControllerRevealSubjectIdentifiersData, SubjectsControllerRevealSubjectIdentifiersResponses, SubjectsControllerSearchSubjectsData, SubjectsControllerSearchSubjectsResponses, SubjectsControllerUpdateSubjectData, SubjectsControllerUpdateSubjectResponses, UsersControllerCreateUserData, UsersControllerCreateUserResponses, UsersControllerDisableUserData, UsersControllerDisableUserResponses, UsersControllerEnableUserData, UsersControllerEnableUserResponses, UsersControllerGetUserData, UsersControllerGetUserResponses, UsersControllerGetUsersData, UsersControllerGetUsersResponses, UsersControllerSetUserRolesData, UsersControllerSetUserRolesResponses } from './types.gen.js';
+import type { ApiClientsControllerCreateApiClientData, ApiClientsControllerCreateApiClientResponses, ApiClientsControllerGetApiClientsData, ApiClientsControllerGetApiClientsResponses, ApiClientsControllerRevokeApiClientData, ApiClientsControllerRevokeApiClientResponses, AuditControllerExportAuditEntriesData, AuditControllerExportAuditEntriesResponses, AuditControllerGetAuditEntriesData, AuditControllerGetAuditEntriesResponses, AuditControllerGetAuditHeadData, AuditControllerGetAuditHeadResponses, AuditControllerVerifyAuditChainData, AuditControllerVerifyAuditChainResponses, AuthControllerChangePasswordData, AuthControllerChangePasswordResponses, AuthControllerGetMeData, AuthControllerGetMeResponses, AuthControllerLoginData, AuthControllerLoginResponses, AuthControllerLogoutData, AuthControllerLogoutResponses, AuthControllerRefreshData, AuthControllerRefreshResponses, CasesControllerAddCaseMeasuresData, CasesControllerAddCaseMeasuresErrors, CasesControllerAddCaseMeasuresResponses, CasesControllerCreateCaseData, CasesControllerCreateCaseErrors, CasesControllerCreateCaseResponses, CasesControllerGetCaseData, CasesControllerGetCaseResponses, CasesControllerGetCasesData, CasesControllerGetCasesResponses, CasesControllerTransitionCaseData, CasesControllerTransitionCaseErrors, CasesControllerTransitionCaseResponses, ChangesControllerGetChangesData, ChangesControllerGetChangesResponses, CheckJobsControllerCreateCheckJobData, CheckJobsControllerCreateCheckJobErrors, CheckJobsControllerCreateCheckJobResponses, CheckJobsControllerGetCheckJobData, CheckJobsControllerGetCheckJobResponses, CheckJobsControllerGetCheckJobResultsData, CheckJobsControllerGetCheckJobResultsResponses, DisclosureControllerExportPublicEntriesData, DisclosureControllerExportPublicEntriesErrors, DisclosureControllerExportPublicEntriesResponses, DisclosureControllerGetPublicEntriesData, DisclosureControllerGetPublicEntriesErrors, DisclosureControllerGetPublicEntriesResponses, DisclosureControllerVerifyPublicIdentifierData, DisclosureControllerVerifyPublicIdentifierErrors, DisclosureControllerVerifyPublicIdentifierResponses, HealthControllerGetLivenessData, HealthControllerGetLivenessErrors, HealthControllerGetLivenessResponses, HealthControllerGetReadinessData, HealthControllerGetReadinessErrors, HealthControllerGetReadinessResponses, ListingsControllerApproveListingData, ListingsControllerApproveListingErrors, ListingsControllerApproveListingResponses, ListingsControllerCorrectListingData, ListingsControllerCorrectListingErrors, ListingsControllerCorrectListingResponses, ListingsControllerDecideRepairData, ListingsControllerDecideRepairErrors, ListingsControllerDecideRepairResponses, ListingsControllerGetListingData, ListingsControllerGetListingResponses, ListingsControllerGetListingsData, ListingsControllerGetListingsResponses, ListingsControllerProposeListingData, ListingsControllerProposeListingErrors, ListingsControllerProposeListingResponses, ListingsControllerRaiseObjectionData, ListingsControllerRaiseObjectionErrors, ListingsControllerRaiseObjectionResponses, ListingsControllerRejectListingData, ListingsControllerRejectListingErrors, ListingsControllerRejectListingResponses, ListingsControllerRequestRepairData, ListingsControllerRequestRepairErrors, ListingsControllerRequestRepairResponses, ListingsControllerResolveObjectionData, ListingsControllerResolveObjectionErrors, ListingsControllerResolveObjectionResponses, ListingsControllerRevokeListingData, ListingsControllerRevokeListingErrors, ListingsControllerRevokeListingResponses, RulesControllerCreateRuleSetData, RulesControllerCreateRuleSetResponses, RulesControllerGetCurrentRuleSetData, RulesControllerGetCurrentRuleSetResponses, RulesControllerGetRuleSetData, RulesControllerGetRuleSetResponses, RulesControllerGetRuleSetsData, RulesControllerGetRuleSetsResponses, ScreeningControllerGetCheckData, ScreeningControllerGetCheckResponses, ScreeningControllerRunCheckData, ScreeningControllerRunCheckErrors, ScreeningControllerRunCheckResponses, StatsControllerGetStatsOverviewData, StatsControllerGetStatsOverviewResponses, SubjectsControllerAddSubjectIdentifiersData, SubjectsControllerAddSubjectIdentifiersErrors, SubjectsControllerAddSubjectIdentifiersResponses, SubjectsControllerCreateSubjectData, SubjectsControllerCreateSubjectErrors, SubjectsControllerCreateSubjectResponses, SubjectsControllerGetSubjectData, SubjectsControllerGetSubjectResponses, SubjectsControllerRevealSubjectIdentifiersData, SubjectsControllerRevealSubjectIdentifiersResponses, SubjectsControllerSearchSubjectsData, SubjectsControllerSearchSubjectsResponses, SubjectsControllerUpdateSubjectData, SubjectsControllerUpdateSubjectResponses, UsersControllerCreateUserData, UsersControllerCreateUserResponses, UsersControllerDisableUserData, UsersControllerDisableUserResponses, UsersControllerEnableUserData, UsersControllerEnableUserResponses, UsersControllerGetUserData, UsersControllerGetUserResponses, UsersControllerGetUsersData, UsersControllerGetUsersResponses, UsersControllerSetUserRolesData, UsersControllerSetUserRolesResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean> = Options2<TData, ThrowOnError> & {
     /**
@@ -159,7 +159,7 @@ export const casesControllerGetCases = <ThrowOnError extends boolean = false>(op
  *
  * A SERIOUS_DB_ENTRY measure in a decided case proposes the BLACK list entry, for an approver to approve.
  */
-export const casesControllerCreateCase = <ThrowOnError extends boolean = false>(options: Options<CasesControllerCreateCaseData, ThrowOnError>) => (options.client ?? client).post<CasesControllerCreateCaseResponses, unknown, ThrowOnError>({
+export const casesControllerCreateCase = <ThrowOnError extends boolean = false>(options: Options<CasesControllerCreateCaseData, ThrowOnError>) => (options.client ?? client).post<CasesControllerCreateCaseResponses, CasesControllerCreateCaseErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }, { name: 'X-Api-Key', type: 'apiKey' }],
     url: '/api/v1/cases',
     ...options,
@@ -181,7 +181,7 @@ export const casesControllerGetCase = <ThrowOnError extends boolean = false>(opt
 /**
  * Move the case along its procedure (409 CASE_TRANSITION_NOT_ALLOWED otherwise)
  */
-export const casesControllerTransitionCase = <ThrowOnError extends boolean = false>(options: Options<CasesControllerTransitionCaseData, ThrowOnError>) => (options.client ?? client).post<CasesControllerTransitionCaseResponses, unknown, ThrowOnError>({
+export const casesControllerTransitionCase = <ThrowOnError extends boolean = false>(options: Options<CasesControllerTransitionCaseData, ThrowOnError>) => (options.client ?? client).post<CasesControllerTransitionCaseResponses, CasesControllerTransitionCaseErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }, { name: 'X-Api-Key', type: 'apiKey' }],
     url: '/api/v1/cases/{id}/transitions',
     ...options,
@@ -194,7 +194,7 @@ export const casesControllerTransitionCase = <ThrowOnError extends boolean = fal
 /**
  * Add measures to a decided case
  */
-export const casesControllerAddCaseMeasures = <ThrowOnError extends boolean = false>(options: Options<CasesControllerAddCaseMeasuresData, ThrowOnError>) => (options.client ?? client).post<CasesControllerAddCaseMeasuresResponses, unknown, ThrowOnError>({
+export const casesControllerAddCaseMeasures = <ThrowOnError extends boolean = false>(options: Options<CasesControllerAddCaseMeasuresData, ThrowOnError>) => (options.client ?? client).post<CasesControllerAddCaseMeasuresResponses, CasesControllerAddCaseMeasuresErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }, { name: 'X-Api-Key', type: 'apiKey' }],
     url: '/api/v1/cases/{id}/measures',
     ...options,
@@ -261,7 +261,7 @@ export const listingsControllerGetListings = <ThrowOnError extends boolean = fal
 /**
  * Propose a BLACK, WATCH or RED entry; another person approves it
  */
-export const listingsControllerProposeListing = <ThrowOnError extends boolean = false>(options: Options<ListingsControllerProposeListingData, ThrowOnError>) => (options.client ?? client).post<ListingsControllerProposeListingResponses, unknown, ThrowOnError>({
+export const listingsControllerProposeListing = <ThrowOnError extends boolean = false>(options: Options<ListingsControllerProposeListingData, ThrowOnError>) => (options.client ?? client).post<ListingsControllerProposeListingResponses, ListingsControllerProposeListingErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }, { name: 'X-Api-Key', type: 'apiKey' }],
     url: '/api/v1/listings',
     ...options,
@@ -283,7 +283,7 @@ export const listingsControllerGetListing = <ThrowOnError extends boolean = fals
 /**
  * Approve a proposal (not your own); exactly one of concurrent approvals wins
  */
-export const listingsControllerApproveListing = <ThrowOnError extends boolean = false>(options: Options<ListingsControllerApproveListingData, ThrowOnError>) => (options.client ?? client).post<ListingsControllerApproveListingResponses, unknown, ThrowOnError>({
+export const listingsControllerApproveListing = <ThrowOnError extends boolean = false>(options: Options<ListingsControllerApproveListingData, ThrowOnError>) => (options.client ?? client).post<ListingsControllerApproveListingResponses, ListingsControllerApproveListingErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/listings/{id}/approve',
     ...options
@@ -292,7 +292,7 @@ export const listingsControllerApproveListing = <ThrowOnError extends boolean = 
 /**
  * Reject a proposal (not your own), with a reason
  */
-export const listingsControllerRejectListing = <ThrowOnError extends boolean = false>(options: Options<ListingsControllerRejectListingData, ThrowOnError>) => (options.client ?? client).post<ListingsControllerRejectListingResponses, unknown, ThrowOnError>({
+export const listingsControllerRejectListing = <ThrowOnError extends boolean = false>(options: Options<ListingsControllerRejectListingData, ThrowOnError>) => (options.client ?? client).post<ListingsControllerRejectListingResponses, ListingsControllerRejectListingErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/listings/{id}/reject',
     ...options,
@@ -305,7 +305,7 @@ export const listingsControllerRejectListing = <ThrowOnError extends boolean = f
 /**
  * Revoke an active or expired entry, with a reason, from an effective date (default today)
  */
-export const listingsControllerRevokeListing = <ThrowOnError extends boolean = false>(options: Options<ListingsControllerRevokeListingData, ThrowOnError>) => (options.client ?? client).post<ListingsControllerRevokeListingResponses, unknown, ThrowOnError>({
+export const listingsControllerRevokeListing = <ThrowOnError extends boolean = false>(options: Options<ListingsControllerRevokeListingData, ThrowOnError>) => (options.client ?? client).post<ListingsControllerRevokeListingResponses, ListingsControllerRevokeListingErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/listings/{id}/revoke',
     ...options,
@@ -318,7 +318,7 @@ export const listingsControllerRevokeListing = <ThrowOnError extends boolean = f
 /**
  * Correct wrongly recorded dates, with a reason: a new version; earlier checks replay as before
  */
-export const listingsControllerCorrectListing = <ThrowOnError extends boolean = false>(options: Options<ListingsControllerCorrectListingData, ThrowOnError>) => (options.client ?? client).post<ListingsControllerCorrectListingResponses, unknown, ThrowOnError>({
+export const listingsControllerCorrectListing = <ThrowOnError extends boolean = false>(options: Options<ListingsControllerCorrectListingData, ThrowOnError>) => (options.client ?? client).post<ListingsControllerCorrectListingResponses, ListingsControllerCorrectListingErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/listings/{id}/corrections',
     ...options,
@@ -331,7 +331,7 @@ export const listingsControllerCorrectListing = <ThrowOnError extends boolean = 
 /**
  * Record an objection (异议): the entry shows "under objection" at once
  */
-export const listingsControllerRaiseObjection = <ThrowOnError extends boolean = false>(options: Options<ListingsControllerRaiseObjectionData, ThrowOnError>) => (options.client ?? client).post<ListingsControllerRaiseObjectionResponses, unknown, ThrowOnError>({
+export const listingsControllerRaiseObjection = <ThrowOnError extends boolean = false>(options: Options<ListingsControllerRaiseObjectionData, ThrowOnError>) => (options.client ?? client).post<ListingsControllerRaiseObjectionResponses, ListingsControllerRaiseObjectionErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }, { name: 'X-Api-Key', type: 'apiKey' }],
     url: '/api/v1/listings/{id}/objections',
     ...options,
@@ -344,7 +344,7 @@ export const listingsControllerRaiseObjection = <ThrowOnError extends boolean = 
 /**
  * Uphold (the entry is revoked) or reject an objection, with a reason
  */
-export const listingsControllerResolveObjection = <ThrowOnError extends boolean = false>(options: Options<ListingsControllerResolveObjectionData, ThrowOnError>) => (options.client ?? client).post<ListingsControllerResolveObjectionResponses, unknown, ThrowOnError>({
+export const listingsControllerResolveObjection = <ThrowOnError extends boolean = false>(options: Options<ListingsControllerResolveObjectionData, ThrowOnError>) => (options.client ?? client).post<ListingsControllerResolveObjectionResponses, ListingsControllerResolveObjectionErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/listings/{id}/objections/{objectionId}/resolve',
     ...options,
@@ -357,7 +357,7 @@ export const listingsControllerResolveObjection = <ThrowOnError extends boolean 
 /**
  * Request credit repair (信用修复) of a BLACK or WATCH entry
  */
-export const listingsControllerRequestRepair = <ThrowOnError extends boolean = false>(options: Options<ListingsControllerRequestRepairData, ThrowOnError>) => (options.client ?? client).post<ListingsControllerRequestRepairResponses, unknown, ThrowOnError>({
+export const listingsControllerRequestRepair = <ThrowOnError extends boolean = false>(options: Options<ListingsControllerRequestRepairData, ThrowOnError>) => (options.client ?? client).post<ListingsControllerRequestRepairResponses, ListingsControllerRequestRepairErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }, { name: 'X-Api-Key', type: 'apiKey' }],
     url: '/api/v1/listings/{id}/repairs',
     ...options,
@@ -370,7 +370,7 @@ export const listingsControllerRequestRepair = <ThrowOnError extends boolean = f
 /**
  * Approve (the entry becomes REPAIRED) or refuse a repair request
  */
-export const listingsControllerDecideRepair = <ThrowOnError extends boolean = false>(options: Options<ListingsControllerDecideRepairData, ThrowOnError>) => (options.client ?? client).post<ListingsControllerDecideRepairResponses, unknown, ThrowOnError>({
+export const listingsControllerDecideRepair = <ThrowOnError extends boolean = false>(options: Options<ListingsControllerDecideRepairData, ThrowOnError>) => (options.client ?? client).post<ListingsControllerDecideRepairResponses, ListingsControllerDecideRepairErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/listings/{id}/repairs/{repairId}/decision',
     ...options,
@@ -425,7 +425,7 @@ export const rulesControllerGetRuleSet = <ThrowOnError extends boolean = false>(
  *
  * Answers 202 with the job at once; poll GET /api/v1/checks/jobs/{id}, then fetch the results file. Columns (English or Chinese headers) are in docs/screening.md. A bad value in a row makes that row ERROR; an unknown header, a missing name column or an empty file is a 400. Each chunk of up to 5,000 rows is a stored, audited check.
  */
-export const checkJobsControllerCreateCheckJob = <ThrowOnError extends boolean = false>(options: Options<CheckJobsControllerCreateCheckJobData, ThrowOnError>) => (options.client ?? client).post<CheckJobsControllerCreateCheckJobResponses, unknown, ThrowOnError>({
+export const checkJobsControllerCreateCheckJob = <ThrowOnError extends boolean = false>(options: Options<CheckJobsControllerCreateCheckJobData, ThrowOnError>) => (options.client ?? client).post<CheckJobsControllerCreateCheckJobResponses, CheckJobsControllerCreateCheckJobErrors, ThrowOnError>({
     ...formDataBodySerializer,
     security: [{ scheme: 'bearer', type: 'http' }, { name: 'X-Api-Key', type: 'apiKey' }],
     url: '/api/v1/checks/jobs',
@@ -461,7 +461,7 @@ export const checkJobsControllerGetCheckJobResults = <ThrowOnError extends boole
  *
  * Each applicant gets BLOCK, REVIEW or CLEAR with the evidence behind it, in the order given, with counts. A bad identifier is a 400 for a single applicant and an ERROR row in a batch. The check is stored (GET /api/v1/checks/{id}) and audited with its purpose before the answer leaves.
  */
-export const screeningControllerRunCheck = <ThrowOnError extends boolean = false>(options: Options<ScreeningControllerRunCheckData, ThrowOnError>) => (options.client ?? client).post<ScreeningControllerRunCheckResponses, unknown, ThrowOnError>({
+export const screeningControllerRunCheck = <ThrowOnError extends boolean = false>(options: Options<ScreeningControllerRunCheckData, ThrowOnError>) => (options.client ?? client).post<ScreeningControllerRunCheckResponses, ScreeningControllerRunCheckErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }, { name: 'X-Api-Key', type: 'apiKey' }],
     url: '/api/v1/checks',
     ...options,
@@ -492,7 +492,7 @@ export const statsControllerGetStatsOverview = <ThrowOnError extends boolean = f
 /**
  * Record a subject (person or organisation); 409 with the existing id if an identifier is taken
  */
-export const subjectsControllerCreateSubject = <ThrowOnError extends boolean = false>(options: Options<SubjectsControllerCreateSubjectData, ThrowOnError>) => (options.client ?? client).post<SubjectsControllerCreateSubjectResponses, unknown, ThrowOnError>({
+export const subjectsControllerCreateSubject = <ThrowOnError extends boolean = false>(options: Options<SubjectsControllerCreateSubjectData, ThrowOnError>) => (options.client ?? client).post<SubjectsControllerCreateSubjectResponses, SubjectsControllerCreateSubjectErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }, { name: 'X-Api-Key', type: 'apiKey' }],
     url: '/api/v1/subjects',
     ...options,
@@ -542,7 +542,7 @@ export const subjectsControllerUpdateSubject = <ThrowOnError extends boolean = f
 /**
  * Add identifiers to a subject
  */
-export const subjectsControllerAddSubjectIdentifiers = <ThrowOnError extends boolean = false>(options: Options<SubjectsControllerAddSubjectIdentifiersData, ThrowOnError>) => (options.client ?? client).post<SubjectsControllerAddSubjectIdentifiersResponses, unknown, ThrowOnError>({
+export const subjectsControllerAddSubjectIdentifiers = <ThrowOnError extends boolean = false>(options: Options<SubjectsControllerAddSubjectIdentifiersData, ThrowOnError>) => (options.client ?? client).post<SubjectsControllerAddSubjectIdentifiersResponses, SubjectsControllerAddSubjectIdentifiersErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }, { name: 'X-Api-Key', type: 'apiKey' }],
     url: '/api/v1/subjects/{id}/identifiers',
     ...options,

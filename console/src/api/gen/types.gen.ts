@@ -1574,9 +1574,26 @@ export type CasesControllerGetCasesResponse = CasesControllerGetCasesResponses[k
 
 export type CasesControllerCreateCaseData = {
     body: CaseCreateDto;
+    headers?: {
+        /**
+         * Any string of 1 to 255 visible ASCII characters, unique per intended change (a UUID). A retry with the same key and request gets the first answer again (header Idempotent-Replayed: true); kept 24 h.
+         */
+        'Idempotency-Key'?: string;
+    };
     path?: never;
     query?: never;
     url: '/api/v1/cases';
+};
+
+export type CasesControllerCreateCaseErrors = {
+    /**
+     * IDEMPOTENCY_KEY_IN_FLIGHT: the first request with this key is still running
+     */
+    409: unknown;
+    /**
+     * IDEMPOTENCY_KEY_REUSED: this key was used for another request
+     */
+    422: unknown;
 };
 
 export type CasesControllerCreateCaseResponses = {
@@ -1607,12 +1624,27 @@ export type CasesControllerTransitionCaseData = {
          * The version you read; 412 if it changed since
          */
         'If-Match'?: string;
+        /**
+         * Any string of 1 to 255 visible ASCII characters, unique per intended change (a UUID). A retry with the same key and request gets the first answer again (header Idempotent-Replayed: true); kept 24 h.
+         */
+        'Idempotency-Key'?: string;
     };
     path: {
         id: string;
     };
     query?: never;
     url: '/api/v1/cases/{id}/transitions';
+};
+
+export type CasesControllerTransitionCaseErrors = {
+    /**
+     * IDEMPOTENCY_KEY_IN_FLIGHT: the first request with this key is still running
+     */
+    409: unknown;
+    /**
+     * IDEMPOTENCY_KEY_REUSED: this key was used for another request
+     */
+    422: unknown;
 };
 
 export type CasesControllerTransitionCaseResponses = {
@@ -1628,12 +1660,27 @@ export type CasesControllerAddCaseMeasuresData = {
          * The version you read; 412 if it changed since
          */
         'If-Match'?: string;
+        /**
+         * Any string of 1 to 255 visible ASCII characters, unique per intended change (a UUID). A retry with the same key and request gets the first answer again (header Idempotent-Replayed: true); kept 24 h.
+         */
+        'Idempotency-Key'?: string;
     };
     path: {
         id: string;
     };
     query?: never;
     url: '/api/v1/cases/{id}/measures';
+};
+
+export type CasesControllerAddCaseMeasuresErrors = {
+    /**
+     * IDEMPOTENCY_KEY_IN_FLIGHT: the first request with this key is still running
+     */
+    409: unknown;
+    /**
+     * IDEMPOTENCY_KEY_REUSED: this key was used for another request
+     */
+    422: unknown;
 };
 
 export type CasesControllerAddCaseMeasuresResponses = {
@@ -1988,9 +2035,26 @@ export type ListingsControllerGetListingsResponse = ListingsControllerGetListing
 
 export type ListingsControllerProposeListingData = {
     body: ListingCreateDto;
+    headers?: {
+        /**
+         * Any string of 1 to 255 visible ASCII characters, unique per intended change (a UUID). A retry with the same key and request gets the first answer again (header Idempotent-Replayed: true); kept 24 h.
+         */
+        'Idempotency-Key'?: string;
+    };
     path?: never;
     query?: never;
     url: '/api/v1/listings';
+};
+
+export type ListingsControllerProposeListingErrors = {
+    /**
+     * IDEMPOTENCY_KEY_IN_FLIGHT: the first request with this key is still running
+     */
+    409: unknown;
+    /**
+     * IDEMPOTENCY_KEY_REUSED: this key was used for another request
+     */
+    422: unknown;
 };
 
 export type ListingsControllerProposeListingResponses = {
@@ -2021,12 +2085,27 @@ export type ListingsControllerApproveListingData = {
          * The version you read; 409 if it changed since
          */
         'If-Match'?: string;
+        /**
+         * Any string of 1 to 255 visible ASCII characters, unique per intended change (a UUID). A retry with the same key and request gets the first answer again (header Idempotent-Replayed: true); kept 24 h.
+         */
+        'Idempotency-Key'?: string;
     };
     path: {
         id: string;
     };
     query?: never;
     url: '/api/v1/listings/{id}/approve';
+};
+
+export type ListingsControllerApproveListingErrors = {
+    /**
+     * IDEMPOTENCY_KEY_IN_FLIGHT: the first request with this key is still running
+     */
+    409: unknown;
+    /**
+     * IDEMPOTENCY_KEY_REUSED: this key was used for another request
+     */
+    422: unknown;
 };
 
 export type ListingsControllerApproveListingResponses = {
@@ -2042,12 +2121,27 @@ export type ListingsControllerRejectListingData = {
          * The version you read; 409 if it changed since
          */
         'If-Match'?: string;
+        /**
+         * Any string of 1 to 255 visible ASCII characters, unique per intended change (a UUID). A retry with the same key and request gets the first answer again (header Idempotent-Replayed: true); kept 24 h.
+         */
+        'Idempotency-Key'?: string;
     };
     path: {
         id: string;
     };
     query?: never;
     url: '/api/v1/listings/{id}/reject';
+};
+
+export type ListingsControllerRejectListingErrors = {
+    /**
+     * IDEMPOTENCY_KEY_IN_FLIGHT: the first request with this key is still running
+     */
+    409: unknown;
+    /**
+     * IDEMPOTENCY_KEY_REUSED: this key was used for another request
+     */
+    422: unknown;
 };
 
 export type ListingsControllerRejectListingResponses = {
@@ -2063,12 +2157,27 @@ export type ListingsControllerRevokeListingData = {
          * The version you read; 409 if it changed since
          */
         'If-Match'?: string;
+        /**
+         * Any string of 1 to 255 visible ASCII characters, unique per intended change (a UUID). A retry with the same key and request gets the first answer again (header Idempotent-Replayed: true); kept 24 h.
+         */
+        'Idempotency-Key'?: string;
     };
     path: {
         id: string;
     };
     query?: never;
     url: '/api/v1/listings/{id}/revoke';
+};
+
+export type ListingsControllerRevokeListingErrors = {
+    /**
+     * IDEMPOTENCY_KEY_IN_FLIGHT: the first request with this key is still running
+     */
+    409: unknown;
+    /**
+     * IDEMPOTENCY_KEY_REUSED: this key was used for another request
+     */
+    422: unknown;
 };
 
 export type ListingsControllerRevokeListingResponses = {
@@ -2084,12 +2193,27 @@ export type ListingsControllerCorrectListingData = {
          * The version you read; 409 if it changed since
          */
         'If-Match'?: string;
+        /**
+         * Any string of 1 to 255 visible ASCII characters, unique per intended change (a UUID). A retry with the same key and request gets the first answer again (header Idempotent-Replayed: true); kept 24 h.
+         */
+        'Idempotency-Key'?: string;
     };
     path: {
         id: string;
     };
     query?: never;
     url: '/api/v1/listings/{id}/corrections';
+};
+
+export type ListingsControllerCorrectListingErrors = {
+    /**
+     * IDEMPOTENCY_KEY_IN_FLIGHT: the first request with this key is still running
+     */
+    409: unknown;
+    /**
+     * IDEMPOTENCY_KEY_REUSED: this key was used for another request
+     */
+    422: unknown;
 };
 
 export type ListingsControllerCorrectListingResponses = {
@@ -2100,11 +2224,28 @@ export type ListingsControllerCorrectListingResponse = ListingsControllerCorrect
 
 export type ListingsControllerRaiseObjectionData = {
     body: ObjectionCreateDto;
+    headers?: {
+        /**
+         * Any string of 1 to 255 visible ASCII characters, unique per intended change (a UUID). A retry with the same key and request gets the first answer again (header Idempotent-Replayed: true); kept 24 h.
+         */
+        'Idempotency-Key'?: string;
+    };
     path: {
         id: string;
     };
     query?: never;
     url: '/api/v1/listings/{id}/objections';
+};
+
+export type ListingsControllerRaiseObjectionErrors = {
+    /**
+     * IDEMPOTENCY_KEY_IN_FLIGHT: the first request with this key is still running
+     */
+    409: unknown;
+    /**
+     * IDEMPOTENCY_KEY_REUSED: this key was used for another request
+     */
+    422: unknown;
 };
 
 export type ListingsControllerRaiseObjectionResponses = {
@@ -2115,12 +2256,29 @@ export type ListingsControllerRaiseObjectionResponse = ListingsControllerRaiseOb
 
 export type ListingsControllerResolveObjectionData = {
     body: ObjectionResolveDto;
+    headers?: {
+        /**
+         * Any string of 1 to 255 visible ASCII characters, unique per intended change (a UUID). A retry with the same key and request gets the first answer again (header Idempotent-Replayed: true); kept 24 h.
+         */
+        'Idempotency-Key'?: string;
+    };
     path: {
         id: string;
         objectionId: string;
     };
     query?: never;
     url: '/api/v1/listings/{id}/objections/{objectionId}/resolve';
+};
+
+export type ListingsControllerResolveObjectionErrors = {
+    /**
+     * IDEMPOTENCY_KEY_IN_FLIGHT: the first request with this key is still running
+     */
+    409: unknown;
+    /**
+     * IDEMPOTENCY_KEY_REUSED: this key was used for another request
+     */
+    422: unknown;
 };
 
 export type ListingsControllerResolveObjectionResponses = {
@@ -2131,11 +2289,28 @@ export type ListingsControllerResolveObjectionResponse = ListingsControllerResol
 
 export type ListingsControllerRequestRepairData = {
     body: RepairCreateDto;
+    headers?: {
+        /**
+         * Any string of 1 to 255 visible ASCII characters, unique per intended change (a UUID). A retry with the same key and request gets the first answer again (header Idempotent-Replayed: true); kept 24 h.
+         */
+        'Idempotency-Key'?: string;
+    };
     path: {
         id: string;
     };
     query?: never;
     url: '/api/v1/listings/{id}/repairs';
+};
+
+export type ListingsControllerRequestRepairErrors = {
+    /**
+     * IDEMPOTENCY_KEY_IN_FLIGHT: the first request with this key is still running
+     */
+    409: unknown;
+    /**
+     * IDEMPOTENCY_KEY_REUSED: this key was used for another request
+     */
+    422: unknown;
 };
 
 export type ListingsControllerRequestRepairResponses = {
@@ -2146,12 +2321,29 @@ export type ListingsControllerRequestRepairResponse = ListingsControllerRequestR
 
 export type ListingsControllerDecideRepairData = {
     body: RepairDecisionDto;
+    headers?: {
+        /**
+         * Any string of 1 to 255 visible ASCII characters, unique per intended change (a UUID). A retry with the same key and request gets the first answer again (header Idempotent-Replayed: true); kept 24 h.
+         */
+        'Idempotency-Key'?: string;
+    };
     path: {
         id: string;
         repairId: string;
     };
     query?: never;
     url: '/api/v1/listings/{id}/repairs/{repairId}/decision';
+};
+
+export type ListingsControllerDecideRepairErrors = {
+    /**
+     * IDEMPOTENCY_KEY_IN_FLIGHT: the first request with this key is still running
+     */
+    409: unknown;
+    /**
+     * IDEMPOTENCY_KEY_REUSED: this key was used for another request
+     */
+    422: unknown;
 };
 
 export type ListingsControllerDecideRepairResponses = {
@@ -2238,9 +2430,26 @@ export type CheckJobsControllerCreateCheckJobData = {
          */
         file: Blob | File;
     };
+    headers?: {
+        /**
+         * Any string of 1 to 255 visible ASCII characters, unique per intended change (a UUID). A retry with the same key and request gets the first answer again (header Idempotent-Replayed: true); kept 24 h.
+         */
+        'Idempotency-Key'?: string;
+    };
     path?: never;
     query?: never;
     url: '/api/v1/checks/jobs';
+};
+
+export type CheckJobsControllerCreateCheckJobErrors = {
+    /**
+     * IDEMPOTENCY_KEY_IN_FLIGHT: the first request with this key is still running
+     */
+    409: unknown;
+    /**
+     * IDEMPOTENCY_KEY_REUSED: this key was used for another request
+     */
+    422: unknown;
 };
 
 export type CheckJobsControllerCreateCheckJobResponses = {
@@ -2284,9 +2493,26 @@ export type CheckJobsControllerGetCheckJobResultsResponses = {
 
 export type ScreeningControllerRunCheckData = {
     body: CheckCreateDto;
+    headers?: {
+        /**
+         * Any string of 1 to 255 visible ASCII characters, unique per intended change (a UUID). A retry with the same key and request gets the first answer again (header Idempotent-Replayed: true); kept 24 h.
+         */
+        'Idempotency-Key'?: string;
+    };
     path?: never;
     query?: never;
     url: '/api/v1/checks';
+};
+
+export type ScreeningControllerRunCheckErrors = {
+    /**
+     * IDEMPOTENCY_KEY_IN_FLIGHT: the first request with this key is still running
+     */
+    409: unknown;
+    /**
+     * IDEMPOTENCY_KEY_REUSED: this key was used for another request
+     */
+    422: unknown;
 };
 
 export type ScreeningControllerRunCheckResponses = {
@@ -2325,9 +2551,26 @@ export type StatsControllerGetStatsOverviewResponse = StatsControllerGetStatsOve
 
 export type SubjectsControllerCreateSubjectData = {
     body: SubjectCreateDto;
+    headers?: {
+        /**
+         * Any string of 1 to 255 visible ASCII characters, unique per intended change (a UUID). A retry with the same key and request gets the first answer again (header Idempotent-Replayed: true); kept 24 h.
+         */
+        'Idempotency-Key'?: string;
+    };
     path?: never;
     query?: never;
     url: '/api/v1/subjects';
+};
+
+export type SubjectsControllerCreateSubjectErrors = {
+    /**
+     * IDEMPOTENCY_KEY_IN_FLIGHT: the first request with this key is still running
+     */
+    409: unknown;
+    /**
+     * IDEMPOTENCY_KEY_REUSED: this key was used for another request
+     */
+    422: unknown;
 };
 
 export type SubjectsControllerCreateSubjectResponses = {
@@ -2392,12 +2635,27 @@ export type SubjectsControllerAddSubjectIdentifiersData = {
          * The version you read; 412 if it changed since
          */
         'If-Match'?: string;
+        /**
+         * Any string of 1 to 255 visible ASCII characters, unique per intended change (a UUID). A retry with the same key and request gets the first answer again (header Idempotent-Replayed: true); kept 24 h.
+         */
+        'Idempotency-Key'?: string;
     };
     path: {
         id: string;
     };
     query?: never;
     url: '/api/v1/subjects/{id}/identifiers';
+};
+
+export type SubjectsControllerAddSubjectIdentifiersErrors = {
+    /**
+     * IDEMPOTENCY_KEY_IN_FLIGHT: the first request with this key is still running
+     */
+    409: unknown;
+    /**
+     * IDEMPOTENCY_KEY_REUSED: this key was used for another request
+     */
+    422: unknown;
 };
 
 export type SubjectsControllerAddSubjectIdentifiersResponses = {
