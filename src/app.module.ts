@@ -19,6 +19,7 @@ import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { ListingsModule } from './listings/listings.module';
 import { PersonalDataModule } from './personal-data/personal-data.module';
+import { ReceiptsModule } from './receipts/receipts.module';
 import { RulesModule } from './rules/rules.module';
 import { ScreeningModule } from './screening/screening.module';
 import { StatsModule } from './stats/stats.module';
@@ -55,6 +56,7 @@ export class AppModule {
           retryDelay: 1000,
         }),
         PersonalDataModule,
+        ReceiptsModule,
         RulesModule,
         ScreeningModule,
         StatsModule,

@@ -15,6 +15,7 @@ export function testSecrets(): Secrets {
     jwtSecret: randomBytes(32).toString('hex'),
     piiHmacKey: randomBytes(32),
     piiEncryptionKeys: [{ id: 't1', key: randomBytes(32) }],
+    receiptSigningKey: { kid: 'test1', seed: randomBytes(32) },
   };
 }
 
@@ -43,6 +44,8 @@ export async function createTestApp(
     logger?: Logger;
     /** The built console to serve at `/`; by default dist/console when `npm run build` has made it. */
     consoleDir?: string;
+    /** Secrets to use in place of fresh ones (a key rotation test restarts with the same keys). */
+    secrets?: Partial<Secrets>;
   } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase();
@@ -62,7 +65,12 @@ export async function createTestApp(
       LOG_FORMAT: 'json',
     });
   const app = await createApp(
-    { env, databaseUrl: database.url, secrets: testSecrets(), consoleDir: options.consoleDir },
+    {
+      env,
+      databaseUrl: database.url,
+      secrets: { ...testSecrets(), ...options.secrets },
+      consoleDir: options.consoleDir,
+    },
     logger,
     options.imports,
   );
