@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import { type Client, formDataBodySerializer, type Options as Options2, type TDataShape } from './client/index.js';
-import type { ApiClientsControllerCreateApiClientData, ApiClientsControllerCreateApiClientResponses, ApiClientsControllerGetApiClientsData, ApiClientsControllerGetApiClientsResponses, ApiClientsControllerRevokeApiClientData, ApiClientsControllerRevokeApiClientResponses, AuditControllerExportAuditEntriesData, AuditControllerExportAuditEntriesResponses, AuditControllerGetAuditEntriesData, AuditControllerGetAuditEntriesResponses, AuditControllerGetAuditHeadData, AuditControllerGetAuditHeadResponses, AuditControllerVerifyAuditChainData, AuditControllerVerifyAuditChainResponses, AuthControllerChangePasswordData, AuthControllerChangePasswordResponses, AuthControllerGetMeData, AuthControllerGetMeResponses, AuthControllerLoginData, AuthControllerLoginResponses, AuthControllerLogoutData, AuthControllerLogoutResponses, AuthControllerRefreshData, AuthControllerRefreshResponses, CasesControllerAddCaseMeasuresData, CasesControllerAddCaseMeasuresResponses, CasesControllerCreateCaseData, CasesControllerCreateCaseResponses, CasesControllerGetCaseData, CasesControllerGetCaseResponses, CasesControllerGetCasesData, CasesControllerGetCasesResponses, CasesControllerTransitionCaseData, CasesControllerTransitionCaseResponses, CheckJobsControllerCreateCheckJobData, CheckJobsControllerCreateCheckJobResponses, CheckJobsControllerGetCheckJobData, CheckJobsControllerGetCheckJobResponses, CheckJobsControllerGetCheckJobResultsData, CheckJobsControllerGetCheckJobResultsResponses, HealthControllerGetLivenessData, HealthControllerGetLivenessErrors, HealthControllerGetLivenessResponses, HealthControllerGetReadinessData, HealthControllerGetReadinessErrors, HealthControllerGetReadinessResponses, ListingsControllerApproveListingData, ListingsControllerApproveListingResponses, ListingsControllerCorrectListingData, ListingsControllerCorrectListingResponses, ListingsControllerDecideRepairData, ListingsControllerDecideRepairResponses, ListingsControllerGetListingData, ListingsControllerGetListingResponses, ListingsControllerGetListingsData, ListingsControllerGetListingsResponses, ListingsControllerProposeListingData, ListingsControllerProposeListingResponses, ListingsControllerRaiseObjectionData, ListingsControllerRaiseObjectionResponses, ListingsControllerRejectListingData, ListingsControllerRejectListingResponses, ListingsControllerRequestRepairData, ListingsControllerRequestRepairResponses, ListingsControllerResolveObjectionData, ListingsControllerResolveObjectionResponses, ListingsControllerRevokeListingData, ListingsControllerRevokeListingResponses, RulesControllerCreateRuleSetData, RulesControllerCreateRuleSetResponses, RulesControllerGetCurrentRuleSetData, RulesControllerGetCurrentRuleSetResponses, RulesControllerGetRuleSetData, RulesControllerGetRuleSetResponses, RulesControllerGetRuleSetsData, RulesControllerGetRuleSetsResponses, ScreeningControllerGetCheckData, ScreeningControllerGetCheckResponses, ScreeningControllerRunCheckData, ScreeningControllerRunCheckResponses, StatsControllerGetStatsOverviewData, StatsControllerGetStatsOverviewResponses, SubjectsControllerAddSubjectIdentifiersData, SubjectsControllerAddSubjectIdentifiersResponses, SubjectsControllerCreateSubjectData, SubjectsControllerCreateSubjectResponses, SubjectsControllerGetSubjectData, SubjectsControllerGetSubjectResponses, SubjectsControllerRevealSubjectIdentifiersData, SubjectsControllerRevealSubjectIdentifiersResponses, SubjectsControllerSearchSubjectsData, SubjectsControllerSearchSubjectsResponses, SubjectsControllerUpdateSubjectData, SubjectsControllerUpdateSubjectResponses, UsersControllerCreateUserData, UsersControllerCreateUserResponses, UsersControllerDisableUserData, UsersControllerDisableUserResponses, UsersControllerEnableUserData, UsersControllerEnableUserResponses, UsersControllerGetUserData, UsersControllerGetUserResponses, UsersControllerGetUsersData, UsersControllerGetUsersResponses, UsersControllerSetUserRolesData, UsersControllerSetUserRolesResponses } from './types.gen.js';
+import type { ApiClientsControllerCreateApiClientData, ApiClientsControllerCreateApiClientResponses, ApiClientsControllerGetApiClientsData, ApiClientsControllerGetApiClientsResponses, ApiClientsControllerRevokeApiClientData, ApiClientsControllerRevokeApiClientResponses, AuditControllerExportAuditEntriesData, AuditControllerExportAuditEntriesResponses, AuditControllerGetAuditEntriesData, AuditControllerGetAuditEntriesResponses, AuditControllerGetAuditHeadData, AuditControllerGetAuditHeadResponses, AuditControllerVerifyAuditChainData, AuditControllerVerifyAuditChainResponses, AuthControllerChangePasswordData, AuthControllerChangePasswordResponses, AuthControllerGetMeData, AuthControllerGetMeResponses, AuthControllerLoginData, AuthControllerLoginResponses, AuthControllerLogoutData, AuthControllerLogoutResponses, AuthControllerRefreshData, AuthControllerRefreshResponses, CasesControllerAddCaseMeasuresData, CasesControllerAddCaseMeasuresResponses, CasesControllerCreateCaseData, CasesControllerCreateCaseResponses, CasesControllerGetCaseData, CasesControllerGetCaseResponses, CasesControllerGetCasesData, CasesControllerGetCasesResponses, CasesControllerTransitionCaseData, CasesControllerTransitionCaseResponses, CheckJobsControllerCreateCheckJobData, CheckJobsControllerCreateCheckJobResponses, CheckJobsControllerGetCheckJobCertificatesData, CheckJobsControllerGetCheckJobCertificatesResponses, CheckJobsControllerGetCheckJobData, CheckJobsControllerGetCheckJobResponses, CheckJobsControllerGetCheckJobResultsData, CheckJobsControllerGetCheckJobResultsResponses, HealthControllerGetLivenessData, HealthControllerGetLivenessErrors, HealthControllerGetLivenessResponses, HealthControllerGetReadinessData, HealthControllerGetReadinessErrors, HealthControllerGetReadinessResponses, ListingsControllerApproveListingData, ListingsControllerApproveListingResponses, ListingsControllerCorrectListingData, ListingsControllerCorrectListingResponses, ListingsControllerDecideRepairData, ListingsControllerDecideRepairResponses, ListingsControllerGetListingData, ListingsControllerGetListingResponses, ListingsControllerGetListingsData, ListingsControllerGetListingsResponses, ListingsControllerProposeListingData, ListingsControllerProposeListingResponses, ListingsControllerRaiseObjectionData, ListingsControllerRaiseObjectionResponses, ListingsControllerRejectListingData, ListingsControllerRejectListingResponses, ListingsControllerRequestRepairData, ListingsControllerRequestRepairResponses, ListingsControllerResolveObjectionData, ListingsControllerResolveObjectionResponses, ListingsControllerRevokeListingData, ListingsControllerRevokeListingResponses, ReceiptsControllerGetReceiptKeysData, ReceiptsControllerGetReceiptKeysResponses, ReceiptsControllerVerifyReceiptData, ReceiptsControllerVerifyReceiptResponses, RulesControllerCreateRuleSetData, RulesControllerCreateRuleSetResponses, RulesControllerGetCurrentRuleSetData, RulesControllerGetCurrentRuleSetResponses, RulesControllerGetRuleSetData, RulesControllerGetRuleSetResponses, RulesControllerGetRuleSetsData, RulesControllerGetRuleSetsResponses, ScreeningControllerGetCheckCertificateData, ScreeningControllerGetCheckCertificateResponses, ScreeningControllerGetCheckData, ScreeningControllerGetCheckResponses, ScreeningControllerRunCheckData, ScreeningControllerRunCheckResponses, StatsControllerGetStatsOverviewData, StatsControllerGetStatsOverviewResponses, SubjectsControllerAddSubjectIdentifiersData, SubjectsControllerAddSubjectIdentifiersResponses, SubjectsControllerCreateSubjectData, SubjectsControllerCreateSubjectResponses, SubjectsControllerGetSubjectData, SubjectsControllerGetSubjectResponses, SubjectsControllerRevealSubjectIdentifiersData, SubjectsControllerRevealSubjectIdentifiersResponses, SubjectsControllerSearchSubjectsData, SubjectsControllerSearchSubjectsResponses, SubjectsControllerUpdateSubjectData, SubjectsControllerUpdateSubjectResponses, UsersControllerCreateUserData, UsersControllerCreateUserResponses, UsersControllerDisableUserData, UsersControllerDisableUserResponses, UsersControllerEnableUserData, UsersControllerEnableUserResponses, UsersControllerGetUserData, UsersControllerGetUserResponses, UsersControllerGetUsersData, UsersControllerGetUsersResponses, UsersControllerSetUserRolesData, UsersControllerSetUserRolesResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean> = Options2<TData, ThrowOnError> & {
     /**
@@ -346,6 +346,27 @@ export const listingsControllerDecideRepair = <ThrowOnError extends boolean = fa
 });
 
 /**
+ * The public keys that verify receipts and certificate manifests, as a JWK set (no sign-in)
+ *
+ * Ed25519 keys (RFC 8037): the current signing key first, then retired keys kept for verification.
+ */
+export const receiptsControllerGetReceiptKeys = <ThrowOnError extends boolean = false>(options?: Options<ReceiptsControllerGetReceiptKeysData, ThrowOnError>) => (options?.client ?? client).get<ReceiptsControllerGetReceiptKeysResponses, unknown, ThrowOnError>({ url: '/api/v1/receipts/keys', ...options });
+
+/**
+ * Whether a signed receipt or manifest is genuine and unchanged (no sign-in)
+ *
+ * Checks the signature with the published keys and nothing else: the answer says valid or why not, and tells nothing the document does not hold. The same check runs offline: npm run cli -- receipt:verify FILE.
+ */
+export const receiptsControllerVerifyReceipt = <ThrowOnError extends boolean = false>(options: Options<ReceiptsControllerVerifyReceiptData, ThrowOnError>) => (options.client ?? client).post<ReceiptsControllerVerifyReceiptResponses, unknown, ThrowOnError>({
+    url: '/api/v1/receipts/verify',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
  * Rule set versions, oldest first (without their data)
  */
 export const rulesControllerGetRuleSets = <ThrowOnError extends boolean = false>(options?: Options<RulesControllerGetRuleSetsData, ThrowOnError>) => (options?.client ?? client).get<RulesControllerGetRuleSetsResponses, unknown, ThrowOnError>({
@@ -422,6 +443,17 @@ export const checkJobsControllerGetCheckJobResults = <ThrowOnError extends boole
 });
 
 /**
+ * A DONE job's certificates as a ZIP, one PDF per applicant, with a signed manifest (up to 5000 rows)
+ *
+ * Each certificate is that of GET /api/v1/checks/{id}/certificate.pdf; manifest.json lists every file with its SHA-256, receipt id and applicant, and is signed like a receipt (POST /api/v1/receipts/verify). Rows refused as ERROR get no certificate. Streamed as the PDFs are made; each check read is audited (CHECK_READ).
+ */
+export const checkJobsControllerGetCheckJobCertificates = <ThrowOnError extends boolean = false>(options: Options<CheckJobsControllerGetCheckJobCertificatesData, ThrowOnError>) => (options.client ?? client).get<CheckJobsControllerGetCheckJobCertificatesResponses, unknown, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, { name: 'X-Api-Key', type: 'apiKey' }],
+    url: '/api/v1/checks/jobs/{id}/certificates.zip',
+    ...options
+});
+
+/**
  * Check 1 to 10000 applicants for a review domain on a date
  *
  * Each applicant gets BLOCK, REVIEW or CLEAR with the evidence behind it, in the order given, with counts. A bad identifier is a 400 for a single applicant and an ERROR row in a batch. The check is stored (GET /api/v1/checks/{id}) and audited with its purpose before the answer leaves.
@@ -442,6 +474,17 @@ export const screeningControllerRunCheck = <ThrowOnError extends boolean = false
 export const screeningControllerGetCheck = <ThrowOnError extends boolean = false>(options: Options<ScreeningControllerGetCheckData, ThrowOnError>) => (options.client ?? client).get<ScreeningControllerGetCheckResponses, unknown, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }, { name: 'X-Api-Key', type: 'apiKey' }],
     url: '/api/v1/checks/{id}',
+    ...options
+});
+
+/**
+ * One applicant's certificate of a stored check: a signed, one-page A4 PDF (API clients: their own)
+ *
+ * Chinese by default, English with ?lang=en or Accept-Language: en. States the issuing registry, purpose and reference, the applicant (masked), the verdict with its grounds in words, asOf and knownAt, the rule-data version and the receipt id, with a QR code to the public verify page; the applicant's signed part of the receipt is attached as receipt.json. Read like the receipt, and audited (CHECK_READ).
+ */
+export const screeningControllerGetCheckCertificate = <ThrowOnError extends boolean = false>(options: Options<ScreeningControllerGetCheckCertificateData, ThrowOnError>) => (options.client ?? client).get<ScreeningControllerGetCheckCertificateResponses, unknown, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, { name: 'X-Api-Key', type: 'apiKey' }],
+    url: '/api/v1/checks/{id}/certificate.pdf',
     ...options
 });
 
