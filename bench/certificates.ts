@@ -17,6 +17,7 @@ import {
   CHECK_RECEIPT_FORMAT,
   CheckReceipt,
   ReceiptApplicant,
+  receiptApplicant,
 } from '../src/receipts/check-receipt';
 import { ReceiptKeys } from '../src/receipts/receipt-keys';
 
@@ -24,39 +25,45 @@ const runs = (name: string, fallback: number) =>
   Math.max(1, Number(process.env[name] ?? fallback) || fallback);
 const out = (line = '') => process.stdout.write(`${line}\n`);
 
+const BAN = {
+  kind: 'MEASURE',
+  recordId: 'm1',
+  subjectId: 's1',
+  subjectName: '张三丰',
+  match: 'IDENTIFIER',
+  case: {
+    decisionNumber: '国科发监〔2025〕12号',
+    authority: '科学技术部',
+    decisionDate: '2025-03-01',
+    misconductTypes: ['PLAGIARISM'],
+    severity: 'SEVERE',
+  },
+  measureType: 'BAN_FUNDED_ACTIVITY',
+  domain: 'PROJECT_FUNDING',
+  period: { from: '2025-03-01', to: '2030-02-28', lifetime: false },
+  effect: 'BLOCK',
+  underObjection: false,
+  reason: 'Barred from funded activity.',
+};
+
+/** An applicant's entry as ScreeningService.check makes it. */
 function applicant(index: number, blocked: boolean): ReceiptApplicant {
-  return {
-    index,
-    ref: `APP-${index}`,
-    kind: 'NATURAL_PERSON',
-    name: '张**',
-    organisation: '某某大学材料科学与工程学院',
-    identifier: { type: 'RESIDENT_ID', issuingCountry: null, masked: '110105********002X' },
-    inputHash: randomBytes(32).toString('hex'),
-    verdict: blocked ? 'BLOCK' : 'CLEAR',
-    underObjection: false,
-    greenChannel: false,
-    reasons: blocked
-      ? [
-          {
-            effect: 'BLOCK',
-            kind: 'MEASURE',
-            match: 'IDENTIFIER',
-            listType: null,
-            measureType: 'BAN_FUNDED_ACTIVITY',
-            measureLabel: '一定期限禁止承担或参与财政性资金支持的科技活动',
-            decisionNumber: '国科发监〔2025〕12号',
-            authority: '科学技术部',
-            decisionDate: '2025-03-01',
-            misconductTypes: ['PLAGIARISM'],
-            from: '2025-03-01',
-            to: '2030-02-28',
-            lifetime: false,
-            underObjection: false,
-          },
-        ]
-      : [],
-  };
+  return receiptApplicant(
+    {
+      index,
+      ref: `APP-${index}`,
+      verdict: blocked ? 'BLOCK' : 'CLEAR',
+      underObjection: false,
+      evidence: blocked ? [BAN] : [],
+    },
+    {
+      kind: 'NATURAL_PERSON',
+      name: '张三丰',
+      organisation: '某某大学材料科学与工程学院',
+      identifier: { type: 'RESIDENT_ID', issuingCountry: null, masked: '110105********002X' },
+      inputHash: randomBytes(32),
+    },
+  );
 }
 
 function receipt(applicants: number): CheckReceipt {

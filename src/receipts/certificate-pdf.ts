@@ -53,8 +53,11 @@ const TEXT = {
   zh: {
     title: '科研诚信核查证明',
     subtitle: 'Research Integrity Screening Certificate',
-    intro: (issuer: string) =>
-      `经${issuer}依据登记的科研诚信记录和所适用的规则数据核查，现将核查结果证明如下：`,
+    intro: (issuer: string) => `经${issuer}依据登记的科研诚信记录和所适用的规则数据核查，结果证明如下：`,
+    date: (iso: string) => {
+      const [y, m, d] = chinaTime(iso).slice(0, 10).split('-');
+      return `${y}年${m}月${d}日`;
+    },
     rows: {
       applicant: '申请人',
       identifier: '证件',
@@ -105,6 +108,7 @@ const TEXT = {
       issuedAt: 'Checked at',
     },
     lookback: (years: number) => `${years} years`,
+    date: (iso: string) => chinaTime(iso).slice(0, 10),
     time: (iso: string) => `${chinaTime(iso)} (UTC+8)`,
     none: 'none',
     verdict: 'Verdict',
@@ -210,10 +214,10 @@ export function reasonText(
       : reason.effect === 'REVIEW'
         ? '; needs manual review'
         : '';
-  return (
+  const sentence =
     `${prefix}${what}${period ? ` (${period})` : ''}${decision ? `, decision ${decision}` : ''}${effect}` +
-    `${reason.underObjection ? '; under objection, counts until decided' : ''}.`
-  );
+    `${reason.underObjection ? '; under objection, counts until decided' : ''}.`;
+  return sentence.charAt(0).toUpperCase() + sentence.slice(1);
 }
 
 const VERDICT_COLOURS: Record<string, string> = {
@@ -310,13 +314,13 @@ export async function certificatePdf(part: SignedCheckReceipt, options: Certific
   y += 22;
   doc.fontSize(24);
   bold(t.title, left, y, accent, { width, align: 'center', characterSpacing: options.lang === 'zh' ? 4 : 0 });
-  y += 36;
+  y += 33;
   doc.fontSize(10).fillColor(muted).text(t.subtitle, left, y, { width, align: 'center' });
-  y += 22;
+  y += 20;
   doc.moveTo(left, y).lineTo(right, y).lineWidth(0.8).strokeColor(accent).stroke();
-  y += 14;
+  y += 12;
   doc.fontSize(10.5).fillColor(ink).text(t.intro(issuer), left, y, { width, lineGap: 3 });
-  y = doc.y + 12;
+  y = doc.y + 9;
 
   // The facts, as a two-column table.
   const identifier = applicant.identifier
@@ -344,14 +348,14 @@ export async function certificatePdf(part: SignedCheckReceipt, options: Certific
   doc.lineWidth(0.5).strokeColor('#bfbfbf');
   for (const [label, value] of rows) {
     doc.fontSize(10);
-    const h = Math.max(18, doc.heightOfString(value, { width: width - labelWidth - 16 }) + 7);
+    const h = Math.max(17, doc.heightOfString(value, { width: width - labelWidth - 16 }) + 6);
     doc.rect(left, y, labelWidth, h).fillAndStroke('#f5f0eb', '#bfbfbf');
     doc.rect(left + labelWidth, y, width - labelWidth, h).stroke();
-    doc.fillColor(muted).text(label, left + 8, y + 4, { width: labelWidth - 12 });
-    doc.fillColor(ink).text(value, left + labelWidth + 8, y + 4, { width: width - labelWidth - 16 });
+    doc.fillColor(muted).text(label, left + 8, y + 3.5, { width: labelWidth - 12 });
+    doc.fillColor(ink).text(value, left + labelWidth + 8, y + 3.5, { width: width - labelWidth - 16 });
     y += h;
   }
-  y += 16;
+  y += 12;
 
   // The verdict.
   const colour = VERDICT_COLOURS[applicant.verdict] ?? ink;
@@ -359,14 +363,14 @@ export async function certificatePdf(part: SignedCheckReceipt, options: Certific
     options.lang === 'zh'
       ? (t.verdicts[applicant.verdict] ?? VERDICT_OUTCOME_LABELS[applicant.verdict as VerdictOutcome])
       : t.verdicts[applicant.verdict];
-  doc.lineWidth(1.2).strokeColor(colour).rect(left, y, width, 40).stroke();
+  doc.lineWidth(1.2).strokeColor(colour).rect(left, y, width, 36).stroke();
   doc
     .fontSize(10)
     .fillColor(muted)
-    .text(t.verdict, left + 12, y + 13, { width: 90 });
+    .text(t.verdict, left + 12, y + 11, { width: 90 });
   doc.fontSize(16);
-  bold(`${verdictLabel}  ${applicant.verdict}`, left + 104, y + 10, colour, { width: width - 116 });
-  y += 52;
+  bold(`${verdictLabel}  ${applicant.verdict}`, left + 104, y + 8, colour, { width: width - 116 });
+  y += 46;
 
   // Its grounds, in words.
   doc.fontSize(10.5);
@@ -388,7 +392,13 @@ export async function certificatePdf(part: SignedCheckReceipt, options: Certific
   const textOptions = { width: width - 8, lineGap: 2 };
   const heightOf = (line: string) => doc.heightOfString(line, textOptions) + 3;
   const notesHeight = notes.reduce((sum, line) => sum + heightOf(line), 0);
-  const room = footTop - 20 - notesHeight;
+  // The issuer and the date sign off above the foot, as on a printed certificate.
+  const signOff = footTop - 44;
+  doc.fontSize(11).fillColor(ink);
+  doc.text(issuer, left, signOff, { width, align: 'right' });
+  doc.text(t.date(part.issuedAt), left, signOff + 15, { width, align: 'right' });
+  doc.fontSize(9.5);
+  const room = signOff - 8 - notesHeight;
   let shown = 0;
   for (const line of grounds) {
     const last = shown === grounds.length - 1;

