@@ -70,6 +70,7 @@ async function main(): Promise<void> {
     jwtSecret: randomBytes(32).toString('hex'),
     piiHmacKey: randomBytes(32),
     piiEncryptionKeys: [{ id: 'b1', key: randomBytes(32) }],
+    receiptSigningKey: { kid: 'b1', seed: randomBytes(32) },
   };
   const app = await createApp(
     { env, databaseUrl, secrets },

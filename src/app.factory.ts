@@ -43,7 +43,11 @@ export async function createApp(
   });
   // A whole call's applicants in one check need more room than any other JSON body.
   adapter.getInstance().addHook('onRoute', (route) => {
-    if (route.method === 'POST' && route.url === `/${API_PREFIX}/checks`) {
+    // A whole check's receipt, sent back to be verified, is as large as its answer.
+    if (
+      route.method === 'POST' &&
+      [`/${API_PREFIX}/checks`, `/${API_PREFIX}/receipts/verify`].includes(route.url)
+    ) {
       route.bodyLimit = config.env.CHECK_BODY_LIMIT_BYTES;
     }
   });

@@ -23,6 +23,7 @@ import { HousekeepingModule } from './housekeeping/housekeeping.module';
 import { IdempotencyModule } from './idempotency/idempotency.module';
 import { ListingsModule } from './listings/listings.module';
 import { PersonalDataModule } from './personal-data/personal-data.module';
+import { ReceiptsModule } from './receipts/receipts.module';
 import { RulesModule } from './rules/rules.module';
 import { ScreeningModule } from './screening/screening.module';
 import { StatsModule } from './stats/stats.module';
@@ -63,6 +64,7 @@ export class AppModule {
           retryDelay: 1000,
         }),
         PersonalDataModule,
+        ReceiptsModule,
         RulesModule,
         ScreeningModule,
         StatsModule,

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { stat, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { INestApplicationContext } from '@nestjs/common';
@@ -22,6 +22,9 @@ import { EnvError, validateEnv } from './config/env';
 import { BackupError, backupDatabase, restoreDatabase } from './database/backup';
 import { createDataSource } from './database/data-source';
 import { openDatabase } from './database/open-database';
+import { ReceiptKeys } from './receipts/receipt-keys';
+import type { JwkSet } from './receipts/receipt-signature';
+import { describeReceiptVerification, loadJwks, verifyReceiptText } from './receipts/receipt-verify-offline';
 
 const USAGE = `Usage: npm run cli -- <command> [options]
        node dist/src/cli.js <command> [options]     (in the container image, or after npm run build)
@@ -37,14 +40,19 @@ Commands:
   backup <file>                 write a consistent backup of the database to <file> (gzipped; the service may run)
   restore <file>                restore a backup into an empty database (a fresh DATA_DIR, or a new DATABASE_URL)
   seed:demo                     load a demo data set (synthetic people and companies, decided cases, list entries)
-  secrets:generate              print fresh JWT_SECRET, PII_HMAC_KEY and PII_ENCRYPTION_KEYS lines for an env file
+  receipt:verify <FILE> [--keys <JWKS file or URL>]
+                                verify a signed receipt or certificate manifest (JSON) offline; the keys are a
+                                JWK set as GET /api/v1/receipts/keys publishes it, by default this installation's
+                                (RECEIPT_SIGNING_KEY, RECEIPT_VERIFY_KEYS); exit code 3 when it is invalid
+  secrets:generate              print fresh JWT_SECRET, PII_HMAC_KEY, PII_ENCRYPTION_KEYS and RECEIPT_SIGNING_KEY
+                                lines for an env file
                                 (needs no database; for a new installation only)
   help                          this list (also --help, or no command)
 
 Roles: ${ALL_ROLES.join(', ')}.
 The database is DATABASE_URL, or the embedded PostgreSQL under DATA_DIR when it is unset.`;
 
-type StandaloneCommand = () => void;
+type StandaloneCommand = (args: string[], options: Options) => Promise<number | void> | number | void;
 type DatabaseCommand = (dataSource: DataSource, args: string[]) => Promise<void>;
 type AppCommand = (app: INestApplicationContext, options: Options) => Promise<number | void>;
 type Options = Record<string, string | boolean | (string | boolean)[] | undefined>;
@@ -81,11 +89,20 @@ async function readPassword(): Promise<string> {
   }
 }
 
-/** Commands that need neither the configuration nor a database. */
+/** Commands that need no database. */
 const standaloneCommands: Record<string, StandaloneCommand> = {
+  'receipt:verify': async (args, options) => {
+    const [file] = args;
+    if (!file) throw new UsageError('receipt:verify needs the file to verify');
+    const text = await readFile(file, 'utf8');
+    const jwks = typeof options.keys === 'string' ? await loadJwks(options.keys) : await configuredJwks();
+    const result = verifyReceiptText(text, jwks);
+    out(describeReceiptVerification(file, result));
+    return result.valid ? 0 : 3;
+  },
   'secrets:generate': () => {
     for (const [variable, value] of Object.entries(generateSecrets())) out(`${variable}=${value}`);
-    // On standard error, so that `> .env` captures the three lines alone.
+    // On standard error, so that `> .env` captures the four lines alone.
     process.stderr.write(
       'New secrets, for a new installation: keep them in your secret store. Never swap the keys of an ' +
         'installation holding data for new ones: its identifiers would become unreadable (rotation: ' +
@@ -210,6 +227,13 @@ const urlCommands: Record<string, UrlCommand> = {
 
 class UsageError extends Error {}
 
+/** The public keys of this installation's configuration, as the service publishes them. */
+async function configuredJwks(): Promise<JwkSet> {
+  const env = validateEnv(process.env);
+  const secrets = await resolveSecrets(env, createLogger({ ...env, LOG_LEVEL: 'error' }));
+  return new ReceiptKeys(secrets, env).jwks();
+}
+
 /** The table's own entry only: `toString` or `constructor` are not commands. */
 const command = <T>(table: Record<string, T>, name: string): T | undefined =>
   Object.hasOwn(table, name) ? table[name] : undefined;
@@ -223,6 +247,7 @@ async function main(argv: string[]): Promise<number> {
       role: { type: 'string', multiple: true },
       username: { type: 'string' },
       'display-name': { type: 'string' },
+      keys: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -232,10 +257,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const standaloneCommand = command(standaloneCommands, name);
-  if (standaloneCommand) {
-    standaloneCommand();
-    return 0;
-  }
+  if (standaloneCommand) return (await standaloneCommand(args, values)) ?? 0;
   const databaseCommand = command(databaseCommands, name);
   const appCommand = command(appCommands, name);
   const urlCommand = command(urlCommands, name);

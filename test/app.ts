@@ -15,6 +15,7 @@ export function testSecrets(): Secrets {
     jwtSecret: randomBytes(32).toString('hex'),
     piiHmacKey: randomBytes(32),
     piiEncryptionKeys: [{ id: 't1', key: randomBytes(32) }],
+    receiptSigningKey: { kid: 'test1', seed: randomBytes(32) },
   };
 }
 
@@ -43,8 +44,8 @@ export async function createTestApp(
     logger?: Logger;
     /** The built console to serve at `/`; by default dist/console when `npm run build` has made it. */
     consoleDir?: string;
-    /** Secrets of its own (a test that hands them to another process); by default fresh random ones. */
-    secrets?: Secrets;
+    /** Secrets to use in place of fresh ones (a key rotation test restarts with the same keys). */
+    secrets?: Partial<Secrets>;
   } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase();
@@ -68,7 +69,7 @@ export async function createTestApp(
     {
       env,
       databaseUrl: database.url,
-      secrets: options.secrets ?? testSecrets(),
+      secrets: { ...testSecrets(), ...options.secrets },
       consoleDir: options.consoleDir,
     },
     logger,

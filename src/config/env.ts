@@ -30,6 +30,7 @@ export const SENSITIVE_VARIABLES = new Set<string>([
   'JWT_SECRET',
   'PII_HMAC_KEY',
   'PII_ENCRYPTION_KEYS',
+  'RECEIPT_SIGNING_KEY',
   'BOOTSTRAP_ADMIN_PASSWORD',
 ]);
 
@@ -39,6 +40,9 @@ const OPTIONAL_VARIABLES = [
   'JWT_SECRET',
   'PII_HMAC_KEY',
   'PII_ENCRYPTION_KEYS',
+  'RECEIPT_SIGNING_KEY',
+  'RECEIPT_VERIFY_KEYS',
+  'PUBLIC_BASE_URL',
   'BOOTSTRAP_ADMIN_USERNAME',
   'BOOTSTRAP_ADMIN_PASSWORD',
   'CORS_ORIGINS',
@@ -141,6 +145,46 @@ export class Env {
     message: 'PII_ENCRYPTION_KEYS must be id:base64key[,id:base64key...] with 32-byte keys',
   })
   PII_ENCRYPTION_KEYS?: string;
+
+  /**
+   * The Ed25519 key that signs check receipts and certificate manifests: `kid:base64seed` (a key id and
+   * the 32-byte private key). Unset outside production: generated once into DATA_DIR/secrets.json.
+   */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/_-]{43}=?$/, {
+    message: 'RECEIPT_SIGNING_KEY must be kid:base64key with a 32-byte Ed25519 private key',
+  })
+  RECEIPT_SIGNING_KEY?: string;
+
+  /**
+   * Public keys of retired signing keys, kept so the receipts they signed still verify:
+   * `kid:base64publickey` separated by commas (docs/certificates.md, rotation).
+   */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/_-]{43}=?(,[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/_-]{43}=?)*$/, {
+    message: 'RECEIPT_VERIFY_KEYS must be kid:base64publickey[,kid:base64publickey...] with 32-byte keys',
+  })
+  RECEIPT_VERIFY_KEYS?: string;
+
+  /**
+   * Where people reach the service from outside, e.g. https://registry.example.org: the QR code of a
+   * certificate opens `<PUBLIC_BASE_URL>/verify`. Unset: http://localhost:PORT.
+   */
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, {
+    message: 'PUBLIC_BASE_URL must be an http(s) URL without query or fragment',
+  })
+  PUBLIC_BASE_URL?: string;
+
+  /** The issuing registry as certificates name it (Chinese). */
+  @IsString()
+  @MinLength(1)
+  REGISTRY_NAME = '科研诚信记录登记系统';
+
+  /** The issuing registry as English certificates name it. */
+  @IsString()
+  @MinLength(1)
+  REGISTRY_NAME_EN = 'Research Integrity Registry';
 
   /** Creates this administrator at start-up when the database has no user at all. */
   @IsOptional()

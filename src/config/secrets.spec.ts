@@ -7,6 +7,8 @@ describe('generateSecrets', () => {
     const secrets = await resolveSecrets(env, { warn: jest.fn() });
     expect(secrets.piiHmacKey).toHaveLength(32);
     expect(secrets.piiEncryptionKeys.map((k) => k.key.length)).toEqual([32]);
+    expect(secrets.receiptSigningKey.seed).toHaveLength(32);
+    expect(secrets.receiptSigningKey.kid).toMatch(/^r\d{8}$/);
   });
 
   it('names the encryption key after the UTC day it was made', () => {
@@ -15,6 +17,6 @@ describe('generateSecrets', () => {
 
   it('never repeats a value', () => {
     const [a, b] = [generateSecrets(), generateSecrets()];
-    expect(new Set([...Object.values(a), ...Object.values(b)]).size).toBe(6);
+    expect(new Set([...Object.values(a), ...Object.values(b)]).size).toBe(8);
   });
 });

@@ -12,6 +12,7 @@ describe('PersonalDataModule', () => {
       jwtSecret: 'unused',
       piiHmacKey: randomBytes(32),
       piiEncryptionKeys: [{ id: 'k1', key: randomBytes(32) }],
+      receiptSigningKey: { kid: 'unused', seed: randomBytes(32) },
     };
 
     @Global()

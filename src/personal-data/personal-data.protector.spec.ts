@@ -8,6 +8,7 @@ const secrets = (keys: EncryptionKey[], hmacKey = randomBytes(32)): Secrets => (
   jwtSecret: 'unused',
   piiHmacKey: hmacKey,
   piiEncryptionKeys: keys,
+  receiptSigningKey: { kid: 'unused', seed: randomBytes(32) },
 });
 
 const RESIDENT_ID = '11010519491231002X';

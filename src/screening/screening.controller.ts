@@ -1,11 +1,18 @@
-import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, StreamableFile } from '@nestjs/common';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { Access, Ctx } from '../auth/access.decorators';
 import { Role, Scope } from '../auth/principal';
 import type { RequestContext } from '../common/request-context';
 import { UuidParam } from '../common/uuid-param';
 import { parseCheckRequest } from './applicants';
-import { CheckCreateDto, CheckReceiptDto, CheckResponseDto, MAX_APPLICANTS } from './screening.dto';
+import { certificateLanguage } from '../receipts/certificate-pdf';
+import {
+  CheckCertificateQueryDto,
+  CheckCreateDto,
+  CheckReceiptDto,
+  CheckResponseDto,
+  MAX_APPLICANTS,
+} from './screening.dto';
 import { ScreeningService } from './screening.service';
 import { Idempotent } from '../idempotency/idempotent.decorator';
 
@@ -54,6 +61,35 @@ export class ScreeningController {
       actor: { type: run.actorType, id: run.actorId, name: run.actorName },
       inputHashes: run.inputHashes.map((h) => h.toString('hex')),
       answerHash: run.answerHash.toString('hex'),
+      receipt: await this.screening.signedReceipt(run),
     };
+  }
+
+  @Get(':id/certificate.pdf')
+  @Access({ roles: [Role.REVIEWER, Role.AUDITOR], scopes: [Scope.CHECKS_RUN] })
+  @ApiOperation({
+    summary:
+      "One applicant's certificate of a stored check: a signed, one-page A4 PDF (API clients: their own)",
+    description:
+      'Chinese by default, English with ?lang=en or Accept-Language: en. States the issuing registry, purpose and ' +
+      'reference, the applicant (masked), the verdict with its grounds in words, asOf and knownAt, the rule-data ' +
+      "version and the receipt id, with a QR code to the public verify page; the applicant's signed part of the " +
+      'receipt is attached as receipt.json. Read like the receipt, and audited (CHECK_READ).',
+  })
+  @ApiProduces('application/pdf')
+  async getCheckCertificate(
+    @Ctx() ctx: RequestContext,
+    @Param('id', UuidParam) id: string,
+    @Query() query: CheckCertificateQueryDto,
+    @Headers('accept-language') acceptLanguage?: string,
+  ): Promise<StreamableFile> {
+    const applicant = query.applicant ?? 0;
+    const lang = certificateLanguage(query.lang, acceptLanguage);
+    const pdf = await this.screening.certificate(ctx, id, applicant, lang);
+    return new StreamableFile(pdf, {
+      type: 'application/pdf',
+      disposition: `attachment; filename="certificate-${id}-${applicant}-${lang}.pdf"`,
+      length: pdf.length,
+    });
   }
 }

@@ -1,4 +1,5 @@
-import { trim, trimName, upper } from '../common/transforms';
+import { toInteger, trim, trimName, upper } from '../common/transforms';
+import type { SignedCheckReceipt } from '../receipts/check-receipt';
 import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
@@ -196,4 +197,26 @@ export class CheckReceiptDto extends CheckResponseDto {
   @ApiProperty({ type: [String], description: "Keyed hashes (hex) of the applicants' inputs, in order" })
   inputHashes: string[];
   @ApiProperty({ description: 'SHA-256 (hex) of the canonical answer' }) answerHash: string;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description:
+      'The signed receipt (docs/certificates.md): masked applicants, their keyed input hashes and verdicts, ' +
+      'with an Ed25519 signature over its RFC 8785 canonical form; POST /api/v1/receipts/verify checks it',
+  })
+  receipt: SignedCheckReceipt;
+}
+
+export class CheckCertificateQueryDto {
+  @ApiPropertyOptional({ minimum: 0, default: 0, description: 'Which applicant of the check, from 0' })
+  @IsOptional()
+  @Transform(toInteger)
+  @Min(0)
+  @IsInt()
+  applicant?: number;
+
+  @ApiPropertyOptional({ enum: ['zh', 'en'], description: 'Default: Accept-Language, else Chinese' })
+  @IsOptional()
+  @IsIn(['zh', 'en'])
+  lang?: 'zh' | 'en';
 }

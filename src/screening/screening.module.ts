@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ReceiptsModule } from '../receipts/receipts.module';
 import { RulesModule } from '../rules/rules.module';
 import { CheckJobRunner } from './jobs/check-job-runner';
 import { CheckJobsController } from './jobs/check-jobs.controller';
@@ -10,7 +11,7 @@ import { ScreeningService } from './screening.service';
 
 @Module({
   controllers: [CheckJobsController, ScreeningController],
-  imports: [RulesModule],
+  imports: [ReceiptsModule, RulesModule],
   providers: [CheckJobRunner, CheckJobsRepository, CheckJobsService, ScreeningRepository, ScreeningService],
 })
 export class ScreeningModule {}

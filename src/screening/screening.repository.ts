@@ -55,7 +55,12 @@ export interface CheckRunInsert {
   inputHashes: Buffer[];
   answer: unknown;
   answerHash: Buffer;
+  /** The signed receipt (JSON text); null for checks stored before receipts were signed. */
+  receipt: string | null;
 }
+
+/** A stored check as findRun reads it. */
+export type StoredRun = Omit<CheckRunInsert, 'asOf' | 'knownAt'> & { at: Date; asOf: string; knownAt: Date };
 
 /**
  * A name match counts only when the organisations do not contradict each other: either is unknown,
@@ -242,13 +247,13 @@ export class ScreeningRepository implements OnModuleDestroy {
     await this.dataSource.query(
       `WITH runs AS (
        INSERT INTO check_run (id, actor_type, actor_id, actor_name, domain, as_of, known_at, purpose, reference,
-         lookback_years, rule_version, applicants, counts, input_hashes, answer, answer_hash)
+         lookback_years, rule_version, applicants, counts, input_hashes, answer, answer_hash, receipt)
        SELECT id, actor_type, actor_id, actor_name, domain, as_of, known_at, purpose, reference, lookback_years,
          rule_version, applicants, counts,
-         ARRAY(SELECT decode(h, 'hex') FROM jsonb_array_elements_text(input_hashes) AS h), answer, decode(answer_hash, 'hex')
+         ARRAY(SELECT decode(h, 'hex') FROM jsonb_array_elements_text(input_hashes) AS h), answer, decode(answer_hash, 'hex'), receipt
        FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, actor_type text, actor_id text, actor_name text, domain text,
          as_of date, known_at timestamptz, purpose text, reference text, lookback_years integer, rule_version integer,
-         applicants integer, counts jsonb, input_hashes jsonb, answer jsonb, answer_hash text)
+         applicants integer, counts jsonb, input_hashes jsonb, answer jsonb, answer_hash text, receipt text)
        )
        ${audit.text}`,
       [
@@ -270,6 +275,7 @@ export class ScreeningRepository implements OnModuleDestroy {
             input_hashes: r.inputHashes.map((h) => h.toString('hex')),
             answer: r.answer,
             answer_hash: r.answerHash.toString('hex'),
+            receipt: r.receipt,
           })),
         ),
         ...audit.values,
@@ -277,16 +283,12 @@ export class ScreeningRepository implements OnModuleDestroy {
     );
   }
 
-  async findRun(
-    id: string,
-  ): Promise<
-    (Omit<CheckRunInsert, 'asOf' | 'knownAt'> & { at: Date; asOf: string; knownAt: Date }) | undefined
-  > {
+  async findRun(id: string): Promise<StoredRun | undefined> {
     const [row] = await this.dataSource.query(
       `SELECT id, at, actor_type AS "actorType", actor_id AS "actorId", actor_name AS "actorName", domain,
          to_char(as_of, 'YYYY-MM-DD') AS "asOf", known_at AS "knownAt", purpose, reference,
          lookback_years AS "lookbackYears", rule_version AS "ruleVersion", applicants, counts,
-         input_hashes AS "inputHashes", answer, answer_hash AS "answerHash"
+         input_hashes AS "inputHashes", answer, answer_hash AS "answerHash", receipt
        FROM check_run WHERE id = $1`,
       [id],
     );

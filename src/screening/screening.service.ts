@@ -8,18 +8,30 @@ import { AppError } from '../common/errors/app-error';
 import { RequestContext } from '../common/request-context';
 import { IdentifierType, issuingCountryOf, normalizeIdentifier } from '../identifiers/identifiers';
 import { PersonalDataProtector } from '../personal-data/personal-data.protector';
+import {
+  CHECK_RECEIPT_FORMAT,
+  applicantPart,
+  CheckReceipt,
+  maskRefusedIdentifier,
+  receiptApplicant,
+  SignedCheckReceipt,
+} from '../receipts/check-receipt';
+import { ReceiptKeys } from '../receipts/receipt-keys';
+import { CertificateLanguage, certificatePdf } from '../receipts/certificate-pdf';
+import { Env } from '../config/env';
 import { todayIn } from '../rules/rules';
 import { RuleSet } from '../rules/rules.repository';
 import { RulesService } from '../rules/rules.service';
 import { nameKey } from '../subjects/name-key';
 import { ApplicantDto, CheckCreateDto, CheckResponseDto, CheckResultDto } from './screening.dto';
-import { CheckRunInsert, NamePair, ScreeningRepository } from './screening.repository';
+import { CheckRunInsert, NamePair, ScreeningRepository, StoredRun } from './screening.repository';
 import { decide, MatchKind, ScreeningCandidate } from './verdict';
 
 export enum CheckErrorCode {
   CHECK_DOMAIN_UNKNOWN = 'CHECK_DOMAIN_UNKNOWN',
   CHECK_NOT_FOUND = 'CHECK_NOT_FOUND',
   CHECK_KNOWN_AT_IN_FUTURE = 'CHECK_KNOWN_AT_IN_FUTURE',
+  CHECK_APPLICANT_OUT_OF_RANGE = 'CHECK_APPLICANT_OUT_OF_RANGE',
 }
 
 interface Row {
@@ -27,7 +39,7 @@ interface Row {
   applicant: ApplicantDto;
   nameKey: string;
   organisationKey: string | null;
-  identifier?: { type: IdentifierType; issuingCountry: string; hash: Buffer; hex: string };
+  identifier?: { type: IdentifierType; issuingCountry: string; hash: Buffer; hex: string; masked: string };
   error?: { code: string; field: string; message: string };
 }
 
@@ -78,6 +90,8 @@ export class ScreeningService implements OnModuleDestroy {
     private readonly rules: RulesService,
     private readonly protector: PersonalDataProtector,
     private readonly audit: AuditService,
+    private readonly keys: ReceiptKeys,
+    private readonly env: Env,
   ) {
     this.receipts = new Batcher(
       (items) =>
@@ -159,6 +173,42 @@ export class ScreeningService implements OnModuleDestroy {
       counts,
       results,
     };
+    const answerHash = sha256(canonicalize(answer) ?? '');
+    const receipt = this.keys.sign<CheckReceipt>({
+      ...this.receiptHeader({ ...answer, purpose: dto.purpose, answerHash }),
+      domain: {
+        code: dto.domain,
+        label: ruleSet.data.reviewDomains.find((d) => d.code === dto.domain)?.label ?? null,
+      },
+      counts,
+      applicants: results.map((result, i) => {
+        const row = rows[i];
+        const given = row.applicant.identifier;
+        return receiptApplicant(
+          result,
+          {
+            kind: row.applicant.kind,
+            name: row.applicant.name,
+            organisation: row.applicant.organisation,
+            identifier: row.identifier
+              ? {
+                  type: row.identifier.type,
+                  issuingCountry: row.identifier.issuingCountry || null,
+                  masked: row.identifier.masked,
+                }
+              : given
+                ? {
+                    type: given.type,
+                    issuingCountry: given.issuingCountry ?? null,
+                    masked: maskRefusedIdentifier(given.type, given.value),
+                  }
+                : undefined,
+            inputHash: inputHashes[i],
+          },
+          ruleSet.data,
+        );
+      }),
+    });
     const { actorType, actorId, actorName } = actorOf(ctx.principal);
     const matched = [...new Set([...candidates.values()].flat().map((c) => c.subjectId))];
     await this.receipts.submit({
@@ -178,7 +228,8 @@ export class ScreeningService implements OnModuleDestroy {
         counts,
         inputHashes,
         answer,
-        answerHash: sha256(canonicalize(answer) ?? ''),
+        answerHash,
+        receipt: JSON.stringify(receipt),
       },
       audit: this.audit.toInsert(ctx, {
         action: 'CHECK_RUN',
@@ -230,6 +281,88 @@ export class ScreeningService implements OnModuleDestroy {
     return run;
   }
 
+  /** The members of a receipt that come from the check as a whole. */
+  private receiptHeader(check: {
+    id: string;
+    at: string;
+    purpose: string;
+    reference: string | null;
+    asOf: string;
+    knownAt: string;
+    lookbackYears: number | null;
+    ruleVersion: number;
+    answerHash: Buffer;
+  }): Omit<CheckReceipt, 'domain' | 'applicants' | 'counts'> {
+    return {
+      format: CHECK_RECEIPT_FORMAT,
+      id: check.id,
+      part: null,
+      issuer: { name: this.env.REGISTRY_NAME, nameEn: this.env.REGISTRY_NAME_EN },
+      issuedAt: check.at,
+      purpose: check.purpose,
+      reference: check.reference,
+      asOf: check.asOf,
+      knownAt: check.knownAt,
+      lookbackYears: check.lookbackYears,
+      ruleVersion: check.ruleVersion,
+      answerHash: check.answerHash.toString('hex'),
+    };
+  }
+
+  /**
+   * The signed receipt of a stored check. Checks stored before receipts were signed have none: theirs
+   * is made now from the stored answer (no names or identifiers were kept for them) and signed with the
+   * current key, which gives the same document every time (Ed25519 signatures are deterministic).
+   */
+  async signedReceipt(run: StoredRun): Promise<SignedCheckReceipt> {
+    if (run.receipt) return JSON.parse(run.receipt) as SignedCheckReceipt;
+    const answer = run.answer as CheckResponseDto;
+    const ruleSet = await this.rules.inForce(run.asOf, run.knownAt).catch(() => undefined);
+    const rules = ruleSet?.version === run.ruleVersion ? ruleSet.data : undefined;
+    return this.keys.sign<CheckReceipt>({
+      ...this.receiptHeader({ ...answer, purpose: run.purpose, answerHash: run.answerHash }),
+      domain: {
+        code: answer.domain,
+        label: rules?.reviewDomains.find((d) => d.code === answer.domain)?.label ?? null,
+      },
+      counts: { ...answer.counts },
+      applicants: answer.results.map((result, i) =>
+        receiptApplicant(result, { inputHash: run.inputHashes[i] }, rules),
+      ),
+    });
+  }
+
+  /**
+   * The certificate (PDF) of one applicant of a stored check: its part of the receipt, signed, on one
+   * A4 page. Read access as for the receipt, and audited the same way (CHECK_READ).
+   * @throws AppError 404 CHECK_NOT_FOUND, 400 CHECK_APPLICANT_OUT_OF_RANGE
+   */
+  async certificate(
+    ctx: RequestContext,
+    id: string,
+    applicant: number,
+    lang: CertificateLanguage,
+  ): Promise<Buffer> {
+    const run = await this.receipt(ctx, id);
+    const receipt = await this.signedReceipt(run);
+    if (applicant >= receipt.applicants.length) {
+      throw AppError.badRequest(
+        CheckErrorCode.CHECK_APPLICANT_OUT_OF_RANGE,
+        `The check has ${receipt.applicants.length} applicant(s), numbered from 0`,
+        'applicant',
+      );
+    }
+    return certificatePdf(this.keys.sign(applicantPart(receipt, applicant)), {
+      lang,
+      baseUrl: this.publicBaseUrl,
+    });
+  }
+
+  /** PUBLIC_BASE_URL, or the local address. */
+  get publicBaseUrl(): string {
+    return this.env.PUBLIC_BASE_URL ?? `http://localhost:${this.env.PORT}`;
+  }
+
   /** A row's keys and identifier hash; `organisationKeys` is shared by a batch (many applicants share a unit). */
   private prepare(applicant: ApplicantDto, index: number, organisationKeys: Map<string, string | null>): Row {
     const organisation = applicant.organisation;
@@ -255,7 +388,13 @@ export class ScreeningService implements OnModuleDestroy {
         row.error = { code: result.code, field: `${field}.value`, message: result.message };
       } else {
         const hash = this.protector.lookupHash(type, result.value);
-        row.identifier = { type, issuingCountry: country.value, hash, hex: hash.toString('hex') };
+        row.identifier = {
+          type,
+          issuingCountry: country.value,
+          hash,
+          hex: hash.toString('hex'),
+          masked: this.protector.mask(type, result.value),
+        };
       }
     }
     return row;

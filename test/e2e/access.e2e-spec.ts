@@ -36,6 +36,8 @@ const ROUTES: { method: Method; path: string; who: Who }[] = [
   { method: 'post', path: '/api/v1/auth/login', who: 'PUBLIC' },
   { method: 'post', path: '/api/v1/auth/refresh', who: 'PUBLIC' },
   { method: 'post', path: '/api/v1/auth/logout', who: 'PUBLIC' },
+  { method: 'get', path: '/api/v1/receipts/keys', who: 'PUBLIC' },
+  { method: 'post', path: '/api/v1/receipts/verify', who: 'PUBLIC' },
   { method: 'get', path: '/api/v1/auth/me', who: { roles: ALL_ROLES, scopes: ALL_SCOPES } },
   { method: 'get', path: '/api/v1/public/entries', who: 'PUBLIC' },
   { method: 'get', path: '/api/v1/public/entries/export', who: 'PUBLIC' },
@@ -89,6 +91,11 @@ const ROUTES: { method: Method; path: string; who: Who }[] = [
     who: { roles: [Role.REVIEWER, Role.AUDITOR], scopes: [Scope.CHECKS_RUN] },
   },
   {
+    method: 'get',
+    path: `/api/v1/checks/${MISSING}/certificate.pdf`,
+    who: { roles: [Role.REVIEWER, Role.AUDITOR], scopes: [Scope.CHECKS_RUN] },
+  },
+  {
     method: 'post',
     path: '/api/v1/checks/jobs',
     who: { roles: [Role.REVIEWER], scopes: [Scope.CHECKS_RUN] },
@@ -101,6 +108,11 @@ const ROUTES: { method: Method; path: string; who: Who }[] = [
   {
     method: 'get',
     path: `/api/v1/checks/jobs/${MISSING}/results`,
+    who: { roles: [Role.REVIEWER], scopes: [Scope.CHECKS_RUN] },
+  },
+  {
+    method: 'get',
+    path: `/api/v1/checks/jobs/${MISSING}/certificates.zip`,
     who: { roles: [Role.REVIEWER], scopes: [Scope.CHECKS_RUN] },
   },
 ];

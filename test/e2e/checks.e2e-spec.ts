@@ -347,8 +347,9 @@ describe('checks', () => {
     expect(entry).toMatchObject({ actor_id: reviewer.id, purpose: '2027 key R&D call, eligibility' });
     expect(entry.changes).toMatchObject({ reference: 'APP-77', counts: { BLOCK: 1 } });
     const receipt = await request(t.http).get(`/api/v1/checks/${res.body.id}`).set(reviewer.auth).expect(200);
-    const { purpose, actor, inputHashes, answerHash, ...answer } = receipt.body;
+    const { purpose, actor, inputHashes, answerHash, receipt: signed, ...answer } = receipt.body;
     expect(answer).toEqual(res.body);
+    expect(signed).toMatchObject({ id: res.body.id, answerHash, signature: { alg: 'Ed25519' } });
     expect(purpose).toBe('2027 key R&D call, eligibility');
     expect(actor).toMatchObject({ type: 'USER', id: reviewer.id });
     expect(inputHashes).toEqual([expect.stringMatching(/^[0-9a-f]{64}$/)]);

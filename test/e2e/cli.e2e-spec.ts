@@ -1,12 +1,14 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { validateEnv } from '../../src/config/env';
 import { resolveSecrets } from '../../src/config/secrets';
+import { ReceiptKeys } from '../../src/receipts/receipt-keys';
+import { privateKeyFromSeed, rawPublicKey } from '../../src/receipts/receipt-signature';
 import { createTestDatabase, TestDatabase } from '../database';
 
 const ROOT = join(__dirname, '..', '..');
@@ -99,12 +101,17 @@ describe('the command line', () => {
           }),
       );
 
-    it('prints three env lines that the production configuration accepts, with no database', async () => {
+    it('prints four env lines that the production configuration accepts, with no database', async () => {
       // No DATABASE_URL and no DATA_DIR to use: the command must not start a database.
       const run = await runCli(['secrets:generate'], { DATA_DIR: dataDir, NODE_ENV: 'production' });
       expect(run.code).toBe(0);
       const variables = parse(run.stdout);
-      expect(Object.keys(variables).sort()).toEqual(['JWT_SECRET', 'PII_ENCRYPTION_KEYS', 'PII_HMAC_KEY']);
+      expect(Object.keys(variables).sort()).toEqual([
+        'JWT_SECRET',
+        'PII_ENCRYPTION_KEYS',
+        'PII_HMAC_KEY',
+        'RECEIPT_SIGNING_KEY',
+      ]);
       expect(run.stderr).toMatch(/new installation/);
       expect(existsSync(dataDir)).toBe(false);
 
@@ -116,6 +123,7 @@ describe('the command line', () => {
       expect(secrets.piiHmacKey).toHaveLength(32);
       expect(secrets.piiEncryptionKeys).toHaveLength(1);
       expect(secrets.piiEncryptionKeys[0].key).toHaveLength(32);
+      expect(secrets.receiptSigningKey.seed).toHaveLength(32);
     });
 
     it('gives fresh values on every run', async () => {
@@ -126,6 +134,44 @@ describe('the command line', () => {
       const a = parse(first.stdout);
       const b = parse(second.stdout);
       for (const variable of Object.keys(a)) expect(a[variable]).not.toBe(b[variable]);
+    });
+  });
+
+  describe('receipt:verify', () => {
+    const seed = randomBytes(32);
+    const keys = new ReceiptKeys({ receiptSigningKey: { kid: 'r7', seed } }, validateEnv({}));
+    const signed = keys.sign({ format: 'registry-check-receipt/1', id: 'x', applicants: [{ name: '张*' }] });
+
+    it('verifies a file offline with a JWK set file, and says why one is invalid (exit code 3)', async () => {
+      const jwks = join(scratch, 'keys.json');
+      const good = join(scratch, 'good.json');
+      const bad = join(scratch, 'bad.json');
+      await writeFile(jwks, JSON.stringify(keys.jwks()));
+      await writeFile(good, JSON.stringify(signed, null, 2));
+      await writeFile(bad, JSON.stringify({ ...signed, id: 'y' }));
+      const env = { DATA_DIR: dataDir };
+      const ok = await runCli(['receipt:verify', good, '--keys', jwks], env);
+      expect(ok).toMatchObject({ code: 0, stdout: `${good}: valid (signed with key r7)\n` });
+      const changed = await runCli(['receipt:verify', bad, '--keys', jwks], env);
+      expect(changed.code).toBe(3);
+      expect(changed.stdout).toContain('INVALID SIGNATURE_INVALID');
+      expect(existsSync(dataDir)).toBe(false);
+    });
+
+    it("uses the installation's configured keys when given none", async () => {
+      const file = join(scratch, 'signed.json');
+      await writeFile(file, JSON.stringify(signed));
+      const other = `r8:${randomBytes(32).toString('base64')}`;
+      const run = await runCli(['receipt:verify', file], {
+        DATA_DIR: dataDir,
+        NODE_ENV: 'production',
+        JWT_SECRET: randomBytes(32).toString('hex'),
+        PII_HMAC_KEY: randomBytes(32).toString('base64'),
+        PII_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+        RECEIPT_SIGNING_KEY: other,
+        RECEIPT_VERIFY_KEYS: `r7:${rawPublicKey(privateKeyFromSeed(seed)).toString('base64')}`,
+      });
+      expect(run).toMatchObject({ code: 0, stdout: expect.stringContaining('valid (signed with key r7)') });
     });
   });
 

@@ -32,7 +32,14 @@ export enum CheckJobErrorCode {
   CHECK_JOB_NAME_COLUMN_MISSING = 'CHECK_JOB_NAME_COLUMN_MISSING',
   CHECK_JOB_TOO_MANY_ROWS = 'CHECK_JOB_TOO_MANY_ROWS',
   CHECK_JOB_BUSY = 'CHECK_JOB_BUSY',
+  CHECK_JOB_TOO_MANY_CERTIFICATES = 'CHECK_JOB_TOO_MANY_CERTIFICATES',
 }
+
+/**
+ * Most rows a job may have for a ZIP of its certificates: each PDF takes some tens of milliseconds and
+ * about 90 KB (docs/certificates.md), so 5,000 make a download of minutes and some 450 MB.
+ */
+export const MAX_JOB_CERTIFICATES = 5_000;
 
 /**
  * Codes of ERROR rows in a job's results. Identifier errors keep their own codes (RESIDENT_ID_CHECKSUM,

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import {
   Controller,
   Get,
+  Headers,
   HttpCode,
   HttpStatus,
   Param,
@@ -29,9 +30,16 @@ import { withoutNul } from '../../common/text';
 import { createValidationPipe } from '../../common/errors/validation';
 import type { RequestContext } from '../../common/request-context';
 import { UuidParam } from '../../common/uuid-param';
-import { CHECK_JOB_MAX_FILE_BYTES, CheckJobErrorCode, MAX_JOB_ROWS } from './check-job-columns';
+import {
+  CHECK_JOB_MAX_FILE_BYTES,
+  CheckJobErrorCode,
+  MAX_JOB_CERTIFICATES,
+  MAX_JOB_ROWS,
+} from './check-job-columns';
+import { certificateLanguage } from '../../receipts/certificate-pdf';
 import {
   CHECK_JOB_FORM_SCHEMA,
+  CheckJobCertificatesQueryDto,
   CheckJobCreateDto,
   CheckJobResponseDto,
   CheckJobResultsQueryDto,
@@ -178,6 +186,30 @@ export class CheckJobsController {
     return new StreamableFile(stream, {
       type: format === 'xlsx' ? XLSX_TYPE : 'text/csv; charset=utf-8',
       disposition: `attachment; filename="check-job-${id}.${format}"`,
+    });
+  }
+
+  @Get(':id/certificates.zip')
+  @Access(RUNNERS)
+  @ApiOperation({
+    summary: `A DONE job's certificates as a ZIP, one PDF per applicant, with a signed manifest (up to ${MAX_JOB_CERTIFICATES} rows)`,
+    description:
+      'Each certificate is that of GET /api/v1/checks/{id}/certificate.pdf; manifest.json lists every file with its ' +
+      'SHA-256, receipt id and applicant, and is signed like a receipt (POST /api/v1/receipts/verify). Rows refused ' +
+      'as ERROR get no certificate. Streamed as the PDFs are made; each check read is audited (CHECK_READ).',
+  })
+  @ApiProduces('application/zip')
+  async getCheckJobCertificates(
+    @Ctx() ctx: RequestContext,
+    @Param('id', UuidParam) id: string,
+    @Query() query: CheckJobCertificatesQueryDto,
+    @Headers('accept-language') acceptLanguage?: string,
+  ): Promise<StreamableFile> {
+    const lang = certificateLanguage(query.lang, acceptLanguage);
+    const stream = await this.jobs.certificates(ctx, id, lang);
+    return new StreamableFile(stream, {
+      type: 'application/zip',
+      disposition: `attachment; filename="check-job-${id}-certificates.zip"`,
     });
   }
 }

@@ -30,6 +30,13 @@ export class CheckJobResultsQueryDto {
   format?: 'csv' | 'xlsx';
 }
 
+export class CheckJobCertificatesQueryDto {
+  @ApiPropertyOptional({ enum: ['zh', 'en'], description: 'Default: Accept-Language, else Chinese' })
+  @IsOptional()
+  @IsIn(['zh', 'en'])
+  lang?: 'zh' | 'en';
+}
+
 export class CheckJobResponseDto {
   @ApiProperty() id: string;
   @ApiProperty({ enum: ['QUEUED', 'RUNNING', 'DONE', 'FAILED'] }) status: string;

@@ -8,7 +8,10 @@ import { Transactions } from '../../database/transactions';
 import { PersonalDataProtector } from '../../personal-data/personal-data.protector';
 import { todayIn } from '../../rules/rules';
 import { knownAtOf, ScreeningService } from '../screening.service';
-import { CheckJobErrorCode } from './check-job-columns';
+import { CertificateLanguage } from '../../receipts/certificate-pdf';
+import { certificateZip } from '../../receipts/certificate-zip';
+import { ReceiptKeys } from '../../receipts/receipt-keys';
+import { CheckJobErrorCode, MAX_JOB_CERTIFICATES } from './check-job-columns';
 import { readApplicantFile } from './check-job-file';
 import { resultsCsv, resultsXlsx } from './check-job-results';
 import { CheckJobRunner } from './check-job-runner';
@@ -62,6 +65,7 @@ export class CheckJobsService {
     private readonly protector: PersonalDataProtector,
     private readonly audit: AuditService,
     private readonly tx: Transactions,
+    private readonly keys: ReceiptKeys,
   ) {}
 
   /**
@@ -178,6 +182,47 @@ export class CheckJobsService {
       stream: chosen === 'xlsx' ? resultsXlsx(headers, pages) : resultsCsv(headers, pages),
       format: chosen,
     };
+  }
+
+  /**
+   * The certificates of a DONE job as a ZIP, one per applicant, with a signed manifest (see
+   * certificateZip). Each check read is audited as a read of its receipt (CHECK_READ).
+   * @throws AppError 409 CHECK_JOB_NOT_DONE until the job is DONE, 409 CHECK_JOB_TOO_MANY_CERTIFICATES
+   * over MAX_JOB_CERTIFICATES rows.
+   */
+  async certificates(ctx: RequestContext, id: string, lang: CertificateLanguage): Promise<Readable> {
+    const job = await this.get(ctx, id);
+    if (job.status !== 'DONE') {
+      throw AppError.conflict(
+        CheckJobErrorCode.CHECK_JOB_NOT_DONE,
+        `The check job is ${job.status}: certificates are made once it is DONE`,
+      );
+    }
+    if (job.rowsTotal > MAX_JOB_CERTIFICATES) {
+      throw AppError.conflict(
+        CheckJobErrorCode.CHECK_JOB_TOO_MANY_CERTIFICATES,
+        `The job has ${job.rowsTotal} rows: a ZIP of certificates holds at most ${MAX_JOB_CERTIFICATES} ` +
+          '(GET /api/v1/checks/{id}/certificate.pdf gives any one of them)',
+      );
+    }
+    const screening = this.screening;
+    return certificateZip({
+      job: {
+        id: job.id,
+        purpose: job.purpose,
+        reference: job.reference,
+        domain: job.domain,
+        asOf: job.asOf,
+        rowsTotal: job.rowsTotal,
+      },
+      lang,
+      baseUrl: screening.publicBaseUrl,
+      receipts: (async function* () {
+        for (const checkId of job.checkIds)
+          yield screening.signedReceipt(await screening.receipt(ctx, checkId));
+      })(),
+      sign: (document) => this.keys.sign(document),
+    });
   }
 
   private async *pages(id: string): AsyncGenerator<CheckJobResultRow[]> {

@@ -830,6 +830,37 @@ export type RepairDecisionDto = {
     effectiveDate?: string;
 };
 
+export type ReceiptJwkDto = {
+    kty: 'OKP';
+    crv: 'Ed25519';
+    /**
+     * The 32-byte public key, base64url
+     */
+    x: string;
+    kid: string;
+    use: 'sig';
+    alg: 'EdDSA';
+};
+
+export type ReceiptJwkSetDto = {
+    /**
+     * The current signing key first, then retired keys
+     */
+    keys: Array<ReceiptJwkDto>;
+};
+
+export type ReceiptVerifyResponseDto = {
+    valid: boolean;
+    /**
+     * Why not: MALFORMED (no well-formed signature), KEY_UNKNOWN (a key this registry does not publish), SIGNATURE_INVALID (the document was changed after signing)
+     */
+    reason?: 'MALFORMED' | 'KEY_UNKNOWN' | 'SIGNATURE_INVALID';
+    /**
+     * The signature's key id, when it has one
+     */
+    kid?: string;
+};
+
 export type RuleSetSummaryDto = {
     version: number;
     effectiveFrom: string;
@@ -1155,6 +1186,12 @@ export type CheckReceiptDto = {
      * SHA-256 (hex) of the canonical answer
      */
     answerHash: string;
+    /**
+     * The signed receipt (docs/certificates.md): masked applicants, their keyed input hashes and verdicts, with an Ed25519 signature over its RFC 8785 canonical form; POST /api/v1/receipts/verify checks it
+     */
+    receipt: {
+        [key: string]: unknown;
+    };
 };
 
 export type ListCountDto = {
@@ -2352,6 +2389,37 @@ export type ListingsControllerDecideRepairResponses = {
 
 export type ListingsControllerDecideRepairResponse = ListingsControllerDecideRepairResponses[keyof ListingsControllerDecideRepairResponses];
 
+export type ReceiptsControllerGetReceiptKeysData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/receipts/keys';
+};
+
+export type ReceiptsControllerGetReceiptKeysResponses = {
+    200: ReceiptJwkSetDto;
+};
+
+export type ReceiptsControllerGetReceiptKeysResponse = ReceiptsControllerGetReceiptKeysResponses[keyof ReceiptsControllerGetReceiptKeysResponses];
+
+export type ReceiptsControllerVerifyReceiptData = {
+    /**
+     * A signed document as issued, with its signature member
+     */
+    body: {
+        [key: string]: unknown;
+    };
+    path?: never;
+    query?: never;
+    url: '/api/v1/receipts/verify';
+};
+
+export type ReceiptsControllerVerifyReceiptResponses = {
+    200: ReceiptVerifyResponseDto;
+};
+
+export type ReceiptsControllerVerifyReceiptResponse = ReceiptsControllerVerifyReceiptResponses[keyof ReceiptsControllerVerifyReceiptResponses];
+
 export type RulesControllerGetRuleSetsData = {
     body?: never;
     path?: never;
@@ -2491,6 +2559,27 @@ export type CheckJobsControllerGetCheckJobResultsResponses = {
     200: unknown;
 };
 
+export type CheckJobsControllerGetCheckJobCertificatesData = {
+    body?: never;
+    headers: {
+        'accept-language': string;
+    };
+    path: {
+        id: string;
+    };
+    query?: {
+        /**
+         * Default: Accept-Language, else Chinese
+         */
+        lang?: 'zh' | 'en';
+    };
+    url: '/api/v1/checks/jobs/{id}/certificates.zip';
+};
+
+export type CheckJobsControllerGetCheckJobCertificatesResponses = {
+    200: unknown;
+};
+
 export type ScreeningControllerRunCheckData = {
     body: CheckCreateDto;
     headers?: {
@@ -2535,6 +2624,31 @@ export type ScreeningControllerGetCheckResponses = {
 };
 
 export type ScreeningControllerGetCheckResponse = ScreeningControllerGetCheckResponses[keyof ScreeningControllerGetCheckResponses];
+
+export type ScreeningControllerGetCheckCertificateData = {
+    body?: never;
+    headers: {
+        'accept-language': string;
+    };
+    path: {
+        id: string;
+    };
+    query?: {
+        /**
+         * Which applicant of the check, from 0
+         */
+        applicant?: number;
+        /**
+         * Default: Accept-Language, else Chinese
+         */
+        lang?: 'zh' | 'en';
+    };
+    url: '/api/v1/checks/{id}/certificate.pdf';
+};
+
+export type ScreeningControllerGetCheckCertificateResponses = {
+    200: unknown;
+};
 
 export type StatsControllerGetStatsOverviewData = {
     body?: never;
