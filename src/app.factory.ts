@@ -102,7 +102,8 @@ export async function createApp(
   if (existsSync(join(consoleDir, 'index.html'))) {
     // index.html: small, read once, and fetched again by browsers each time (it names the assets).
     const index = readFileSync(join(consoleDir, 'index.html'));
-    for (const url of ['/', '/index.html']) {
+    // /verify: the public page a certificate's QR code opens (the console renders it without sign-in).
+    for (const url of ['/', '/index.html', '/verify']) {
       adapter.getInstance().get(url, (_request, reply) => {
         void reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(index);
       });

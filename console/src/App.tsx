@@ -11,6 +11,7 @@ import { HomePage } from './pages/HomePage';
 import { JobNewPage } from './pages/JobNewPage';
 import { JobPage } from './pages/JobPage';
 import { LoginPage } from './pages/LoginPage';
+import { VerifyPage } from './pages/VerifyPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { ReceiptPage } from './pages/ReceiptPage';
 import { SECTIONS } from './sections';
@@ -48,37 +49,44 @@ function RequireLogin({ children }: { children: ReactNode }) {
   return children;
 }
 
+/** The page a certificate's QR code opens: public, outside the signed-in console. */
+const PUBLIC_VERIFY = window.location.pathname.endsWith('/verify');
+
 function Localised() {
   const { lang } = useI18n();
   return (
     <ConfigProvider locale={lang === 'en' ? enUS : zhCN} theme={THEME}>
       <AntApp>
-        <AuthProvider>
-          <HashRouter>
-            <Routes>
-              <Route path="/login" element={<LoginPage />} />
-              <Route
-                element={
-                  <RequireLogin>
-                    <Shell />
-                  </RequireLogin>
-                }
-              >
-                <Route index element={<HomePage />} />
-                <Route path="checks/new" element={<CheckNewPage />} />
-                <Route path="checks/jobs/new" element={<JobNewPage />} />
-                <Route path="checks/jobs/:id" element={<JobPage />} />
-                <Route path="checks/:id" element={<ReceiptPage />} />
-                {SECTIONS.flatMap((section) =>
-                  section.routes.map((r) => (
-                    <Route key={`${section.key}:${r.path}`} path={r.path} element={r.element} />
-                  )),
-                )}
-                <Route path="*" element={<NotFoundPage />} />
-              </Route>
-            </Routes>
-          </HashRouter>
-        </AuthProvider>
+        {PUBLIC_VERIFY ? (
+          <VerifyPage />
+        ) : (
+          <AuthProvider>
+            <HashRouter>
+              <Routes>
+                <Route path="/login" element={<LoginPage />} />
+                <Route
+                  element={
+                    <RequireLogin>
+                      <Shell />
+                    </RequireLogin>
+                  }
+                >
+                  <Route index element={<HomePage />} />
+                  <Route path="checks/new" element={<CheckNewPage />} />
+                  <Route path="checks/jobs/new" element={<JobNewPage />} />
+                  <Route path="checks/jobs/:id" element={<JobPage />} />
+                  <Route path="checks/:id" element={<ReceiptPage />} />
+                  {SECTIONS.flatMap((section) =>
+                    section.routes.map((r) => (
+                      <Route key={`${section.key}:${r.path}`} path={r.path} element={r.element} />
+                    )),
+                  )}
+                  <Route path="*" element={<NotFoundPage />} />
+                </Route>
+              </Routes>
+            </HashRouter>
+          </AuthProvider>
+        )}
       </AntApp>
     </ConfigProvider>
   );

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, StreamableFile } from '@nestjs/common';
-import { ApiBody, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { Access, Ctx } from '../auth/access.decorators';
 import { Role, Scope } from '../auth/principal';
 import type { RequestContext } from '../common/request-context';
@@ -76,6 +76,7 @@ export class ScreeningController {
       "version and the receipt id, with a QR code to the public verify page; the applicant's signed part of the " +
       'receipt is attached as receipt.json. Read like the receipt, and audited (CHECK_READ).',
   })
+  @ApiHeader({ name: 'accept-language', required: false, description: 'en for English; ?lang= wins' })
   @ApiProduces('application/pdf')
   async getCheckCertificate(
     @Ctx() ctx: RequestContext,

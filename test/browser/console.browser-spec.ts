@@ -5,6 +5,7 @@ import request from 'supertest';
 import { Role } from '../../src/auth/principal';
 import { addDays, todayIn } from '../../src/rules/rules';
 import { newResidentId, newUser, TestUser } from '../factories';
+import { pdfText } from '../pdf-text';
 import { registryFixtures } from '../registry-fixtures';
 import { ConsoleRun, logIn, newPage, screenshot, seriousViolations, startConsole } from './harness';
 
@@ -93,7 +94,44 @@ describe('console', () => {
     await page.locator('[data-testid="check-submit"]:not(.ant-btn-loading)').waitFor();
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, 'check-result');
-  });
+
+    // The signed certificate: a one-page PDF naming the receipt, the masked ID, never the full one.
+    const receiptId = (await page.getByTestId('receipt-id').innerText()).trim();
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('certificate-0').click(),
+    ]);
+    const pdf = await pdfText(await readFile(await download.path()));
+    expect(pdf.pages).toBe(1);
+    expect(pdf.text).toContain(receiptId);
+    expect(pdf.text).toContain(`${id.slice(0, 6)}********${id.slice(-4)}`);
+    expect(pdf.text).not.toContain(id);
+
+    // The public page its QR code opens checks the signed receipt without sign-in, and catches a change.
+    const signed = (
+      await request(run.t.http).get(`/api/v1/checks/${receiptId}`).set(reviewer.auth).expect(200)
+    ).body.receipt as Record<string, unknown>;
+    const visitor = await newPage(run);
+    try {
+      await visitor.goto(`${run.baseUrl}/verify?receipt=${receiptId}&applicant=0`);
+      await visitor.getByRole('heading', { level: 1, name: '核查证明验证' }).waitFor();
+      await visitor.getByTestId('verify-source').fill(JSON.stringify(signed));
+      await visitor.getByTestId('verify-submit').click();
+      const answer = visitor.getByTestId('verify-result');
+      await answer.waitFor();
+      expect(await answer.getAttribute('data-valid')).toBe('true');
+      expect(await answer.innerText()).toContain('不得参与');
+      expect(await seriousViolations(visitor)).toEqual([]);
+      await screenshot(visitor, 'verify-valid');
+
+      await visitor.getByTestId('verify-source').fill(JSON.stringify({ ...signed, purpose: '改动过的用途' }));
+      await visitor.getByTestId('verify-submit').click();
+      await visitor.locator('[data-testid="verify-result"][data-valid="false"]').waitFor();
+      expect(await visitor.getByTestId('verify-result').innerText()).toContain('文档在签名后被改动');
+    } finally {
+      await visitor.context().close();
+    }
+  }, 120_000);
 
   it('runs a 1,000-row XLSX as a job to 100 % and downloads the results', async () => {
     const barredId = newResidentId();

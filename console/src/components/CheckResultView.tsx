@@ -1,6 +1,7 @@
 import { PrinterOutlined } from '@ant-design/icons';
 import { Alert, Button, Card, Descriptions, List, Space, Table, Tag, Typography } from 'antd';
 import { Link } from 'react-router-dom';
+import { CertificateButton } from './CertificateButton';
 import type { CheckReceiptDto, CheckResponseDto, CheckResultDto, RuleDataDto } from '../api/client';
 import { useI18n } from '../i18n';
 import { domainLabel, measureTypeLabel } from '../rules';
@@ -189,14 +190,19 @@ export function CheckResultView({
         </Typography.Title>
       }
       extra={
-        <Button
-          icon={<PrinterOutlined />}
-          className="no-print"
-          data-testid="print"
-          onClick={() => window.print()}
-        >
-          {t('print')}
-        </Button>
+        <Space>
+          {check.results.length === 1 && check.results[0].verdict !== 'ERROR' && (
+            <CertificateButton checkId={check.id} applicant={0} />
+          )}
+          <Button
+            icon={<PrinterOutlined />}
+            className="no-print"
+            data-testid="print"
+            onClick={() => window.print()}
+          >
+            {t('print')}
+          </Button>
+        </Space>
       }
     >
       <Descriptions
@@ -270,6 +276,14 @@ export function CheckResultView({
             { key: 'ref', title: 'ref', dataIndex: 'ref' },
             { key: 'verdict', title: t('result'), render: (_, r) => label('verdict', r.verdict) },
             { key: 'evidence', title: t('evidence'), render: (_, r) => r.evidence.length },
+            {
+              key: 'certificate',
+              title: t('certificate'),
+              render: (_, r) =>
+                r.verdict === 'ERROR' ? null : (
+                  <CertificateButton checkId={check.id} applicant={r.index} small />
+                ),
+            },
           ]}
         />
       )}

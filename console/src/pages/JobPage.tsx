@@ -1,4 +1,4 @@
-import { DownloadOutlined } from '@ant-design/icons';
+import { DownloadOutlined, FilePdfOutlined } from '@ant-design/icons';
 import { Alert, Button, Card, Descriptions, Progress, Space, Spin, Statistic, Typography } from 'antd';
 import { useEffect, useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
@@ -6,6 +6,7 @@ import {
   ApiError,
   call,
   checkJobsControllerGetCheckJob,
+  checkJobsControllerGetCheckJobCertificates,
   checkJobsControllerGetCheckJobResults,
   saveBlob,
   type CheckJobResponseDto,
@@ -47,13 +48,19 @@ export function JobPage() {
     };
   }, [id]);
 
-  const download = async (format: 'csv' | 'xlsx') => {
+  const download = async (format: 'csv' | 'xlsx' | 'zip') => {
     setDownloading(format);
     try {
       const blob = await call(
-        checkJobsControllerGetCheckJobResults({ path: { id }, query: { format }, parseAs: 'blob' }),
+        format === 'zip'
+          ? checkJobsControllerGetCheckJobCertificates({
+              path: { id },
+              query: { lang: lang === 'en' ? 'en' : 'zh' },
+              parseAs: 'blob',
+            })
+          : checkJobsControllerGetCheckJobResults({ path: { id }, query: { format }, parseAs: 'blob' }),
       );
-      saveBlob(blob as Blob, `check-job-${id}.${format}`);
+      saveBlob(blob as Blob, format === 'zip' ? `certificates-${id}.zip` : `check-job-${id}.${format}`);
     } catch (e) {
       setError(e instanceof ApiError ? e.message : String(e));
     } finally {
@@ -150,6 +157,14 @@ export function JobPage() {
                 onClick={() => void download('xlsx')}
               >
                 {t('downloadXlsx')}
+              </Button>
+              <Button
+                icon={<FilePdfOutlined />}
+                loading={downloading === 'zip'}
+                data-testid="job-download-certificates"
+                onClick={() => void download('zip')}
+              >
+                {t('downloadCertificates')}
               </Button>
             </Space>
           )}

@@ -16,6 +16,7 @@ import {
   ApiAcceptedResponse,
   ApiBody,
   ApiConsumes,
+  ApiHeader,
   ApiOkResponse,
   ApiOperation,
   ApiProduces,
@@ -198,6 +199,7 @@ export class CheckJobsController {
       'SHA-256, receipt id and applicant, and is signed like a receipt (POST /api/v1/receipts/verify). Rows refused ' +
       'as ERROR get no certificate. Streamed as the PDFs are made; each check read is audited (CHECK_READ).',
   })
+  @ApiHeader({ name: 'accept-language', required: false, description: 'en for English; ?lang= wins' })
   @ApiProduces('application/zip')
   async getCheckJobCertificates(
     @Ctx() ctx: RequestContext,

@@ -2561,8 +2561,11 @@ export type CheckJobsControllerGetCheckJobResultsResponses = {
 
 export type CheckJobsControllerGetCheckJobCertificatesData = {
     body?: never;
-    headers: {
-        'accept-language': string;
+    headers?: {
+        /**
+         * en for English; ?lang= wins
+         */
+        'accept-language'?: string;
     };
     path: {
         id: string;
@@ -2627,8 +2630,11 @@ export type ScreeningControllerGetCheckResponse = ScreeningControllerGetCheckRes
 
 export type ScreeningControllerGetCheckCertificateData = {
     body?: never;
-    headers: {
-        'accept-language': string;
+    headers?: {
+        /**
+         * en for English; ?lang= wins
+         */
+        'accept-language'?: string;
     };
     path: {
         id: string;
