@@ -46,6 +46,7 @@ describe('backup and restore (npm run cli -- backup / restore)', () => {
     PII_ENCRYPTION_KEYS: secrets.piiEncryptionKeys
       .map((k) => `${k.id}:${k.key.toString('base64')}`)
       .join(','),
+    RECEIPT_SIGNING_KEY: `${secrets.receiptSigningKey.kid}:${secrets.receiptSigningKey.seed.toString('base64')}`,
   };
   const today = todayIn();
   const barred = newResidentId();
