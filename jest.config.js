@@ -61,6 +61,14 @@ module.exports = {
       globalSetup: '<rootDir>/test/global-setup.ts',
       globalTeardown: '<rootDir>/test/global-teardown.ts',
     },
+    // Faults (issue 12): database restarts, crashes of the built service. Slow, so not part of
+    // npm test: npm run test:faults, which CI runs after npm run build. Each test brings its own
+    // PostgreSQL cluster, since it stops and starts it.
+    {
+      ...common,
+      displayName: 'faults',
+      testMatch: ['<rootDir>/test/faults/**/*.fault-spec.ts'],
+    },
     // The console in Debian's Chromium (npm run test:browser, after npm run build): not part of
     // npm test, which needs nothing but Node.js.
     {

@@ -74,6 +74,23 @@ export class Env {
   @Max(200)
   DATABASE_POOL_SIZE = 10;
 
+  /**
+   * Longest wait for a database connection (a new one, or a free one of a full pool) before the call
+   * is answered 503 DATABASE_UNAVAILABLE.
+   */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  DATABASE_CONNECT_TIMEOUT_MS = 5_000;
+
+  /** Longest a statement may run (PostgreSQL's statement_timeout); 0: no limit. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(86_400_000)
+  DATABASE_STATEMENT_TIMEOUT_MS = 60_000;
+
   @Transform(toBoolean)
   @IsBoolean()
   DATABASE_MIGRATIONS_RUN = true;
