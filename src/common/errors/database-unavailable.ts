@@ -1,4 +1,8 @@
-import { QueryFailedError } from 'typeorm';
+import {
+  QueryFailedError,
+  QueryRunnerAlreadyReleasedError,
+  QueryRunnerProviderAlreadyReleasedError,
+} from 'typeorm';
 
 /** Seconds a caller is asked to wait (Retry-After) when the database cannot be reached. */
 export const DATABASE_RETRY_AFTER_SECONDS = 5;
@@ -60,6 +64,14 @@ export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
   const e = error as ErrorLike;
   if (isUnavailableError(e)) return true;
   if (error instanceof QueryFailedError && isDatabaseUnavailable(e.driverError, depth + 1)) return true;
+  // TypeORM releases a transaction's connection as soon as the connection reports an error (the
+  // server ended the session); the transaction's next statement then meets one of these, not the cause.
+  if (
+    error instanceof QueryRunnerProviderAlreadyReleasedError ||
+    error instanceof QueryRunnerAlreadyReleasedError
+  ) {
+    return true;
+  }
   if (Array.isArray(e.errors) && e.errors.some((inner) => isDatabaseUnavailable(inner, depth + 1)))
     return true;
   return e.cause !== undefined && isDatabaseUnavailable(e.cause, depth + 1);

@@ -1,5 +1,9 @@
 import { HttpException, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
-import { QueryFailedError } from 'typeorm';
+import {
+  QueryFailedError,
+  QueryRunnerAlreadyReleasedError,
+  QueryRunnerProviderAlreadyReleasedError,
+} from 'typeorm';
 import { AppError, CommonErrorCode } from './app-error';
 import { resolveError } from './error.filter';
 import { flattenValidationErrors } from './validation';
@@ -184,6 +188,11 @@ describe('resolveError when the database cannot be reached', () => {
   ])('answers 503 DATABASE_UNAVAILABLE for %s', (_name, error) => {
     expect(resolveError(error)).toMatchObject(unavailable);
     expect(resolveError(new QueryFailedError('SELECT 1', [], error))).toMatchObject(unavailable);
+  });
+
+  it('answers 503 for a transaction whose connection was released when the server ended it', () => {
+    expect(resolveError(new QueryRunnerProviderAlreadyReleasedError())).toMatchObject(unavailable);
+    expect(resolveError(new QueryRunnerAlreadyReleasedError())).toMatchObject(unavailable);
   });
 
   it('looks through a cause and an AggregateError', () => {
