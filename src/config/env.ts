@@ -188,6 +188,30 @@ export class Env {
   @IsString()
   CORS_ORIGINS?: string;
 
+  /** How often a process touches the check jobs it runs, to show other instances it is alive. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  CHECK_JOB_HEARTBEAT_MS = 15_000;
+
+  /**
+   * An unfinished check job nobody touched for this long is marked FAILED: its process stopped (a
+   * crash). Keep it well above CHECK_JOB_HEARTBEAT_MS, or another instance's live jobs look dead.
+   */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
+  CHECK_JOB_STALE_SECONDS = 120;
+
+  /** How often each process looks for check jobs abandoned by a stopped process (and at start-up). */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(100)
+  @Max(3_600_000)
+  CHECK_JOB_SWEEP_MS = 60_000;
+
   /** How often the audit sealer chains new entries. */
   @Transform(toInteger)
   @IsInt()
