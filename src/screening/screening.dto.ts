@@ -8,6 +8,7 @@ import {
   IsIn,
   IsInt,
   IsNotEmpty,
+  IsObject,
   IsOptional,
   IsString,
   Matches,
@@ -78,6 +79,7 @@ export class ApplicantDto {
 
   @ApiPropertyOptional({ type: ApplicantIdentifierDto })
   @IsOptional()
+  @IsObject()
   @ValidateNested()
   @Type(() => ApplicantIdentifierDto)
   identifier?: ApplicantIdentifierDto;
