@@ -8,7 +8,6 @@ import {
   IsIn,
   IsInt,
   IsNotEmpty,
-  IsObject,
   IsOptional,
   IsString,
   Matches,
@@ -79,7 +78,6 @@ export class ApplicantDto {
 
   @ApiPropertyOptional({ type: ApplicantIdentifierDto })
   @IsOptional()
-  @IsObject()
   @ValidateNested()
   @Type(() => ApplicantIdentifierDto)
   identifier?: ApplicantIdentifierDto;
