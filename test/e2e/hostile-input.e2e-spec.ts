@@ -67,4 +67,13 @@ describe('hostile input found by the property test (issue 12)', () => {
       });
     }
   });
+
+  it('refuses a login whose username holds a NUL character with 400, writing nothing', async () => {
+    const res = await request(base).post('/api/v1/auth/login').send({ username: 'a\u0000b', password: 'x' });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      details: [{ field: 'username', code: 'NUL_CHARACTER' }],
+    });
+  });
 });
