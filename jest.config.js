@@ -61,6 +61,16 @@ module.exports = {
       globalSetup: '<rootDir>/test/global-setup.ts',
       globalTeardown: '<rootDir>/test/global-teardown.ts',
     },
+    // Faults (issue 12): database restarts, crashes of the built service, 10,000 hostile requests.
+    // Slow, so not part of npm test: npm run test:faults, which CI runs after npm run build. The
+    // restart and crash tests bring PostgreSQL clusters of their own, since they stop them.
+    {
+      ...common,
+      displayName: 'faults',
+      testMatch: ['<rootDir>/test/faults/**/*.fault-spec.ts'],
+      globalSetup: '<rootDir>/test/global-setup.ts',
+      globalTeardown: '<rootDir>/test/global-teardown.ts',
+    },
     // The console in Debian's Chromium (npm run test:browser, after npm run build): not part of
     // npm test, which needs nothing but Node.js.
     {

@@ -10,6 +10,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger as PinoNestLogger, PinoLogger } from 'nestjs-pino';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module';
+import { handleClientError } from './common/errors/client-error';
 import { boundedJsonParser } from './common/json-body';
 import { httpLoggerOptions, requestIdFor } from './common/logging/logger';
 import { RuntimeConfig } from './config/config.module';
@@ -37,6 +38,7 @@ export async function createApp(
 ): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: config.env.BODY_LIMIT_BYTES,
+    clientErrorHandler: handleClientError,
     genReqId: requestIdFor,
     logger: false,
     return503OnClosing: true,

@@ -58,7 +58,10 @@ export class AppModule {
         ListingsModule,
         LoggerModule.forRoot(httpLoggerOptions(logger)),
         TypeOrmModule.forRoot({
-          ...dataSourceOptions(config.databaseUrl, config.env.DATABASE_POOL_SIZE),
+          ...dataSourceOptions(config.databaseUrl, config.env.DATABASE_POOL_SIZE, {
+            connectTimeoutMs: config.env.DATABASE_CONNECT_TIMEOUT_MS,
+            statementTimeoutMs: config.env.DATABASE_STATEMENT_TIMEOUT_MS,
+          }),
           migrationsRun: config.env.DATABASE_MIGRATIONS_RUN,
           retryAttempts: 3,
           retryDelay: 1000,

@@ -5,6 +5,7 @@ import {
   OnApplicationBootstrap,
   OnModuleDestroy,
 } from '@nestjs/common';
+import { isDatabaseUnavailable } from '../common/errors/database-unavailable';
 import { Env } from '../config/env';
 import { AuditService } from './audit.service';
 
@@ -65,7 +66,13 @@ export class AuditSealer implements OnApplicationBootstrap, OnModuleDestroy, Bef
         this.failures++;
         const backoff = Math.min(SEAL_MAX_BACKOFF_MS, this.env.AUDIT_SEAL_INTERVAL_MS * 2 ** this.failures);
         this.notBefore = Date.now() + backoff;
-        if (this.failures === 1) {
+        if (this.failures === 1 && isDatabaseUnavailable(error)) {
+          const err = error instanceof Error ? error.message : String(error);
+          this.logger.warn(
+            { err },
+            'audit sealing paused: the database cannot be reached; retrying with back-off',
+          );
+        } else if (this.failures === 1) {
           this.logger.error(
             { err: error },
             'audit sealing round failed; retrying with back-off until it works',

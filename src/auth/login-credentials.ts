@@ -3,7 +3,8 @@ import { AppError, CommonErrorCode, ErrorDetail } from '../common/errors/app-err
 
 /**
  * The username and password of a login, from the JSON body only: passport-local also reads the query
- * string, which would put passwords in access logs. Anything but two non-empty strings is a 400.
+ * string, which would put passwords in access logs. Anything but two non-empty strings is a 400, and
+ * so is a username with a NUL character.
  */
 export function loginCredentials(body: unknown): { username: string; password: string } {
   const fields = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
@@ -14,6 +15,9 @@ export function loginCredentials(body: unknown): { username: string; password: s
       details.push({ field, code: 'IS_NOT_EMPTY', message: `${field} is required in the JSON body` });
     } else if (typeof value !== 'string') {
       details.push({ field, code: 'IS_STRING', message: `${field} must be a string` });
+    } else if (field === 'username' && value.includes('\u0000')) {
+      // No username holds one, and PostgreSQL takes no NUL in text: looking it up would fail with 500.
+      details.push({ field, code: 'NUL_CHARACTER', message: 'username must not contain NUL characters' });
     }
   }
   if (details.length) {

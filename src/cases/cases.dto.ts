@@ -10,6 +10,7 @@ import {
   IsBoolean,
   IsIn,
   IsNotEmpty,
+  IsObject,
   IsOptional,
   IsString,
   IsUUID,
@@ -44,6 +45,7 @@ export class CaseSubjectInputDto {
 
   @ApiPropertyOptional({ type: SubjectCreateDto, description: '…or a new one, recorded with the case' })
   @IsOptional()
+  @IsObject()
   @ValidateNested()
   @Type(() => SubjectCreateDto)
   subject?: SubjectCreateDto;

@@ -2,13 +2,17 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 
-/** `page` (from 1) and `pageSize` (1–100, default 20) of every paginated list; filters extend it. */
+export const MAX_PAGE = 1_000_000;
+
+/** `page` (from 1 to MAX_PAGE) and `pageSize` (1–100, default 20) of every paginated list; filters extend it. */
 export class PageQueryDto {
-  @ApiPropertyOptional({ type: Number, default: 1, minimum: 1 })
+  /** Bounded so that the offset stays a whole number PostgreSQL takes (1e308 is an integer to JavaScript). */
+  @ApiPropertyOptional({ type: Number, default: 1, minimum: 1, maximum: MAX_PAGE })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(1)
+  @Max(MAX_PAGE)
   page = 1;
 
   @ApiPropertyOptional({ type: Number, default: 20, minimum: 1, maximum: 100 })

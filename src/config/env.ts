@@ -78,6 +78,23 @@ export class Env {
   @Max(200)
   DATABASE_POOL_SIZE = 10;
 
+  /**
+   * Longest wait for a database connection (a new one, or a free one of a full pool) before the call
+   * is answered 503 DATABASE_UNAVAILABLE.
+   */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  DATABASE_CONNECT_TIMEOUT_MS = 5_000;
+
+  /** Longest a statement may run (PostgreSQL's statement_timeout); 0: no limit. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(86_400_000)
+  DATABASE_STATEMENT_TIMEOUT_MS = 60_000;
+
   @Transform(toBoolean)
   @IsBoolean()
   DATABASE_MIGRATIONS_RUN = true;
@@ -220,6 +237,30 @@ export class Env {
   @IsOptional()
   @IsString()
   CORS_ORIGINS?: string;
+
+  /** How often a process touches the check jobs it runs, to show other instances it is alive. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  CHECK_JOB_HEARTBEAT_MS = 15_000;
+
+  /**
+   * An unfinished check job nobody touched for this long is marked FAILED: its process stopped (a
+   * crash). Keep it well above CHECK_JOB_HEARTBEAT_MS, or another instance's live jobs look dead.
+   */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
+  CHECK_JOB_STALE_SECONDS = 120;
+
+  /** How often each process looks for check jobs abandoned by a stopped process (and at start-up). */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(100)
+  @Max(3_600_000)
+  CHECK_JOB_SWEEP_MS = 60_000;
 
   /** How often the audit sealer chains new entries. */
   @Transform(toInteger)

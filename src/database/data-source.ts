@@ -9,7 +9,33 @@ const ROOT = join(__dirname, '..', '..');
  * no registration; the same globs match the TypeScript sources (tests) and the compiled output (dist).
  * The schema comes only from migrations: `synchronize` stays off.
  */
-export function dataSourceOptions(url: string, poolSize = 10): DataSourceOptions {
+export interface DatabaseTimeouts {
+  /** Longest wait for a connection: a new one to the server, or a free one of a full pool. */
+  connectTimeoutMs: number;
+  /** Longest a statement may run, enforced by the server; 0: no limit. */
+  statementTimeoutMs: number;
+}
+
+/**
+ * Pool and session settings that bound every wait on the database: a call made while the server is
+ * down or unreachable fails within these instead of hanging (and is answered 503 DATABASE_UNAVAILABLE).
+ * The client-side `query_timeout` backs the server's `statement_timeout` for a server that stops
+ * answering without closing the connection.
+ */
+function timeoutOptions(t: DatabaseTimeouts): Record<string, number> {
+  return {
+    connectionTimeoutMillis: t.connectTimeoutMs,
+    ...(t.statementTimeoutMs > 0
+      ? { statement_timeout: t.statementTimeoutMs, query_timeout: t.statementTimeoutMs + t.connectTimeoutMs }
+      : {}),
+  };
+}
+
+export function dataSourceOptions(
+  url: string,
+  poolSize = 10,
+  timeouts?: DatabaseTimeouts,
+): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -22,7 +48,11 @@ export function dataSourceOptions(url: string, poolSize = 10): DataSourceOptions
     installExtensions: false,
     uuidExtension: 'pgcrypto',
     logging: false,
-    extra: { max: poolSize, application_name: 'research-integrity-registry' },
+    extra: {
+      max: poolSize,
+      application_name: 'research-integrity-registry',
+      ...(timeouts ? timeoutOptions(timeouts) : {}),
+    },
   };
 }
 

@@ -8,6 +8,7 @@ import {
   IsDefined,
   IsIn,
   IsInt,
+  IsObject,
   IsOptional,
   IsString,
   Matches,
@@ -15,11 +16,11 @@ import {
   MaxLength,
   Min,
   MinLength,
-  registerDecorator,
   ValidateIf,
   ValidateNested,
-  validateSync,
   ValidationOptions,
+  registerDecorator,
+  validateSync,
 } from 'class-validator';
 import { ErrorDetail } from '../common/errors/app-error';
 import { flattenValidationErrors } from '../common/errors/validation';
@@ -165,12 +166,14 @@ export class PublicityPeriodDto {
 export class PublicityPeriodsDto {
   @ApiProperty({ type: PublicityPeriodDto })
   @IsDefined()
+  @IsObject()
   @ValidateNested()
   @Type(() => PublicityPeriodDto)
   GENERAL: PublicityPeriodDto;
 
   @ApiProperty({ type: PublicityPeriodDto })
   @IsDefined()
+  @IsObject()
   @ValidateNested()
   @Type(() => PublicityPeriodDto)
   SERIOUS: PublicityPeriodDto;
@@ -179,12 +182,14 @@ export class PublicityPeriodsDto {
 export class PublicityRulesDto {
   @ApiProperty({ type: PublicitySeverityClassDto })
   @IsDefined()
+  @IsObject()
   @ValidateNested()
   @Type(() => PublicitySeverityClassDto)
   severityClass: PublicitySeverityClassDto;
 
   @ApiProperty({ type: PublicityPeriodsDto })
   @IsDefined()
+  @IsObject()
   @ValidateNested()
   @Type(() => PublicityPeriodsDto)
   periods: PublicityPeriodsDto;
@@ -231,6 +236,7 @@ export class RuleDataDto implements RuleData {
 
   @ApiProperty({ type: PublicityRulesDto })
   @IsDefined()
+  @IsObject()
   @ValidateNested()
   @Type(() => PublicityRulesDto)
   publicity: PublicityRulesDto;
@@ -255,6 +261,7 @@ export class RuleDataDto implements RuleData {
 
   @ApiProperty({ type: ProcedureRulesDto })
   @IsDefined()
+  @IsObject()
   @ValidateNested()
   @Type(() => ProcedureRulesDto)
   procedure: ProcedureRulesDto;
@@ -283,6 +290,7 @@ export class RuleSetCreateDto {
 
   @ApiProperty({ type: RuleDataDto })
   @IsDefined()
+  @IsObject()
   @ValidateNested()
   @Type(() => RuleDataDto)
   data: RuleDataDto;

@@ -8,6 +8,7 @@ import {
   IsArray,
   IsIn,
   IsNotEmpty,
+  IsObject,
   IsOptional,
   IsString,
   Matches,
@@ -135,6 +136,7 @@ export class SubjectSearchDto extends PageQueryDto {
     description: 'Exact match (sent in the body, never in a URL)',
   })
   @IsOptional()
+  @IsObject()
   @ValidateNested()
   @Type(() => IdentifierInputDto)
   identifier?: IdentifierInputDto;

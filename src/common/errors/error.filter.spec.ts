@@ -1,5 +1,9 @@
 import { HttpException, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
-import { QueryFailedError } from 'typeorm';
+import {
+  QueryFailedError,
+  QueryRunnerAlreadyReleasedError,
+  QueryRunnerProviderAlreadyReleasedError,
+} from 'typeorm';
 import { AppError, CommonErrorCode } from './app-error';
 import { resolveError } from './error.filter';
 import { flattenValidationErrors } from './validation';
@@ -156,6 +160,51 @@ describe('resolveError masks resident ID numbers the answer would quote', () => 
       code: 'X',
       message: 'held by 91350100M000100Y43',
       details: [{ code: 'X', message: 'm' }],
+    });
+  });
+});
+
+describe('resolveError when the database cannot be reached', () => {
+  const unavailable = { status: 503, code: 'DATABASE_UNAVAILABLE' };
+
+  it.each([
+    [
+      'a refused connection',
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),
+    ],
+    [
+      'an administrator shutdown (57P01)',
+      Object.assign(new Error('terminating connection'), { code: '57P01' }),
+    ],
+    [
+      'a server starting up (57P03)',
+      Object.assign(new Error('the database system is starting up'), { code: '57P03' }),
+    ],
+    ['a connection exception (08006)', Object.assign(new Error('connection failure'), { code: '08006' })],
+    ['a statement timeout (57014)', Object.assign(new Error('canceling statement'), { code: '57014' })],
+    ['a dropped connection', new Error('Connection terminated unexpectedly')],
+    ['a full pool past its timeout', new Error('timeout exceeded when trying to connect')],
+    ['a client-side query timeout', new Error('Query read timeout')],
+  ])('answers 503 DATABASE_UNAVAILABLE for %s', (_name, error) => {
+    expect(resolveError(error)).toMatchObject(unavailable);
+    expect(resolveError(new QueryFailedError('SELECT 1', [], error))).toMatchObject(unavailable);
+  });
+
+  it('answers 503 for a transaction whose connection was released when the server ended it', () => {
+    expect(resolveError(new QueryRunnerProviderAlreadyReleasedError())).toMatchObject(unavailable);
+    expect(resolveError(new QueryRunnerAlreadyReleasedError())).toMatchObject(unavailable);
+  });
+
+  it('looks through a cause and an AggregateError', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED ::1:5432'), { code: 'ECONNREFUSED' });
+    expect(resolveError(new Error('outer', { cause: refused }))).toMatchObject(unavailable);
+    expect(resolveError(new AggregateError([refused], ''))).toMatchObject(unavailable);
+  });
+
+  it('keeps the errors of a statement or its data internal', () => {
+    const undefinedColumn = Object.assign(new Error('column "x" does not exist'), { code: '42703' });
+    expect(resolveError(new QueryFailedError('SELECT x', [], undefinedColumn))).toMatchObject({
+      status: 500,
     });
   });
 });

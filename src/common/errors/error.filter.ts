@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logge
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { maskResidentIdsIn } from '../../personal-data/personal-data.protector';
 import { AppError, CommonErrorCode, ErrorBody, ErrorDetail } from './app-error';
+import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from './database-unavailable';
 import { violatedUniqueConstraint } from './unique-violation';
 
 function codeForStatus(status: number): CommonErrorCode {
@@ -114,6 +115,14 @@ function resolve(exception: unknown): Resolved {
   const fastifyError = exception instanceof HttpException ? exception.cause : exception;
   if (isFastifyError(fastifyError)) return fromFastifyError(fastifyError);
   if (exception instanceof HttpException) return fromHttpException(exception);
+  if (isDatabaseUnavailable(exception)) {
+    return {
+      status: HttpStatus.SERVICE_UNAVAILABLE,
+      code: CommonErrorCode.DATABASE_UNAVAILABLE,
+      message: 'The database cannot be reached at the moment: try again later',
+      details: [],
+    };
+  }
   const constraint = violatedUniqueConstraint(exception);
   if (constraint !== undefined) {
     const details: ErrorDetail[] = constraint
@@ -160,7 +169,15 @@ export class ErrorFilter implements ExceptionFilter {
     const request = ctx.getRequest<FastifyRequest>();
     const reply = ctx.getResponse<FastifyReply>();
     const resolved = resolveError(exception);
-    if (resolved.status >= 500) {
+    if (
+      resolved.code === CommonErrorCode.DATABASE_UNAVAILABLE ||
+      resolved.code === CommonErrorCode.NOT_READY
+    ) {
+      // Expected while the database restarts: one line, without the stack, for each call refused.
+      const err =
+        resolved.code === CommonErrorCode.NOT_READY ? resolved.details : (exception as Error).message;
+      this.logger.warn({ err, requestId: request?.id }, `request refused: ${resolved.code}`);
+    } else if (resolved.status >= 500) {
       this.logger.error({ err: exception, requestId: request?.id }, 'request failed');
     }
     const body: ErrorBody = {
@@ -169,6 +186,12 @@ export class ErrorFilter implements ExceptionFilter {
       details: resolved.details,
       requestId: request?.id,
     };
+    if (
+      resolved.code === CommonErrorCode.DATABASE_UNAVAILABLE ||
+      resolved.code === CommonErrorCode.NOT_READY
+    ) {
+      void reply.header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
+    }
     if (resolved.status === HttpStatus.TOO_MANY_REQUESTS && !reply.getHeader('retry-after')) {
       // @nestjs/throttler names the header after a named limit (Retry-After-login); callers expect the standard one.
       const named = Object.entries(reply.getHeaders()).find(([name]) =>

@@ -306,6 +306,17 @@ function judge(value: (key: ColumnKey) => string, idCell: Cell, today?: Date): J
  * and other IDs need one, as the registry stores them with it. The ID number is shown again masked,
  * valid or not, and so is anything shaped like a resident ID number in another column.
  */
+/** Longest cell kept to show again in the results; longer ones are cut (the row is an ERROR anyway). */
+export const MAX_SHOWN_CELL_CHARS = 1000;
+
+/**
+ * A cell as stored with the job and exported: a cell of a zip bomb (a few KB of XLSX unpacking to
+ * tens of MB of text) must not be stored and served back whole.
+ */
+function shownCell(text: string): string {
+  return text.length <= MAX_SHOWN_CELL_CHARS ? text : `${text.slice(0, MAX_SHOWN_CELL_CHARS - 1)}…`;
+}
+
 export function readRow(
   row: readonly Cell[],
   columns: readonly JobColumn[],
@@ -324,6 +335,8 @@ export function readRow(
     : maskUnchecked(value('idNumber'));
   // An ID number in another column (columns shifted by one) is masked there too: the cells are stored
   // with the job and exported.
-  const cells = columns.map((c) => (c.key === 'idNumber' ? masked : maskResidentIdsIn(value(c.key))));
+  const cells = columns.map((c) =>
+    shownCell(c.key === 'idNumber' ? masked : maskResidentIdsIn(value(c.key))),
+  );
   return 'error' in judgement ? { cells, error: judgement.error } : { cells, applicant: judgement.applicant };
 }

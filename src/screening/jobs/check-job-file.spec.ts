@@ -1,7 +1,14 @@
 import ExcelJS from 'exceljs';
 import { AppError } from '../../common/errors/app-error';
 import { residentIdCheckChar } from '../../identifiers/identifiers';
-import { cellText, JobColumn, maskUnchecked, readRow, resolveColumns } from './check-job-columns';
+import {
+  cellText,
+  JobColumn,
+  maskUnchecked,
+  MAX_SHOWN_CELL_CHARS,
+  readRow,
+  resolveColumns,
+} from './check-job-columns';
 import { detectFormat, readApplicantFile } from './check-job-file';
 
 const mask = (type: string, value: string) => `${type}:${value.slice(0, 2)}…`;
@@ -251,5 +258,16 @@ describe('readApplicantFile', () => {
   it('refuses a damaged XLSX as a bad file', async () => {
     const broken = Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.alloc(64, 1)]);
     await expect(readApplicantFile(broken, mask)).rejects.toMatchObject({ code: 'CHECK_JOB_FILE_FORMAT' });
+  });
+});
+
+describe('readRow with an oversized cell', () => {
+  it('keeps at most MAX_SHOWN_CELL_CHARS of it to show again, and answers the row an ERROR', () => {
+    const columns = resolveColumns(['姓名', '单位']);
+    const row = readRow(['A'.repeat(5_000_000), '某大学'], columns, (_t, v) => v);
+    expect(row!.cells[0]).toHaveLength(MAX_SHOWN_CELL_CHARS);
+    expect(row!.cells[0].endsWith('…')).toBe(true);
+    expect(row!.cells[1]).toBe('某大学');
+    expect(row).toMatchObject({ error: { code: 'VALUE_TOO_LONG', field: 'name' } });
   });
 });

@@ -1,3 +1,4 @@
+import { validateEnv } from '../../config/env';
 import { Logger } from '@nestjs/common';
 import { RequestContext } from '../../common/request-context';
 import { Transactions } from '../../database/transactions';
@@ -52,6 +53,7 @@ function setUp(options: { checkDelayMs?: number } = {}) {
     repository as unknown as CheckJobsRepository,
     screening as unknown as ScreeningService,
     tx as unknown as Transactions,
+    validateEnv({}),
   );
   return { runner, repository, screening, saved, failed, checks };
 }

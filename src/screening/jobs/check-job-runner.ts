@@ -1,5 +1,6 @@
 import { HttpStatus, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { AppError } from '../../common/errors/app-error';
+import { Env } from '../../config/env';
 import { RequestContext } from '../../common/request-context';
 import { Transactions } from '../../database/transactions';
 import { CheckCreateDto, CheckResultDto } from '../screening.dto';
@@ -48,10 +49,11 @@ function rowFromResult(position: number, cells: string[], result: CheckResultDto
  * `CHUNK_ROWS` through ScreeningService.check (so each chunk is a stored, audited check), storing the
  * chunk's answers and the job's progress in one transaction.
  *
- * A job does not survive its process. Jobs held here are touched every HEARTBEAT_MS; a sweep (at
- * start-up and every SWEEP_MS) marks FAILED the unfinished jobs nobody touched for STALE_SECONDS, so
- * another instance's live jobs are left alone. On a graceful shutdown the current chunk finishes and
- * the jobs held are marked FAILED at once.
+ * A job does not survive its process. Jobs held here are touched every CHECK_JOB_HEARTBEAT_MS; a
+ * sweep (at start-up and every CHECK_JOB_SWEEP_MS) marks FAILED the unfinished jobs nobody touched for
+ * CHECK_JOB_STALE_SECONDS, so another instance's live jobs are left alone. On a graceful shutdown the
+ * current chunk finishes and the jobs held are marked FAILED at once. docs/reliability.md says why
+ * jobs are not resumed after a crash.
  */
 @Injectable()
 export class CheckJobRunner implements OnApplicationBootstrap, OnModuleDestroy {
@@ -62,9 +64,6 @@ export class CheckJobRunner implements OnApplicationBootstrap, OnModuleDestroy {
    * holds about 60 MB of rows until its chunks are done.
    */
   static readonly MAX_HELD = 10;
-  static readonly HEARTBEAT_MS = 15_000;
-  static readonly SWEEP_MS = 60_000;
-  static readonly STALE_SECONDS = 120;
 
   private readonly logger = new Logger(CheckJobRunner.name);
   private readonly queue: HeldJob[] = [];
@@ -76,13 +75,14 @@ export class CheckJobRunner implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly repository: CheckJobsRepository,
     private readonly screening: ScreeningService,
     private readonly tx: Transactions,
+    private readonly env: Env,
   ) {}
 
   onApplicationBootstrap(): void {
     void this.sweep();
     this.timers = [
-      setInterval(() => void this.heartbeat(), CheckJobRunner.HEARTBEAT_MS),
-      setInterval(() => void this.sweep(), CheckJobRunner.SWEEP_MS),
+      setInterval(() => void this.heartbeat(), this.env.CHECK_JOB_HEARTBEAT_MS),
+      setInterval(() => void this.sweep(), this.env.CHECK_JOB_SWEEP_MS),
     ];
     for (const timer of this.timers) timer.unref();
   }
@@ -118,7 +118,7 @@ export class CheckJobRunner implements OnApplicationBootstrap, OnModuleDestroy {
   async sweep(): Promise<string[]> {
     try {
       const ids = await this.repository.failAbandoned(
-        CheckJobRunner.STALE_SECONDS,
+        this.env.CHECK_JOB_STALE_SECONDS,
         this.heldIds(),
         ABANDONED_ERROR,
       );
