@@ -44,7 +44,7 @@ const isSwaggerUiFile = (route: string) =>
 const isConsoleFile = (route: string) => route === 'GET /index.html' || route.startsWith('GET /assets/');
 
 /** The routes that are not Nest's, all public: the documentation and the console's page. */
-const NON_NEST_ROUTES = ['GET /', 'GET /docs', 'GET /docs-yaml', 'GET /docs/openapi.json'];
+const NON_NEST_ROUTES = ['GET /', 'GET /docs', 'GET /docs-yaml', 'GET /docs/openapi.json', 'GET /verify'];
 
 const ROUTE_CELL = /^`(GET|POST|PUT|PATCH|DELETE) (\/\S*)`$/;
 
