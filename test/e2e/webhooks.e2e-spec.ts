@@ -2,6 +2,8 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { Role } from '../../src/auth/principal';
+import { Transactions } from '../../src/database/transactions';
+import { SubjectsRepository } from '../../src/subjects/subjects.repository';
 import { WebhookSender } from '../../src/webhooks/webhook-sender.service';
 import { verifySignatureHeader } from '../../src/webhooks/webhook-signature';
 import { createTestApp, TestApp } from '../app';
@@ -235,6 +237,38 @@ describe('webhooks', () => {
     );
     expect(got.filter((r) => r.answered !== 'OK')).toHaveLength(5);
     await disable(id);
+  });
+
+  it('queues a delivery in the transaction of its change: a change rolled back sends nothing', async () => {
+    receiver.behave = () => 'OK';
+    const res = await create({ url: `${base}/tx`, eventTypes: ['SUBJECT'] }).expect(201);
+    const tx = t.app.get(Transactions);
+    const subjects = t.app.get(SubjectsRepository);
+    const insert = (m: Parameters<Parameters<Transactions['run']>[0]>[0], name: string) =>
+      subjects.insert(m, {
+        kind: 'NATURAL_PERSON',
+        name,
+        nameKey: name,
+        organisation: null,
+        organisationKey: null,
+        createdBy: null,
+      });
+    await expect(
+      tx.run(async (m) => {
+        await insert(m, '回滚的人');
+        throw new Error('rolled back');
+      }),
+    ).rejects.toThrow('rolled back');
+    const committed = await tx.run((m) => insert(m, '提交的人'));
+    await eventually(async () => receiver.of('/tx').length > 0, 'the committed change');
+    const queued = await t.dataSource.query(
+      `SELECT c.entity_id AS "entityId" FROM webhook_delivery d JOIN change_event c ON c.seq = d.change_seq
+       WHERE d.endpoint_id = $1`,
+      [res.body.id],
+    );
+    expect(queued).toEqual([{ entityId: committed }]);
+    expect(receiver.of('/tx').map((r) => r.event.data.entityId)).toEqual([committed]);
+    await disable(res.body.id);
   });
 
   it('sends subject identifiers in full, as the change feed does', async () => {
