@@ -29,6 +29,7 @@ import { ScreeningModule } from './screening/screening.module';
 import { StatsModule } from './stats/stats.module';
 import { SubjectsModule } from './subjects/subjects.module';
 import { UsersModule } from './users/users.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 @Module({})
 export class AppModule {
@@ -74,6 +75,7 @@ export class AppModule {
         SubjectsModule,
         ThrottlerModule.forRoot(rateLimitOptions(config.env)),
         UsersModule,
+        WebhooksModule,
         ...extraImports,
       ],
       providers: [

@@ -56,24 +56,29 @@ const STATE_SQL: Record<ChangeEntityType, string> = {
  * transaction is about to commit and the rule-data version in force today (China). Because every
  * writer takes `seq` under the same lock and keeps the lock until it has committed, `seq` order is
  * commit order: no reader can see a row while a lower `seq` is still uncommitted.
+ * @returns the `seq` of each row written (webhook deliveries are queued from them).
  */
-export async function writeChanges(m: EntityManager, notes: ChangeNotes): Promise<void> {
-  if (notes.size === 0) return;
+export async function writeChanges(m: EntityManager, notes: ChangeNotes): Promise<string[]> {
+  if (notes.size === 0) return [];
+  const seqs: string[] = [];
   await m.query('SELECT pg_advisory_xact_lock($1)', [FEED_LOCK]);
   const all = [...notes.values()];
   for (const type of ['SUBJECT', 'CASE', 'MEASURE', 'LISTING'] as const) {
     const of = all.filter((n) => n.type === type);
     if (of.length === 0) continue;
-    await m.query(
+    const rows: { seq: string }[] = await m.query(
       `INSERT INTO change_event (entity_type, entity_id, actions, state, rule_version)
        SELECT $1, n.id, ARRAY(SELECT jsonb_array_elements_text(n.actions::jsonb)), (${STATE_SQL[type]}),
          (SELECT version FROM rule_set WHERE effective_from <= (now() AT TIME ZONE 'Asia/Shanghai')::date
           ORDER BY effective_from DESC, version DESC LIMIT 1)
        FROM unnest($2::uuid[], $3::text[]) WITH ORDINALITY AS n(id, actions, ord)
-       ORDER BY n.ord`,
+       ORDER BY n.ord
+       RETURNING seq::text AS seq`,
       [type, of.map((n) => n.id), of.map((n) => JSON.stringify(n.actions))],
     );
+    seqs.push(...rows.map((r) => r.seq));
   }
+  return seqs;
 }
 
 /** Reads the feed. */

@@ -58,17 +58,25 @@ export class ChangesService {
     return { items: items.map((row) => this.reveal(row)), next };
   }
 
-  /** A subject's identifiers in full, from the ciphertexts its feed row carries. */
   private reveal(row: ChangeRow): ChangeRow {
-    if (row.entityType !== 'SUBJECT' || !row.state) return row;
-    const identifiers = (row.state.identifiers as { ciphertext: string; [key: string]: unknown }[]).map(
-      ({ ciphertext, ...rest }) => ({
-        ...rest,
-        value: this.protector.decrypt(Buffer.from(ciphertext, 'base64')),
-      }),
-    );
-    return { ...row, state: { ...row.state, identifiers } };
+    return { ...row, state: revealChangeState(row.entityType, row.state, this.protector) };
   }
+}
+
+/**
+ * A change's state as an authorised reader sees it: a subject's identifiers in full, from the
+ * ciphertexts its feed row carries (webhooks send the same).
+ */
+export function revealChangeState(
+  entityType: ChangeRow['entityType'],
+  state: ChangeRow['state'],
+  protector: PersonalDataProtector,
+): ChangeRow['state'] {
+  if (entityType !== 'SUBJECT' || !state) return state;
+  const identifiers = (state.identifiers as { ciphertext: string; [key: string]: unknown }[]).map(
+    ({ ciphertext, ...rest }) => ({ ...rest, value: protector.decrypt(Buffer.from(ciphertext, 'base64')) }),
+  );
+  return { ...state, identifiers };
 }
 
 /** Resolves when a transaction with changes commits in this process, or after `ms`. */

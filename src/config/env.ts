@@ -269,6 +269,41 @@ export class Env {
   @Max(60_000)
   AUDIT_SEAL_INTERVAL_MS = 200;
 
+  /** How often each process looks for webhook deliveries due (docs/integration.md); 0 turns sending off. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(3_600_000)
+  WEBHOOK_POLL_MS = 1_000;
+
+  /** How long a webhook receiver has to answer before the attempt counts as failed. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(100)
+  @Max(120_000)
+  WEBHOOK_TIMEOUT_MS = 10_000;
+
+  /** Attempts of a webhook delivery before it is given up as DEAD (it can still be redelivered). */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  WEBHOOK_MAX_ATTEMPTS = 12;
+
+  /** Wait before the second attempt of a delivery; it doubles at each failure (with jitter). */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(3_600_000)
+  WEBHOOK_RETRY_BASE_MS = 5_000;
+
+  /** The longest wait between two attempts of a delivery. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(86_400_000)
+  WEBHOOK_RETRY_MAX_MS = 3_600_000;
+
   /** How long an Idempotency-Key and its stored answer are kept (docs/reliability.md). */
   @Transform(toInteger)
   @IsInt()

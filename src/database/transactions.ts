@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { changeSignal, closeChangeNotes, openChangeNotes } from '../changes/change-notes';
 import { writeChanges } from '../changes/changes.repository';
+import { writeWebhookDeliveries } from '../webhooks/webhooks.repository';
 
 /**
  * Work a request asks to be done inside each of its write transactions, just before the commit
@@ -20,7 +21,7 @@ export function withBeforeCommit<T>(hook: BeforeCommit, fn: () => Promise<T>): P
 /**
  * Runs a unit of work in one database transaction. A change and its audit entry are written through
  * the same manager, so they commit together or not at all; so do the change-feed rows of what it
- * changed, written last (docs/integration.md).
+ * changed, written last, and the webhook deliveries of those rows (docs/integration.md).
  */
 @Injectable()
 export class Transactions {
@@ -36,7 +37,9 @@ export class Transactions {
         if (hook) await hook(m);
         // The feed rows last: writing them takes the lock that orders commits (docs/integration.md).
         const notes = closeChangeNotes(m);
-        await writeChanges(m, notes);
+        const seqs = await writeChanges(m, notes);
+        // The webhook outbox commits with the feed rows it carries (docs/integration.md, "Webhooks").
+        await writeWebhookDeliveries(m, seqs);
         changed = notes.size > 0;
         return value;
       } finally {

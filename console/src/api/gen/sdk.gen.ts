@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import { type Client, formDataBodySerializer, type Options as Options2, type TDataShape } from './client/index.js';
-import type { ApiClientsControllerCreateApiClientData, ApiClientsControllerCreateApiClientResponses, ApiClientsControllerGetApiClientsData, ApiClientsControllerGetApiClientsResponses, ApiClientsControllerRevokeApiClientData, ApiClientsControllerRevokeApiClientResponses, AuditControllerExportAuditEntriesData, AuditControllerExportAuditEntriesResponses, AuditControllerGetAuditEntriesData, AuditControllerGetAuditEntriesResponses, AuditControllerGetAuditHeadData, AuditControllerGetAuditHeadResponses, AuditControllerVerifyAuditChainData, AuditControllerVerifyAuditChainResponses, AuthControllerChangePasswordData, AuthControllerChangePasswordResponses, AuthControllerGetMeData, AuthControllerGetMeResponses, AuthControllerLoginData, AuthControllerLoginResponses, AuthControllerLogoutData, AuthControllerLogoutResponses, AuthControllerRefreshData, AuthControllerRefreshResponses, CasesControllerAddCaseMeasuresData, CasesControllerAddCaseMeasuresErrors, CasesControllerAddCaseMeasuresResponses, CasesControllerCreateCaseData, CasesControllerCreateCaseErrors, CasesControllerCreateCaseResponses, CasesControllerGetCaseData, CasesControllerGetCaseResponses, CasesControllerGetCasesData, CasesControllerGetCasesResponses, CasesControllerTransitionCaseData, CasesControllerTransitionCaseErrors, CasesControllerTransitionCaseResponses, ChangesControllerGetChangesData, ChangesControllerGetChangesResponses, CheckJobsControllerCreateCheckJobData, CheckJobsControllerCreateCheckJobErrors, CheckJobsControllerCreateCheckJobResponses, CheckJobsControllerGetCheckJobCertificatesData, CheckJobsControllerGetCheckJobCertificatesResponses, CheckJobsControllerGetCheckJobData, CheckJobsControllerGetCheckJobResponses, CheckJobsControllerGetCheckJobResultsData, CheckJobsControllerGetCheckJobResultsResponses, DisclosureControllerExportPublicEntriesData, DisclosureControllerExportPublicEntriesErrors, DisclosureControllerExportPublicEntriesResponses, DisclosureControllerGetPublicEntriesData, DisclosureControllerGetPublicEntriesErrors, DisclosureControllerGetPublicEntriesResponses, DisclosureControllerVerifyPublicIdentifierData, DisclosureControllerVerifyPublicIdentifierErrors, DisclosureControllerVerifyPublicIdentifierResponses, HealthControllerGetLivenessData, HealthControllerGetLivenessErrors, HealthControllerGetLivenessResponses, HealthControllerGetReadinessData, HealthControllerGetReadinessErrors, HealthControllerGetReadinessResponses, ListingsControllerApproveListingData, ListingsControllerApproveListingErrors, ListingsControllerApproveListingResponses, ListingsControllerCorrectListingData, ListingsControllerCorrectListingErrors, ListingsControllerCorrectListingResponses, ListingsControllerDecideRepairData, ListingsControllerDecideRepairErrors, ListingsControllerDecideRepairResponses, ListingsControllerGetListingData, ListingsControllerGetListingResponses, ListingsControllerGetListingsData, ListingsControllerGetListingsResponses, ListingsControllerProposeListingData, ListingsControllerProposeListingErrors, ListingsControllerProposeListingResponses, ListingsControllerRaiseObjectionData, ListingsControllerRaiseObjectionErrors, ListingsControllerRaiseObjectionResponses, ListingsControllerRejectListingData, ListingsControllerRejectListingErrors, ListingsControllerRejectListingResponses, ListingsControllerRequestRepairData, ListingsControllerRequestRepairErrors, ListingsControllerRequestRepairResponses, ListingsControllerResolveObjectionData, ListingsControllerResolveObjectionErrors, ListingsControllerResolveObjectionResponses, ListingsControllerRevokeListingData, ListingsControllerRevokeListingErrors, ListingsControllerRevokeListingResponses, ReceiptsControllerGetReceiptKeysData, ReceiptsControllerGetReceiptKeysResponses, ReceiptsControllerVerifyReceiptData, ReceiptsControllerVerifyReceiptResponses, RulesControllerCreateRuleSetData, RulesControllerCreateRuleSetResponses, RulesControllerGetCurrentRuleSetData, RulesControllerGetCurrentRuleSetResponses, RulesControllerGetRuleSetData, RulesControllerGetRuleSetResponses, RulesControllerGetRuleSetsData, RulesControllerGetRuleSetsResponses, ScreeningControllerGetCheckCertificateData, ScreeningControllerGetCheckCertificateResponses, ScreeningControllerGetCheckData, ScreeningControllerGetCheckResponses, ScreeningControllerRunCheckData, ScreeningControllerRunCheckErrors, ScreeningControllerRunCheckResponses, StatsControllerGetStatsOverviewData, StatsControllerGetStatsOverviewResponses, SubjectsControllerAddSubjectIdentifiersData, SubjectsControllerAddSubjectIdentifiersErrors, SubjectsControllerAddSubjectIdentifiersResponses, SubjectsControllerCreateSubjectData, SubjectsControllerCreateSubjectErrors, SubjectsControllerCreateSubjectResponses, SubjectsControllerGetSubjectData, SubjectsControllerGetSubjectResponses, SubjectsControllerRevealSubjectIdentifiersData, SubjectsControllerRevealSubjectIdentifiersResponses, SubjectsControllerSearchSubjectsData, SubjectsControllerSearchSubjectsResponses, SubjectsControllerUpdateSubjectData, SubjectsControllerUpdateSubjectResponses, UsersControllerCreateUserData, UsersControllerCreateUserResponses, UsersControllerDisableUserData, UsersControllerDisableUserResponses, UsersControllerEnableUserData, UsersControllerEnableUserResponses, UsersControllerGetUserData, UsersControllerGetUserResponses, UsersControllerGetUsersData, UsersControllerGetUsersResponses, UsersControllerSetUserRolesData, UsersControllerSetUserRolesResponses } from './types.gen.js';
+import type { ApiClientsControllerCreateApiClientData, ApiClientsControllerCreateApiClientResponses, ApiClientsControllerGetApiClientsData, ApiClientsControllerGetApiClientsResponses, ApiClientsControllerRevokeApiClientData, ApiClientsControllerRevokeApiClientResponses, AuditControllerExportAuditEntriesData, AuditControllerExportAuditEntriesResponses, AuditControllerGetAuditEntriesData, AuditControllerGetAuditEntriesResponses, AuditControllerGetAuditHeadData, AuditControllerGetAuditHeadResponses, AuditControllerVerifyAuditChainData, AuditControllerVerifyAuditChainResponses, AuthControllerChangePasswordData, AuthControllerChangePasswordResponses, AuthControllerGetMeData, AuthControllerGetMeResponses, AuthControllerLoginData, AuthControllerLoginResponses, AuthControllerLogoutData, AuthControllerLogoutResponses, AuthControllerRefreshData, AuthControllerRefreshResponses, CasesControllerAddCaseMeasuresData, CasesControllerAddCaseMeasuresErrors, CasesControllerAddCaseMeasuresResponses, CasesControllerCreateCaseData, CasesControllerCreateCaseErrors, CasesControllerCreateCaseResponses, CasesControllerGetCaseData, CasesControllerGetCaseResponses, CasesControllerGetCasesData, CasesControllerGetCasesResponses, CasesControllerTransitionCaseData, CasesControllerTransitionCaseErrors, CasesControllerTransitionCaseResponses, ChangesControllerGetChangesData, ChangesControllerGetChangesResponses, CheckJobsControllerCreateCheckJobData, CheckJobsControllerCreateCheckJobErrors, CheckJobsControllerCreateCheckJobResponses, CheckJobsControllerGetCheckJobCertificatesData, CheckJobsControllerGetCheckJobCertificatesResponses, CheckJobsControllerGetCheckJobData, CheckJobsControllerGetCheckJobResponses, CheckJobsControllerGetCheckJobResultsData, CheckJobsControllerGetCheckJobResultsResponses, DisclosureControllerExportPublicEntriesData, DisclosureControllerExportPublicEntriesErrors, DisclosureControllerExportPublicEntriesResponses, DisclosureControllerGetPublicEntriesData, DisclosureControllerGetPublicEntriesErrors, DisclosureControllerGetPublicEntriesResponses, DisclosureControllerVerifyPublicIdentifierData, DisclosureControllerVerifyPublicIdentifierErrors, DisclosureControllerVerifyPublicIdentifierResponses, HealthControllerGetLivenessData, HealthControllerGetLivenessErrors, HealthControllerGetLivenessResponses, HealthControllerGetReadinessData, HealthControllerGetReadinessErrors, HealthControllerGetReadinessResponses, ListingsControllerApproveListingData, ListingsControllerApproveListingErrors, ListingsControllerApproveListingResponses, ListingsControllerCorrectListingData, ListingsControllerCorrectListingErrors, ListingsControllerCorrectListingResponses, ListingsControllerDecideRepairData, ListingsControllerDecideRepairErrors, ListingsControllerDecideRepairResponses, ListingsControllerGetListingData, ListingsControllerGetListingResponses, ListingsControllerGetListingsData, ListingsControllerGetListingsResponses, ListingsControllerProposeListingData, ListingsControllerProposeListingErrors, ListingsControllerProposeListingResponses, ListingsControllerRaiseObjectionData, ListingsControllerRaiseObjectionErrors, ListingsControllerRaiseObjectionResponses, ListingsControllerRejectListingData, ListingsControllerRejectListingErrors, ListingsControllerRejectListingResponses, ListingsControllerRequestRepairData, ListingsControllerRequestRepairErrors, ListingsControllerRequestRepairResponses, ListingsControllerResolveObjectionData, ListingsControllerResolveObjectionErrors, ListingsControllerResolveObjectionResponses, ListingsControllerRevokeListingData, ListingsControllerRevokeListingErrors, ListingsControllerRevokeListingResponses, ReceiptsControllerGetReceiptKeysData, ReceiptsControllerGetReceiptKeysResponses, ReceiptsControllerVerifyReceiptData, ReceiptsControllerVerifyReceiptResponses, RulesControllerCreateRuleSetData, RulesControllerCreateRuleSetResponses, RulesControllerGetCurrentRuleSetData, RulesControllerGetCurrentRuleSetResponses, RulesControllerGetRuleSetData, RulesControllerGetRuleSetResponses, RulesControllerGetRuleSetsData, RulesControllerGetRuleSetsResponses, ScreeningControllerGetCheckCertificateData, ScreeningControllerGetCheckCertificateResponses, ScreeningControllerGetCheckData, ScreeningControllerGetCheckResponses, ScreeningControllerRunCheckData, ScreeningControllerRunCheckErrors, ScreeningControllerRunCheckResponses, StatsControllerGetStatsOverviewData, StatsControllerGetStatsOverviewResponses, SubjectsControllerAddSubjectIdentifiersData, SubjectsControllerAddSubjectIdentifiersErrors, SubjectsControllerAddSubjectIdentifiersResponses, SubjectsControllerCreateSubjectData, SubjectsControllerCreateSubjectErrors, SubjectsControllerCreateSubjectResponses, SubjectsControllerGetSubjectData, SubjectsControllerGetSubjectResponses, SubjectsControllerRevealSubjectIdentifiersData, SubjectsControllerRevealSubjectIdentifiersResponses, SubjectsControllerSearchSubjectsData, SubjectsControllerSearchSubjectsResponses, SubjectsControllerUpdateSubjectData, SubjectsControllerUpdateSubjectResponses, UsersControllerCreateUserData, UsersControllerCreateUserResponses, UsersControllerDisableUserData, UsersControllerDisableUserResponses, UsersControllerEnableUserData, UsersControllerEnableUserResponses, UsersControllerGetUserData, UsersControllerGetUserResponses, UsersControllerGetUsersData, UsersControllerGetUsersResponses, UsersControllerSetUserRolesData, UsersControllerSetUserRolesResponses, WebhooksControllerCreateWebhookData, WebhooksControllerCreateWebhookResponses, WebhooksControllerDisableWebhookData, WebhooksControllerDisableWebhookResponses, WebhooksControllerEnableWebhookData, WebhooksControllerEnableWebhookResponses, WebhooksControllerGetWebhookData, WebhooksControllerGetWebhookDeliveriesData, WebhooksControllerGetWebhookDeliveriesResponses, WebhooksControllerGetWebhookResponses, WebhooksControllerGetWebhooksData, WebhooksControllerGetWebhooksResponses, WebhooksControllerRedeliverWebhookDeliveryData, WebhooksControllerRedeliverWebhookDeliveryResponses, WebhooksControllerRotateWebhookSecretData, WebhooksControllerRotateWebhookSecretResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean> = Options2<TData, ThrowOnError> & {
     /**
@@ -663,5 +663,91 @@ export const usersControllerDisableUser = <ThrowOnError extends boolean = false>
 export const usersControllerEnableUser = <ThrowOnError extends boolean = false>(options: Options<UsersControllerEnableUserData, ThrowOnError>) => (options.client ?? client).post<UsersControllerEnableUserResponses, unknown, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/users/{id}/enable',
+    ...options
+});
+
+/**
+ * Webhook endpoints (without secrets)
+ */
+export const webhooksControllerGetWebhooks = <ThrowOnError extends boolean = false>(options?: Options<WebhooksControllerGetWebhooksData, ThrowOnError>) => (options?.client ?? client).get<WebhooksControllerGetWebhooksResponses, unknown, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/webhooks',
+    ...options
+});
+
+/**
+ * Register a webhook endpoint; the answer holds its signing secret, shown this once only
+ *
+ * Every change of the chosen entity types is POSTed to it, signed (docs/integration.md).
+ */
+export const webhooksControllerCreateWebhook = <ThrowOnError extends boolean = false>(options: Options<WebhooksControllerCreateWebhookData, ThrowOnError>) => (options.client ?? client).post<WebhooksControllerCreateWebhookResponses, unknown, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/webhooks',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * One webhook endpoint (without its secret)
+ */
+export const webhooksControllerGetWebhook = <ThrowOnError extends boolean = false>(options: Options<WebhooksControllerGetWebhookData, ThrowOnError>) => (options.client ?? client).get<WebhooksControllerGetWebhookResponses, unknown, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/webhooks/{id}',
+    ...options
+});
+
+/**
+ * Give a webhook endpoint a new secret, shown this once only
+ *
+ * The previous secret keeps signing too (a second `v1=` signature) for `graceSeconds`.
+ */
+export const webhooksControllerRotateWebhookSecret = <ThrowOnError extends boolean = false>(options: Options<WebhooksControllerRotateWebhookSecretData, ThrowOnError>) => (options.client ?? client).post<WebhooksControllerRotateWebhookSecretResponses, unknown, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/webhooks/{id}/rotate-secret',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Stop deliveries to a webhook endpoint; pending ones wait until it is enabled
+ */
+export const webhooksControllerDisableWebhook = <ThrowOnError extends boolean = false>(options: Options<WebhooksControllerDisableWebhookData, ThrowOnError>) => (options.client ?? client).post<WebhooksControllerDisableWebhookResponses, unknown, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/webhooks/{id}/disable',
+    ...options
+});
+
+/**
+ * Resume deliveries to a webhook endpoint
+ */
+export const webhooksControllerEnableWebhook = <ThrowOnError extends boolean = false>(options: Options<WebhooksControllerEnableWebhookData, ThrowOnError>) => (options.client ?? client).post<WebhooksControllerEnableWebhookResponses, unknown, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/webhooks/{id}/enable',
+    ...options
+});
+
+/**
+ * A webhook endpoint's deliveries, newest change first, with every attempt
+ */
+export const webhooksControllerGetWebhookDeliveries = <ThrowOnError extends boolean = false>(options: Options<WebhooksControllerGetWebhookDeliveriesData, ThrowOnError>) => (options.client ?? client).get<WebhooksControllerGetWebhookDeliveriesResponses, unknown, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/webhooks/{id}/deliveries',
+    ...options
+});
+
+/**
+ * Send a delivery again from its first attempt (a dead letter, or one the receiver lost)
+ *
+ * It keeps its event id, so a receiver that already has it can ignore it.
+ */
+export const webhooksControllerRedeliverWebhookDelivery = <ThrowOnError extends boolean = false>(options: Options<WebhooksControllerRedeliverWebhookDeliveryData, ThrowOnError>) => (options.client ?? client).post<WebhooksControllerRedeliverWebhookDeliveryResponses, unknown, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver',
     ...options
 });

@@ -1382,6 +1382,98 @@ export type UserRolesDto = {
     roles: Array<'ADMIN' | 'RECORDER' | 'APPROVER' | 'REVIEWER' | 'AUDITOR'>;
 };
 
+export type WebhookCreateDto = {
+    /**
+     * http or https URL
+     */
+    url: string;
+    /**
+     * The kinds of change-feed entity whose changes the endpoint receives
+     */
+    eventTypes: Array<'LISTING' | 'CASE' | 'MEASURE' | 'SUBJECT'>;
+    description?: string;
+};
+
+export type WebhookSecretResponseDto = {
+    id: string;
+    url: string;
+    description: string;
+    eventTypes: Array<'LISTING' | 'CASE' | 'MEASURE' | 'SUBJECT'>;
+    enabled: boolean;
+    /**
+     * Until when the previous secret also signs, after a rotation with a grace period
+     */
+    previousSecretValidUntil: string | null;
+    createdAt: string;
+    updatedAt: string;
+    /**
+     * The HMAC-SHA256 signing secret: shown this once only, store it now
+     */
+    secret: string;
+};
+
+export type WebhookResponseDto = {
+    id: string;
+    url: string;
+    description: string;
+    eventTypes: Array<'LISTING' | 'CASE' | 'MEASURE' | 'SUBJECT'>;
+    enabled: boolean;
+    /**
+     * Until when the previous secret also signs, after a rotation with a grace period
+     */
+    previousSecretValidUntil: string | null;
+    createdAt: string;
+    updatedAt: string;
+};
+
+export type WebhookRotateSecretDto = {
+    /**
+     * How long the previous secret keeps signing too (a second `v1=`); 0 ends it at once
+     */
+    graceSeconds?: number;
+};
+
+export type WebhookAttemptDto = {
+    attemptedAt: string;
+    /**
+     * The HTTP status answered, if any
+     */
+    statusCode: number | null;
+    /**
+     * Why it failed (null when it succeeded)
+     */
+    error: string | null;
+    durationMs: number;
+};
+
+export type WebhookDeliveryDto = {
+    /**
+     * The event id sent (X-Registry-Event-Id)
+     */
+    id: string;
+    /**
+     * The change-feed cursor of the change it carries
+     */
+    cursor: string;
+    entityType: 'LISTING' | 'CASE' | 'MEASURE' | 'SUBJECT';
+    entityId: string;
+    status: 'PENDING' | 'DELIVERED' | 'DEAD';
+    attempts: number;
+    /**
+     * When a PENDING delivery is next tried
+     */
+    nextAttemptAt: string | null;
+    lastAttemptAt: string | null;
+    lastStatusCode: number | null;
+    lastError: string | null;
+    deliveredAt: string | null;
+    createdAt: string;
+    /**
+     * Every attempt since it was last queued, oldest first
+     */
+    attemptLog: Array<WebhookAttemptDto>;
+};
+
 export type ApiClientsControllerGetApiClientsData = {
     body?: never;
     path?: never;
@@ -2916,3 +3008,123 @@ export type UsersControllerEnableUserResponses = {
 };
 
 export type UsersControllerEnableUserResponse = UsersControllerEnableUserResponses[keyof UsersControllerEnableUserResponses];
+
+export type WebhooksControllerGetWebhooksData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/webhooks';
+};
+
+export type WebhooksControllerGetWebhooksResponses = {
+    200: Array<WebhookResponseDto>;
+};
+
+export type WebhooksControllerGetWebhooksResponse = WebhooksControllerGetWebhooksResponses[keyof WebhooksControllerGetWebhooksResponses];
+
+export type WebhooksControllerCreateWebhookData = {
+    body: WebhookCreateDto;
+    path?: never;
+    query?: never;
+    url: '/api/v1/webhooks';
+};
+
+export type WebhooksControllerCreateWebhookResponses = {
+    201: WebhookSecretResponseDto;
+};
+
+export type WebhooksControllerCreateWebhookResponse = WebhooksControllerCreateWebhookResponses[keyof WebhooksControllerCreateWebhookResponses];
+
+export type WebhooksControllerGetWebhookData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/api/v1/webhooks/{id}';
+};
+
+export type WebhooksControllerGetWebhookResponses = {
+    200: WebhookResponseDto;
+};
+
+export type WebhooksControllerGetWebhookResponse = WebhooksControllerGetWebhookResponses[keyof WebhooksControllerGetWebhookResponses];
+
+export type WebhooksControllerRotateWebhookSecretData = {
+    body: WebhookRotateSecretDto;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/api/v1/webhooks/{id}/rotate-secret';
+};
+
+export type WebhooksControllerRotateWebhookSecretResponses = {
+    200: WebhookSecretResponseDto;
+};
+
+export type WebhooksControllerRotateWebhookSecretResponse = WebhooksControllerRotateWebhookSecretResponses[keyof WebhooksControllerRotateWebhookSecretResponses];
+
+export type WebhooksControllerDisableWebhookData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/api/v1/webhooks/{id}/disable';
+};
+
+export type WebhooksControllerDisableWebhookResponses = {
+    200: WebhookResponseDto;
+};
+
+export type WebhooksControllerDisableWebhookResponse = WebhooksControllerDisableWebhookResponses[keyof WebhooksControllerDisableWebhookResponses];
+
+export type WebhooksControllerEnableWebhookData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/api/v1/webhooks/{id}/enable';
+};
+
+export type WebhooksControllerEnableWebhookResponses = {
+    200: WebhookResponseDto;
+};
+
+export type WebhooksControllerEnableWebhookResponse = WebhooksControllerEnableWebhookResponses[keyof WebhooksControllerEnableWebhookResponses];
+
+export type WebhooksControllerGetWebhookDeliveriesData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: {
+        status?: 'PENDING' | 'DELIVERED' | 'DEAD';
+        limit?: number;
+    };
+    url: '/api/v1/webhooks/{id}/deliveries';
+};
+
+export type WebhooksControllerGetWebhookDeliveriesResponses = {
+    200: Array<WebhookDeliveryDto>;
+};
+
+export type WebhooksControllerGetWebhookDeliveriesResponse = WebhooksControllerGetWebhookDeliveriesResponses[keyof WebhooksControllerGetWebhookDeliveriesResponses];
+
+export type WebhooksControllerRedeliverWebhookDeliveryData = {
+    body?: never;
+    path: {
+        id: string;
+        deliveryId: string;
+    };
+    query?: never;
+    url: '/api/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver';
+};
+
+export type WebhooksControllerRedeliverWebhookDeliveryResponses = {
+    200: WebhookDeliveryDto;
+};
+
+export type WebhooksControllerRedeliverWebhookDeliveryResponse = WebhooksControllerRedeliverWebhookDeliveryResponses[keyof WebhooksControllerRedeliverWebhookDeliveryResponses];
