@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { CreateChangeFeed1764305000000 } from '../../migrations/1764305000000-CreateChangeFeed';
+import { CreateWebhooks1764306000000 } from '../../migrations/1764306000000-CreateWebhooks';
 import { Role, Scope } from '../../src/auth/principal';
 import { Transactions } from '../../src/database/transactions';
 import { addDays, addMonths, todayIn } from '../../src/rules/rules';
@@ -391,11 +392,14 @@ describe('change feed baseline', () => {
     );
     const latest = new Map(live.map((r) => [`${r.entityType}:${r.entityId}`, r.state]));
 
-    // The registry as it stood before the feed: its migration undone and done again.
+    // The registry as it stood before the feed: its migration undone and done again (and the webhook
+    // outbox's, whose deliveries point at feed rows, around it).
     const runner = t.dataSource.createQueryRunner();
     try {
+      await new CreateWebhooks1764306000000().down(runner);
       await new CreateChangeFeed1764305000000().down(runner);
       await new CreateChangeFeed1764305000000().up(runner);
+      await new CreateWebhooks1764306000000().up(runner);
     } finally {
       await runner.release();
     }
