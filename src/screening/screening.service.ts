@@ -273,12 +273,22 @@ export class ScreeningService implements OnModuleDestroy {
    * durably before the answer leaves, as reads of subjects are.
    */
   async receipt(ctx: RequestContext, id: string) {
+    const run = await this.readableRun(ctx, id);
+    await this.recordRead(ctx, id);
+    return run;
+  }
+
+  /** A stored check the caller may read (an API client: its own only), not yet audited. */
+  private async readableRun(ctx: RequestContext, id: string) {
     const run = await this.repository.findRun(id);
     if (!run || (ctx.principal?.kind === 'API_CLIENT' && run.actorId !== ctx.principal.id)) {
       throw AppError.notFound(CheckErrorCode.CHECK_NOT_FOUND, `No check has id ${id}`);
     }
-    await this.audit.recordGrouped(ctx, { action: 'CHECK_READ', targetType: 'CHECK', targetId: id });
     return run;
+  }
+
+  private recordRead(ctx: RequestContext, id: string) {
+    return this.audit.recordGrouped(ctx, { action: 'CHECK_READ', targetType: 'CHECK', targetId: id });
   }
 
   /** The members of a receipt that come from the check as a whole. */
@@ -343,15 +353,17 @@ export class ScreeningService implements OnModuleDestroy {
     applicant: number,
     lang: CertificateLanguage,
   ): Promise<Buffer> {
-    const run = await this.receipt(ctx, id);
+    const run = await this.readableRun(ctx, id);
     const receipt = await this.signedReceipt(run);
     if (applicant >= receipt.applicants.length) {
+      // Refused before the read is audited: a refusal writes nothing.
       throw AppError.badRequest(
         CheckErrorCode.CHECK_APPLICANT_OUT_OF_RANGE,
         `The check has ${receipt.applicants.length} applicant(s), numbered from 0`,
         'applicant',
       );
     }
+    await this.recordRead(ctx, id);
     return certificatePdf(this.keys.sign(applicantPart(receipt, applicant)), {
       lang,
       baseUrl: this.publicBaseUrl,

@@ -277,11 +277,14 @@ describe('certificates', () => {
 
   it('refuses an applicant the check does not have, a bad language and an unknown check', async () => {
     const check = await runCheck([{ name: '陈清白' }]);
+    const reads = await auditCount(t, 'CHECK_READ');
     const out = await request(t.http)
       .get(`/api/v1/checks/${check.body.id}/certificate.pdf?applicant=1`)
       .set(reviewer.auth)
       .expect(400);
     expect(out.body).toMatchObject({ code: 'CHECK_APPLICANT_OUT_OF_RANGE' });
+    // A refusal writes nothing, not even an audited read (found by the hostile-input fault test).
+    expect(await auditCount(t, 'CHECK_READ')).toBe(reads);
     await request(t.http)
       .get(`/api/v1/checks/${check.body.id}/certificate.pdf?lang=fr`)
       .set(reviewer.auth)
