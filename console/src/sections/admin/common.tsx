@@ -1,4 +1,5 @@
-import { Alert, ConfigProvider, Tag, Typography, type ThemeConfig } from 'antd';
+export { CardTitle, PageTitle } from '../../components/Titles';
+import { Alert, ConfigProvider, Tag, type ThemeConfig } from 'antd';
 import type { ReactNode } from 'react';
 import { ApiError } from '../../api/client';
 import { useSectionText } from '../types';
@@ -8,24 +9,6 @@ export const useText = () => useSectionText(messages);
 
 export const ROLES = ['ADMIN', 'RECORDER', 'APPROVER', 'REVIEWER', 'AUDITOR'] as const;
 export type Role = (typeof ROLES)[number];
-
-/** The page's heading, as the other pages have it. */
-export function PageTitle({ children }: { children: ReactNode }) {
-  return (
-    <Typography.Title level={1} style={{ fontSize: 22, margin: 0 }}>
-      {children}
-    </Typography.Title>
-  );
-}
-
-/** A card's heading (level 2). */
-export function CardTitle({ children }: { children: ReactNode }) {
-  return (
-    <Typography.Title level={2} style={{ fontSize: 16, margin: 0 }}>
-      {children}
-    </Typography.Title>
-  );
-}
 
 /** The lines an error alert shows: the API's message, then details not placed beside a field. */
 export function errorLines(error: unknown): string[] {

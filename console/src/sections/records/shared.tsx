@@ -1,27 +1,10 @@
-import { Alert, ConfigProvider, Result, Space, Tag, Typography } from 'antd';
+export { CardTitle, PageTitle } from '../../components/Titles';
+import { Alert, ConfigProvider, Result, Space, Tag } from 'antd';
 import { useEffect, type ReactNode } from 'react';
 import type { SubjectIdentifierDto } from '../../api/client';
 import { useI18n } from '../../i18n';
 import { useSectionText } from '../types';
 import { messages } from './messages';
-
-/** A page's heading, as the other pages have it. */
-export function PageTitle({ children }: { children: ReactNode }) {
-  return (
-    <Typography.Title level={1} style={{ fontSize: 22, margin: 0 }}>
-      {children}
-    </Typography.Title>
-  );
-}
-
-/** A card's heading. */
-export function CardTitle({ children }: { children: ReactNode }) {
-  return (
-    <Typography.Title level={2} style={{ fontSize: 16, margin: 0 }}>
-      {children}
-    </Typography.Title>
-  );
-}
 
 /** Masked identifiers (the API masks them), with their type. */
 export function Identifiers({ identifiers }: { identifiers: SubjectIdentifierDto[] }) {
