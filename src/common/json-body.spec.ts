@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { jsonDeeperThan } from './json-body';
+import { jsonDeeperThan, scanJson } from './json-body';
 
 const deeper = (text: string, max: number) => jsonDeeperThan(Buffer.from(text, 'utf8'), max);
 const nested = (levels: number) => `${'{"a":['.repeat(levels)}1${']}'.repeat(levels)}`;
@@ -31,6 +31,42 @@ describe('jsonDeeperThan', () => {
       fc.property(fc.jsonValue({ maxDepth: 6 }), fc.integer({ min: 0, max: 7 }), (value, max) => {
         expect(deeper(JSON.stringify(value), max)).toBe(depth(value) > max);
       }),
+    );
+  });
+});
+
+describe('scanJson: unpaired surrogate escapes', () => {
+  const scan = (text: string) => scanJson(Buffer.from(text, 'utf8'), 32);
+
+  it('refuses half a pair escaped, alone, reversed or cut off, and reads whole pairs', () => {
+    expect(scan('{"organisation":"x\\udfffy"}')).toBe('unpaired-surrogate');
+    expect(scan('["\\uD83D"]')).toBe('unpaired-surrogate');
+    expect(scan('["\\ude00\\ud83d"]')).toBe('unpaired-surrogate');
+    expect(scan('["\\ud83d\\\\ude00"]')).toBe('unpaired-surrogate');
+    expect(scan('{"\\ud800":1}')).toBe('unpaired-surrogate');
+    expect(scan('["\\ud83d\\ude00", "😀", "\\u00e9\\u5f20"]')).toBe('ok');
+    expect(scan('["\\\\udfff"]')).toBe('ok');
+  });
+
+  it('flags exactly the bodies whose strings are not well-formed Unicode (property)', () => {
+    const units = fc
+      .array(fc.oneof(fc.integer({ min: 0, max: 0xffff }), fc.integer({ min: 0xd7f0, max: 0xe010 })), {
+        maxLength: 8,
+      })
+      .map((codes) => String.fromCharCode(...codes));
+    const LONE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+    const whole = (text: string) => !LONE.test(text);
+    const wellFormed = (value: unknown): boolean =>
+      typeof value === 'string'
+        ? whole(value)
+        : value !== null && typeof value === 'object'
+          ? Object.entries(value as object).every(([k, v]) => whole(k) && wellFormed(v))
+          : true;
+    fc.assert(
+      fc.property(fc.dictionary(units, fc.oneof(units, fc.array(units, { maxLength: 3 }))), (value) => {
+        expect(scan(JSON.stringify(value)) === 'unpaired-surrogate').toBe(!wellFormed(value));
+      }),
+      { numRuns: 2000 },
     );
   });
 });

@@ -76,4 +76,25 @@ describe('hostile input found by the property test (issue 12)', () => {
       details: [{ field: 'username', code: 'NUL_CHARACTER' }],
     });
   });
+  it('refuses half a surrogate pair escaped in any JSON string with 400 BODY_INVALID_UNICODE, not 500', async () => {
+    // Seed -1546513150 sent `"organisation":"x\udfffy"` to the subject search; the audit entry's
+    // jsonb refused it and the search answered 500.
+    const lone = (route: string, body: string) =>
+      request(base).post(route).set(admin.auth).set('Content-Type', 'application/json').send(body);
+    for (const [route, body] of [
+      ['/api/v1/subjects/search', '{"name":"张三","organisation":"x\\udfffy"}'],
+      ['/api/v1/subjects/search', '{"name":"张三\\ud83d"}'],
+      ['/api/v1/checks', '{"domain":"PROJECT_FUNDING","purpose":"p\\ud800","applicants":[{"name":"张三"}]}'],
+    ]) {
+      const res = await lone(route, body);
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({
+        code: 'BODY_INVALID_UNICODE',
+        details: [{ field: 'body', code: 'BODY_INVALID_UNICODE' }],
+      });
+    }
+    // A whole pair is a character like any other.
+    const paired = await lone('/api/v1/subjects/search', '{"name":"张三","organisation":"x\\ud83d\\ude00y"}');
+    expect(paired.status).toBe(200);
+  });
 });
