@@ -35,27 +35,29 @@ describe('jsonDeeperThan', () => {
   });
 });
 
-describe('scanJson: unpaired surrogate escapes', () => {
+describe('scanJson: text PostgreSQL refuses', () => {
   const scan = (text: string) => scanJson(Buffer.from(text, 'utf8'), 32);
 
-  it('refuses half a pair escaped, alone, reversed or cut off, and reads whole pairs', () => {
-    expect(scan('{"organisation":"x\\udfffy"}')).toBe('unpaired-surrogate');
-    expect(scan('["\\uD83D"]')).toBe('unpaired-surrogate');
-    expect(scan('["\\ude00\\ud83d"]')).toBe('unpaired-surrogate');
-    expect(scan('["\\ud83d\\\\ude00"]')).toBe('unpaired-surrogate');
-    expect(scan('{"\\ud800":1}')).toBe('unpaired-surrogate');
+  it('suspects NUL and half a pair escaped, alone, reversed or cut off, and reads whole pairs', () => {
+    expect(scan('{"organisation":"x\\udfffy"}')).toBe('suspect-text');
+    expect(scan('["\\uD83D"]')).toBe('suspect-text');
+    expect(scan('["\\ude00\\ud83d"]')).toBe('suspect-text');
+    expect(scan('["\\ud83d\\\\ude00"]')).toBe('suspect-text');
+    expect(scan('{"\\ud800":1}')).toBe('suspect-text');
     expect(scan('["\\ud83d\\ude00", "😀", "\\u00e9\\u5f20"]')).toBe('ok');
+    expect(scan('{"username":"a\\u0000b"}')).toBe('suspect-text');
+    expect(scan('{"username":"a\\\\u0000b"}')).toBe('ok');
     expect(scan('["\\\\udfff"]')).toBe('ok');
   });
 
-  it('flags exactly the bodies whose strings are not well-formed Unicode (property)', () => {
+  it('suspects exactly the bodies whose strings hold NUL or are not well-formed Unicode (property)', () => {
     const units = fc
       .array(fc.oneof(fc.integer({ min: 0, max: 0xffff }), fc.integer({ min: 0xd7f0, max: 0xe010 })), {
         maxLength: 8,
       })
       .map((codes) => String.fromCharCode(...codes));
     const LONE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-    const whole = (text: string) => !LONE.test(text);
+    const whole = (text: string) => !LONE.test(text) && !text.includes('\u0000');
     const wellFormed = (value: unknown): boolean =>
       typeof value === 'string'
         ? whole(value)
@@ -64,7 +66,7 @@ describe('scanJson: unpaired surrogate escapes', () => {
           : true;
     fc.assert(
       fc.property(fc.dictionary(units, fc.oneof(units, fc.array(units, { maxLength: 3 }))), (value) => {
-        expect(scan(JSON.stringify(value)) === 'unpaired-surrogate').toBe(!wellFormed(value));
+        expect(scan(JSON.stringify(value)) === 'suspect-text').toBe(!wellFormed(value));
       }),
       { numRuns: 2000 },
     );

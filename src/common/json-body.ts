@@ -1,5 +1,7 @@
 import type { FastifyBodyParser, FastifyInstance } from 'fastify';
 import { AppError, CommonErrorCode } from './errors/app-error';
+import { validationFailed } from './errors/validation';
+import { textProblem } from './text';
 
 /** Deepest nesting of objects and arrays a JSON body may have; the API's own bodies nest 4 levels at most. */
 export const MAX_JSON_DEPTH = 32;
@@ -11,7 +13,7 @@ const OPEN_BRACE = 0x7b;
 const CLOSE_BRACKET = 0x5d;
 const CLOSE_BRACE = 0x7d;
 
-export type JsonScan = 'ok' | 'too-deep' | 'unpaired-surrogate';
+export type JsonScan = 'ok' | 'too-deep' | 'suspect-text';
 
 const LOWER_U = 0x75;
 
@@ -27,12 +29,12 @@ const isLow = (unit: number) => unit >= 0xdc00 && unit <= 0xdfff;
 
 /**
  * One pass over raw JSON text, without parsing: whether objects and arrays nest deeper than `max`
- * (brackets inside strings are text), and whether a string holds a `\uD800`–`\uDFFF` escape that is
- * not one half of a pair. Such an escape is valid JSON grammar but not Unicode: JavaScript keeps it
- * as a lone surrogate, and PostgreSQL's jsonb refuses it, so a name carried into an audit entry
- * failed the write with a 500. Raw UTF-8 cannot encode a surrogate (the decoder replaces it), so
- * escapes are the only way in. The bytes looked at are ASCII, which never occurs inside a multi-byte
- * UTF-8 character. Malformed text is left for the parser to refuse.
+ * (brackets inside strings are text), and whether a string may hold text PostgreSQL refuses: a
+ * `\u0000` escape, or a `\uD800`–`\uDFFF` escape that is not one half of a pair (valid JSON grammar,
+ * but not Unicode). Raw UTF-8 can encode neither (a raw NUL is not valid JSON; the decoder replaces a
+ * raw surrogate), so escapes are the only way in, and bodies without such escapes are never walked.
+ * The bytes looked at are ASCII, which never occurs inside a multi-byte UTF-8 character. Malformed
+ * text is left for the parser to refuse.
  */
 export function scanJson(body: Buffer, max: number): JsonScan {
   let depth = 0;
@@ -44,10 +46,10 @@ export function scanJson(body: Buffer, max: number): JsonScan {
         i++;
         if (body[i] !== LOWER_U) continue;
         const unit = escapedUnit(body, i);
-        if (isLow(unit)) return 'unpaired-surrogate';
+        if (unit === 0 || isLow(unit)) return 'suspect-text';
         if (!isHigh(unit)) continue;
         // A high surrogate must be followed at once by an escaped low one.
-        if (body[i + 5] !== BACKSLASH || !isLow(escapedUnit(body, i + 6))) return 'unpaired-surrogate';
+        if (body[i + 5] !== BACKSLASH || !isLow(escapedUnit(body, i + 6))) return 'suspect-text';
         i += 10;
       } else if (byte === QUOTE) inString = false;
     } else if (byte === QUOTE) inString = true;
@@ -64,26 +66,25 @@ export const jsonDeeperThan = (body: Buffer, max: number): boolean => scanJson(b
 
 /**
  * The JSON body parser of every route: Fastify's own (prototype poisoning refused), behind a bound on
- * nesting and on unpaired surrogate escapes. Parsed bodies are walked recursively (class-transformer, class-validator), so a body nested
- * thousands of levels deep overflowed the stack and answered 500; it is now a 400 before it is parsed.
+ * nesting and a check of the text. Parsed bodies are walked recursively (class-transformer,
+ * class-validator), so a body nested thousands of levels deep overflowed the stack and answered 500;
+ * it is a 400 before it is parsed. A string PostgreSQL cannot store (see `textProblem`) failed the
+ * statement it reached, an audit entry's jsonb among them, with a 500; it is a 400 naming the field.
  */
 export function boundedJsonParser(fastify: FastifyInstance): FastifyBodyParser<Buffer> {
   const parse = fastify.getDefaultJsonParser('error', 'error');
   return (request, body, done) => {
     const scan = scanJson(body, MAX_JSON_DEPTH);
     if (scan === 'ok') return parse(request, body.toString('utf8'), done);
-    const error =
-      scan === 'too-deep'
-        ? AppError.badRequest(
-            CommonErrorCode.BODY_TOO_DEEP,
-            `The JSON body is nested more than ${MAX_JSON_DEPTH} levels deep`,
-            'body',
-          )
-        : AppError.badRequest(
-            CommonErrorCode.BODY_INVALID_UNICODE,
-            'The JSON body holds a \\u escape of half a surrogate pair, which is not a Unicode character',
-            'body',
-          );
-    done(error, undefined);
+    if (scan === 'too-deep') {
+      const message = `The JSON body is nested more than ${MAX_JSON_DEPTH} levels deep`;
+      return done(AppError.badRequest(CommonErrorCode.BODY_TOO_DEEP, message, 'body'), undefined);
+    }
+    parse(request, body.toString('utf8'), (error, value) => {
+      if (error) return done(error, undefined);
+      const problem = textProblem(value);
+      if (problem) return done(validationFailed([problem]), undefined);
+      done(null, value);
+    });
   };
 }

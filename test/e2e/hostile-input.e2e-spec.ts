@@ -76,25 +76,48 @@ describe('hostile input found by the property test (issue 12)', () => {
       details: [{ field: 'username', code: 'NUL_CHARACTER' }],
     });
   });
-  it('refuses half a surrogate pair escaped in any JSON string with 400 BODY_INVALID_UNICODE, not 500', async () => {
-    // Seed -1546513150 sent `"organisation":"x\udfffy"` to the subject search; the audit entry's
-    // jsonb refused it and the search answered 500.
-    const lone = (route: string, body: string) =>
+  it('refuses text PostgreSQL cannot store (NUL, half a surrogate pair) in bodies and queries with 400, not 500', async () => {
+    // Seed -1546513150 sent `"organisation":"x\udfffy"` to the subject search, whose audit entry's
+    // jsonb refused it; seed -74789221 sent `authority=%00` to the case list, seed 1850647368 a NUL in
+    // an API client's name. Each answered 500.
+    const post = (route: string, body: string) =>
       request(base).post(route).set(admin.auth).set('Content-Type', 'application/json').send(body);
-    for (const [route, body] of [
-      ['/api/v1/subjects/search', '{"name":"张三","organisation":"x\\udfffy"}'],
-      ['/api/v1/subjects/search', '{"name":"张三\\ud83d"}'],
-      ['/api/v1/checks', '{"domain":"PROJECT_FUNDING","purpose":"p\\ud800","applicants":[{"name":"张三"}]}'],
+    for (const [route, body, field, code] of [
+      [
+        '/api/v1/subjects/search',
+        '{"name":"张三","organisation":"x\\udfffy"}',
+        'organisation',
+        'INVALID_UNICODE',
+      ],
+      ['/api/v1/subjects/search', '{"name":"张三\\ud83d"}', 'name', 'INVALID_UNICODE'],
+      ['/api/v1/subjects/search', '{"name":"张\\u0000三"}', 'name', 'NUL_CHARACTER'],
+      [
+        '/api/v1/checks',
+        '{"domain":"PROJECT_FUNDING","purpose":"p","applicants":[{"name":"张三"},{"name":"李\\u0000四"}]}',
+        'applicants.1.name',
+        'NUL_CHARACTER',
+      ],
+      ['/api/v1/api-clients', '{"name":"a\\u0000b","scopes":["checks:run"]}', 'name', 'NUL_CHARACTER'],
     ]) {
-      const res = await lone(route, body);
+      const res = await post(route, body);
       expect(res.status).toBe(400);
-      expect(res.body).toMatchObject({
-        code: 'BODY_INVALID_UNICODE',
-        details: [{ field: 'body', code: 'BODY_INVALID_UNICODE' }],
-      });
+      expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED', details: [{ field, code }] });
+    }
+    for (const [query, field, code] of [
+      ['status=ACCEPTED&authority=%00', 'authority', 'NUL_CHARACTER'],
+      ['text=%ED%A0%80', 'text', undefined],
+    ]) {
+      const res = await request(base).get(`/api/v1/cases?${query}`).set(admin.auth);
+      if (code) {
+        expect(res.status).toBe(400);
+        expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED', details: [{ field, code }] });
+      } else {
+        // A surrogate encoded as UTF-8 bytes is not UTF-8: the decoder replaces it, and the list answers.
+        expect(res.status).toBe(200);
+      }
     }
     // A whole pair is a character like any other.
-    const paired = await lone('/api/v1/subjects/search', '{"name":"张三","organisation":"x\\ud83d\\ude00y"}');
+    const paired = await post('/api/v1/subjects/search', '{"name":"张三","organisation":"x\\ud83d\\ude00y"}');
     expect(paired.status).toBe(200);
   });
 });

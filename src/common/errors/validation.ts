@@ -1,5 +1,6 @@
-import { HttpStatus, ValidationError, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, HttpStatus, ValidationError, ValidationPipe } from '@nestjs/common';
 import { AppError, CommonErrorCode, ErrorDetail } from './app-error';
+import { textProblem } from '../text';
 
 const toCode = (constraint: string): string =>
   constraint === 'whitelistValidation'
@@ -46,8 +47,23 @@ export function flattenValidationErrors(errors: ValidationError[], parent = ''):
  * The global pipe: unknown fields are refused, payloads are turned into DTO instances, and a failure
  * answers 400 VALIDATION_FAILED listing every offending field.
  */
+/**
+ * The validation pipe of every route: a query's or a path parameter's string PostgreSQL could not
+ * store or compare (`textProblem`) is refused first, then class-validator runs. JSON bodies were
+ * checked by the body parser already.
+ */
+class RegistryValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type === 'query' || metadata.type === 'param') {
+      const problem = textProblem(value, metadata.data ?? '');
+      if (problem) throw validationFailed([problem]);
+    }
+    return super.transform(value, metadata);
+  }
+}
+
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new RegistryValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,
