@@ -1,13 +1,19 @@
 /**
- * The bare baseline of the screening benchmark: Fastify and pg with nothing else (no Nest, no auth, no
- * validation, no receipt, no audit). It answers the same request body as POST /api/v1/checks for one
- * applicant with one prepared statement: the indexed identifier look-up plus the subject's list
- * entries and measures, as JSON. Started by bench/screening.ts as a child process; listens on
- * 127.0.0.1:PORT and prints "ready" when it does.
+ * The bare baselines of the screening benchmark: Fastify and pg with nothing else (no Nest, no auth,
+ * no validation). It answers the same request body as POST /api/v1/checks for one applicant with one
+ * prepared statement: the indexed identifier look-up plus the subject's list entries and measures, as
+ * JSON. Started by bench/screening.ts as a child process; listens on 127.0.0.1:PORT and prints
+ * "ready" when it does.
+ *
+ * GUARANTEES=1 makes it pay what the service pays before it answers: the answer signed (Ed25519) and
+ * hashed, a receipt row and an audit row inserted by one statement and committed durably, with
+ * concurrent requests group-committed by the service's own Batcher with the service's settings. Its
+ * tables (`baseline_receipt`, `baseline_audit`) are created here and are not the registry's.
  */
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac, generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import Fastify from 'fastify';
 import { Pool } from 'pg';
+import { Batcher } from '../src/common/batcher';
 
 const LOOKUP = `
   SELECT i.subject_id AS "subjectId", s.name AS "subjectName", i.type, i.masked,
@@ -20,7 +26,30 @@ const LOOKUP = `
   FROM subject_identifier i JOIN subject s ON s.id = i.subject_id
   WHERE i.lookup_hash = $1`;
 
+const TABLES = `
+  CREATE TABLE IF NOT EXISTS baseline_receipt (id uuid PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(),
+    purpose text NOT NULL, answer jsonb NOT NULL, answer_hash bytea NOT NULL, signature text NOT NULL);
+  CREATE TABLE IF NOT EXISTS baseline_audit (seq bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(),
+    action text NOT NULL, target_id uuid NOT NULL, changes jsonb NOT NULL)`;
+
+const STORE = `
+  WITH x AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, purpose text, answer jsonb, hash text,
+    signature text)),
+  r AS (INSERT INTO baseline_receipt (id, purpose, answer, answer_hash, signature)
+    SELECT id, purpose, answer, decode(hash, 'hex'), signature FROM x)
+  INSERT INTO baseline_audit (action, target_id, changes)
+    SELECT 'CHECK_RUN', id, jsonb_build_object('purpose', purpose, 'hash', hash) FROM x`;
+
+interface Receipt {
+  id: string;
+  purpose: string;
+  answer: unknown;
+  hash: string;
+  signature: string;
+}
+
 interface Body {
+  purpose?: string;
   applicants: { name: string; identifier?: { type: string; value: string } }[];
 }
 
@@ -30,6 +59,16 @@ async function main(): Promise<void> {
     max: Number(process.env.POOL_SIZE ?? 10),
   });
   const key = Buffer.from(process.env.PII_HMAC_KEY ?? '', 'base64');
+  const guarantees = process.env.GUARANTEES === '1';
+  if (guarantees) await pool.query(TABLES);
+  const { privateKey } = generateKeyPairSync('ed25519');
+  // The service's receipt batcher settings (src/screening/screening.service.ts).
+  const receipts = new Batcher<Receipt>(
+    async (items) => {
+      await pool.query(STORE, [JSON.stringify(items)]);
+    },
+    { maxWaitMs: 2, maxBatch: 200, maxConcurrent: 4 },
+  );
   const app = Fastify({ logger: false, bodyLimit: 4_194_304 });
   app.post<{ Body: Body }>('/check', async (request, reply) => {
     const identifier = request.body?.applicants?.[0]?.identifier;
@@ -38,7 +77,17 @@ async function main(): Promise<void> {
       .update(`${identifier.type}:${identifier.value.trim().toUpperCase()}`, 'utf8')
       .digest();
     const { rows } = await pool.query({ name: 'baseline_lookup', text: LOOKUP, values: [hash] });
-    return { matched: rows.length > 0, subjects: rows };
+    const answer = { id: randomUUID(), matched: rows.length > 0, subjects: rows };
+    if (!guarantees) return answer;
+    const text = JSON.stringify(answer);
+    await receipts.submit({
+      id: answer.id,
+      purpose: request.body.purpose ?? '',
+      answer,
+      hash: createHash('sha256').update(text).digest('hex'),
+      signature: sign(null, Buffer.from(text), privateKey).toString('base64url'),
+    });
+    return answer;
   });
   const shutdown = () => void app.close().then(() => pool.end());
   process.on('SIGTERM', shutdown);
