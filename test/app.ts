@@ -46,9 +46,13 @@ export async function createTestApp(
     consoleDir?: string;
     /** Secrets to use in place of fresh ones (a key rotation test restarts with the same keys). */
     secrets?: Partial<Secrets>;
+    /** A migrated database the test made itself (kept at close); by default a clone of the template. */
+    databaseUrl?: string;
   } = {},
 ): Promise<TestApp> {
-  const database = await createTestDatabase();
+  const database = options.databaseUrl
+    ? { url: options.databaseUrl, drop: async () => undefined }
+    : await createTestDatabase();
   const env = validateEnv({
     NODE_ENV: 'test',
     DATABASE_URL: database.url,

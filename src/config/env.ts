@@ -27,6 +27,7 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 /** Marks a variable whose value must never be printed (logs, error messages). */
 export const SENSITIVE_VARIABLES = new Set<string>([
   'DATABASE_URL',
+  'DATABASE_REPLICA_URLS',
   'JWT_SECRET',
   'PII_HMAC_KEY',
   'PII_ENCRYPTION_KEYS',
@@ -37,6 +38,7 @@ export const SENSITIVE_VARIABLES = new Set<string>([
 /** Optional variables: they have no default, so they are listed for validateEnv to pick up. */
 const OPTIONAL_VARIABLES = [
   'DATABASE_URL',
+  'DATABASE_REPLICA_URLS',
   'JWT_SECRET',
   'PII_HMAC_KEY',
   'PII_ENCRYPTION_KEYS',
@@ -94,6 +96,34 @@ export class Env {
   @Min(0)
   @Max(86_400_000)
   DATABASE_STATEMENT_TIMEOUT_MS = 60_000;
+
+  /**
+   * Streaming replicas that checks read from (comma-separated postgres:// URLs); writes, the audit and
+   * every other read stay on the primary. Unset: everything on the primary.
+   */
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/[^,\s]+(,postgres(ql)?:\/\/[^,\s]+)*$/, {
+    message: 'DATABASE_REPLICA_URLS must be postgres:// URLs separated by commas',
+  })
+  DATABASE_REPLICA_URLS?: string;
+
+  /** A replica further behind the primary than this is not read from (see REPLICA_LAG_POLICY). */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(3_600_000)
+  REPLICA_MAX_LAG_MS = 1000;
+
+  /** How often each replica's replay position is compared with the primary's. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(10)
+  @Max(60_000)
+  REPLICA_POLL_MS = 200;
+
+  /** When no replica is close enough: `primary` reads from the primary, `refuse` answers 503. */
+  @IsIn(['primary', 'refuse'])
+  REPLICA_LAG_POLICY: 'primary' | 'refuse' = 'primary';
 
   @Transform(toBoolean)
   @IsBoolean()

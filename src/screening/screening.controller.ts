@@ -1,4 +1,16 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, StreamableFile } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  Post,
+  Query,
+  Res,
+  StreamableFile,
+} from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { Access, Ctx } from '../auth/access.decorators';
 import { Role, Scope } from '../auth/principal';
@@ -13,7 +25,7 @@ import {
   CheckResponseDto,
   MAX_APPLICANTS,
 } from './screening.dto';
-import { ScreeningService } from './screening.service';
+import { ReadPreference, ScreeningService } from './screening.service';
 import { Idempotent } from '../idempotency/idempotent.decorator';
 
 /**
@@ -40,10 +52,32 @@ export class ScreeningController {
       'A bad identifier is a 400 for a single applicant and an ERROR row in a batch. The check is stored ' +
       '(GET /api/v1/checks/{id}) and audited with its purpose before the answer leaves.',
   })
-  @ApiOkResponse({ type: CheckResponseDto })
+  @ApiOkResponse({
+    type: CheckResponseDto,
+    headers: {
+      'Registry-Read-From': { description: '`primary`, or the read replica that answered (`replica-1`…)' },
+      'Registry-Read-Position': { description: "the replica's replayed WAL position when it was chosen" },
+    },
+  })
   @ApiBody({ type: CheckCreateDto })
-  async runCheck(@Ctx() ctx: RequestContext, @Body() body: CheckRequestBody): Promise<CheckResponseDto> {
-    return this.screening.check(ctx, await parseCheckRequest(body));
+  @ApiHeader({
+    name: 'Registry-Min-Position',
+    required: false,
+    description:
+      'Read-your-writes: the `Registry-Position` header of an earlier write; only a replica that has replayed ' +
+      'it may answer (otherwise the primary, or 503 REPLICA_LAGGING with REPLICA_LAG_POLICY=refuse)',
+  })
+  async runCheck(
+    @Ctx() ctx: RequestContext,
+    @Body() body: CheckRequestBody,
+    @Headers('registry-min-position') minPosition: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<CheckResponseDto> {
+    const read: ReadPreference = { minPosition };
+    const answer = await this.screening.check(ctx, await parseCheckRequest(body), read);
+    void reply.header('registry-read-from', read.servedBy?.name ?? 'primary');
+    if (read.servedBy?.position) void reply.header('registry-read-position', read.servedBy.position);
+    return answer;
   }
 
   @Get(':id')

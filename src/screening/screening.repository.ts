@@ -175,23 +175,30 @@ export class ScreeningRepository implements OnModuleDestroy {
     name: string,
     text: string,
     values: unknown[],
+    pool: Pool = this.pool,
   ): Promise<T[]> {
-    return (await this.pool.query<T>({ name, text, values })).rows;
+    return (await pool.query<T>({ name, text, values })).rows;
   }
 
   /**
    * The matches of a batch and their facts: one statement (see SCREENING_SQL) for up to `partSize`
    * identifiers and names, and for a larger batch several run at once on their own connections, so
    * that PostgreSQL reads the pages a cold batch needs on more than one core. A subject matched in two
-   * parts has its facts once in the answer.
+   * parts has its facts once in the answer. `pool`: a read replica's (see ReplicaSet); by default
+   * the primary's screening pool.
    */
-  async screenInParts(hashes: Buffer[], pairs: NamePair[], partSize = SCREEN_PART_SIZE): Promise<Screening> {
+  async screenInParts(
+    hashes: Buffer[],
+    pairs: NamePair[],
+    partSize = SCREEN_PART_SIZE,
+    pool?: Pool,
+  ): Promise<Screening> {
     const parts = Math.max(1, Math.ceil(Math.max(hashes.length, pairs.length) / partSize));
-    if (parts === 1) return this.screen(hashes, pairs);
+    if (parts === 1) return this.screen(hashes, pairs, pool);
     const slice = <T>(list: T[], i: number) =>
       list.slice(Math.ceil((list.length * i) / parts), Math.ceil((list.length * (i + 1)) / parts));
     const answers = await Promise.all(
-      Array.from({ length: parts }, (_, i) => this.screen(slice(hashes, i), slice(pairs, i))),
+      Array.from({ length: parts }, (_, i) => this.screen(slice(hashes, i), slice(pairs, i), pool)),
     );
     const once = <T>(lists: T[][], key: (item: T) => string): T[] => [
       ...new Map(lists.flat().map((item) => [key(item), item])).values(),
@@ -222,11 +229,12 @@ export class ScreeningRepository implements OnModuleDestroy {
   }
 
   /** The matches of a batch and their facts, in one round trip (see SCREENING_SQL). */
-  async screen(hashes: Buffer[], pairs: NamePair[]): Promise<Screening> {
+  async screen(hashes: Buffer[], pairs: NamePair[], pool?: Pool): Promise<Screening> {
     const [row] = await this.prepared<{ [K in keyof Screening]: Screening[K] | null }>(
       'screen',
       SCREENING_SQL,
       [hashes, pairs.map((p) => p.key), pairs.map((p) => p.org)],
+      pool,
     );
     return {
       matches: row.matches ?? [],

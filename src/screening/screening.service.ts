@@ -4,6 +4,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import { AuditInsert } from '../audit/audit.repository';
 import { actorOf, AuditService } from '../audit/audit.service';
 import { Batcher } from '../common/batcher';
+import { ReadSource, ReplicaSet } from '../database/replicas';
+import type { Pool } from 'pg';
 import { AppError } from '../common/errors/app-error';
 import { RequestContext } from '../common/request-context';
 import { IdentifierType, issuingCountryOf, normalizeIdentifier } from '../identifiers/identifiers';
@@ -76,6 +78,12 @@ export function knownAtOf(given: string | undefined, now: Date): string {
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest();
 
+/** Where a check may read: a minimum WAL position asks for read-your-writes; `servedBy` is set by the check. */
+export interface ReadPreference {
+  minPosition?: string;
+  servedBy?: ReadSource;
+}
+
 /**
  * Checks applicants against the registry for one review domain and date: set-based look-ups for the
  * whole batch, the pure verdict rule per applicant, and a stored receipt with its audit entry written
@@ -92,6 +100,7 @@ export class ScreeningService implements OnModuleDestroy {
     private readonly audit: AuditService,
     private readonly keys: ReceiptKeys,
     private readonly env: Env,
+    private readonly replicas: ReplicaSet,
   ) {
     this.receipts = new Batcher(
       (items) =>
@@ -107,7 +116,11 @@ export class ScreeningService implements OnModuleDestroy {
     await this.receipts.drain();
   }
 
-  async check(ctx: RequestContext, dto: CheckCreateDto): Promise<CheckResponseDto> {
+  /**
+   * `read`: where the look-up may read (POST /checks passes one): a read replica when DATABASE_REPLICA_URLS
+   * names any (see ReplicaSet), `read.servedBy` then says which. Without it (check jobs), the primary.
+   */
+  async check(ctx: RequestContext, dto: CheckCreateDto, read?: ReadPreference): Promise<CheckResponseDto> {
     const asOf = dto.asOf ?? todayIn();
     const at = new Date();
     const knownAt = knownAtOf(dto.knownAt, at);
@@ -119,8 +132,9 @@ export class ScreeningService implements OnModuleDestroy {
       throw AppError.badRequest(code, message, field);
     }
 
+    if (read) read.servedBy = await this.replicas.choose(read.minPosition);
     // The look-up is sent first; the inputs' keyed hashes are computed while PostgreSQL works on it.
-    const lookingUp = this.candidates(rows);
+    const lookingUp = this.candidates(rows, read?.servedBy?.pool);
     const inputHashes = rows.map((r) => this.protector.inputHash(canonicalize(r.applicant) ?? ''));
     const candidates = await lookingUp;
     const judge = (found: ScreeningCandidate[]) =>
@@ -413,7 +427,7 @@ export class ScreeningService implements OnModuleDestroy {
   }
 
   /** The candidates of every row, found and loaded with one statement per part of the batch. */
-  private async candidates(rows: Row[]): Promise<Map<number, ScreeningCandidate[]>> {
+  private async candidates(rows: Row[], pool?: Pool): Promise<Map<number, ScreeningCandidate[]>> {
     const live = rows.filter((r) => !r.error);
     const hashes = new Map<string, Buffer>();
     const pairs = new Map<string, NamePair>();
@@ -423,7 +437,12 @@ export class ScreeningService implements OnModuleDestroy {
         pairs.set(pairKey(row.nameKey, row.organisationKey), { key: row.nameKey, org: row.organisationKey });
     }
     if (hashes.size === 0 && pairs.size === 0) return new Map();
-    const screening = await this.repository.screenInParts([...hashes.values()], [...pairs.values()]);
+    const screening = await this.repository.screenInParts(
+      [...hashes.values()],
+      [...pairs.values()],
+      undefined,
+      pool,
+    );
     const byHash = groupBy(
       screening.matches.filter((h) => h.via === 'I'),
       (h) => h.hash!,

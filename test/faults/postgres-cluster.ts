@@ -1,5 +1,5 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { chmod, chown, mkdtemp, rm } from 'node:fs/promises';
+import { appendFile, chmod, chown, cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Client } from 'pg';
@@ -20,6 +20,47 @@ export class PostgresCluster {
     private readonly bin: string,
     private readonly owner?: { uid: number; gid: number },
   ) {}
+
+  /**
+   * A streaming replica of this cluster (which must be running), made the way pg_basebackup does it
+   * with the same binaries: a base backup through pg_backup_start/pg_backup_stop and a copy of the
+   * data folder, then `standby.signal` and `primary_conninfo`, so it replays the primary's WAL as it
+   * is streamed. Started before it is returned.
+   */
+  async replica(): Promise<PostgresCluster> {
+    const parent = await mkdtemp(join(tmpdir(), 'registry-replica-pg-'));
+    await chmod(parent, 0o755);
+    const dir = join(parent, 'data');
+    const replica = new PostgresCluster(dir, await freePort(), this.bin, this.owner);
+    const client = new Client({ connectionString: this.url() });
+    await client.connect();
+    try {
+      await client.query(`SELECT pg_backup_start('replica', true)`);
+      const skip = new Set(['postmaster.pid', 'postmaster.opts']);
+      await cp(this.dir, dir, {
+        recursive: true,
+        filter: (source) => {
+          const rel = source.slice(this.dir.length + 1);
+          return !skip.has(rel) && !/^pg_wal\/./.test(rel) && !/^pg_replslot\/./.test(rel);
+        },
+      });
+      const {
+        rows: [stop],
+      } = await client.query<{ labelfile: string }>(`SELECT labelfile FROM pg_backup_stop(true)`);
+      await writeFile(join(dir, 'backup_label'), stop.labelfile);
+      await mkdir(join(dir, 'pg_wal', 'archive_status'), { recursive: true });
+    } finally {
+      await client.end();
+    }
+    await writeFile(join(dir, 'standby.signal'), '');
+    await appendFile(
+      join(dir, 'postgresql.auto.conf'),
+      `primary_conninfo = 'host=127.0.0.1 port=${this.port} user=postgres application_name=replica'\n`,
+    );
+    if (this.owner) execFileSync('chown', ['-R', `${this.owner.uid}:${this.owner.gid}`, parent]);
+    await replica.start();
+    return replica;
+  }
 
   static async create(): Promise<PostgresCluster> {
     const bin = join(

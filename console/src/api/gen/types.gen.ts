@@ -2679,6 +2679,10 @@ export type ScreeningControllerRunCheckData = {
     body: CheckCreateDto;
     headers?: {
         /**
+         * Read-your-writes: the `Registry-Position` header of an earlier write; only a replica that has replayed it may answer (otherwise the primary, or 503 REPLICA_LAGGING with REPLICA_LAG_POLICY=refuse)
+         */
+        'Registry-Min-Position'?: string;
+        /**
          * Any string of 1 to 255 visible ASCII characters, unique per intended change (a UUID). A retry with the same key and request gets the first answer again (header Idempotent-Replayed: true); kept 24 h.
          */
         'Idempotency-Key'?: string;

@@ -1,0 +1,42 @@
+import fc from 'fast-check';
+import { caughtUpAt, parseLsn } from './replicas';
+
+describe('parseLsn', () => {
+  it('reads both halves of a WAL position as one 64-bit number', () => {
+    expect(parseLsn('0/0')).toBe(0n);
+    expect(parseLsn('16/B374D848')).toBe((0x16n << 32n) | 0xb374d848n);
+    expect(parseLsn(' 1/a ')).toBe((1n << 32n) | 10n);
+    for (const bad of ['', 'yesterday', '1/', '/1', '1/2/3', '123456789/0', '0x1/2', '-1/2']) {
+      expect(parseLsn(bad)).toBeUndefined();
+    }
+  });
+
+  it('orders positions as PostgreSQL does (property)', () => {
+    const half = fc.integer({ min: 0, max: 0xffffffff });
+    fc.assert(
+      fc.property(half, half, half, half, (a, b, c, d) => {
+        const text = (hi: number, lo: number) =>
+          `${hi.toString(16).toUpperCase()}/${lo.toString(16).toUpperCase()}`;
+        const left = parseLsn(text(a, b))!;
+        const right = parseLsn(text(c, d))!;
+        expect(left < right).toBe(a < c || (a === c && b < d));
+      }),
+    );
+  });
+});
+
+describe('caughtUpAt', () => {
+  const samples = [
+    { at: 1000, lsn: 100n },
+    { at: 1200, lsn: 150n },
+    { at: 1400, lsn: 150n },
+    { at: 1600, lsn: 300n },
+  ];
+
+  it('is the time of the newest primary sample the replica has replayed', () => {
+    expect(caughtUpAt(samples, 99n)).toBeUndefined();
+    expect(caughtUpAt(samples, 100n)).toBe(1000);
+    expect(caughtUpAt(samples, 200n)).toBe(1400); // nothing written between 1200 and 1400
+    expect(caughtUpAt(samples, 300n)).toBe(1600);
+  });
+});

@@ -1,0 +1,230 @@
+import { HttpStatus, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Pool, type PoolConfig } from 'pg';
+import { DataSource } from 'typeorm';
+import { AppError } from '../common/errors/app-error';
+import { Env } from '../config/env';
+
+/** A WAL position as PostgreSQL writes it (`16/B374D848`): two hexadecimal halves of a 64-bit number. */
+const LSN = /^([0-9A-F]{1,8})\/([0-9A-F]{1,8})$/i;
+
+/** The 64-bit number of a WAL position, or undefined when the text is not one. */
+export function parseLsn(text: string): bigint | undefined {
+  const m = LSN.exec(text.trim());
+  return m ? (BigInt(`0x${m[1]}`) << 32n) | BigInt(`0x${m[2]}`) : undefined;
+}
+
+export const ReplicaErrorCode = {
+  POSITION_INVALID: 'POSITION_INVALID',
+  REPLICA_LAGGING: 'REPLICA_LAGGING',
+} as const;
+
+/** What a check read from: the primary, or a replica and the WAL position it had replayed. */
+export interface ReadSource {
+  name: string;
+  /** Undefined: the primary (the screening pool's own). */
+  pool?: Pool;
+  /** The replica's replay position when it was chosen (the primary's answer has none). */
+  position?: string;
+}
+
+/** A primary WAL position and when it was read. */
+interface Sample {
+  at: number;
+  lsn: bigint;
+}
+
+interface Replica {
+  name: string;
+  pool: Pool;
+  /** Replay position at the last poll. */
+  replay?: bigint;
+  replayText?: string;
+  /**
+   * The latest moment the replica is known to have replayed everything the primary had written:
+   * the time of the newest primary sample at or below its replay position. Its lag is at most
+   * `now - caughtUpAt`.
+   */
+  caughtUpAt?: number;
+  /** Whether the last poll reached it (and found it in recovery, i.e. a standby). */
+  healthy: boolean;
+}
+
+/** The lag bound a replica had at `now`, from the primary samples it has caught up with. */
+export function caughtUpAt(samples: readonly Sample[], replay: bigint): number | undefined {
+  let at: number | undefined;
+  for (const s of samples) if (s.lsn <= replay && (at === undefined || s.at > at)) at = s.at;
+  return at;
+}
+
+/**
+ * Read replicas for checks (DATABASE_REPLICA_URLS). Every REPLICA_POLL_MS the primary's WAL position
+ * is read, then each replica's replay position: a replica that has replayed up to a primary sample
+ * taken at time T holds every transaction committed before T, so its lag is at most now − T (an honest
+ * bound, also when nothing is being written). Checks go to a replica within REPLICA_MAX_LAG_MS, round
+ * robin; with a minimum position (read-your-writes) only to one that has replayed it. When none
+ * qualifies, the primary answers, or with REPLICA_LAG_POLICY=refuse a 503 REPLICA_LAGGING.
+ */
+@Injectable()
+export class ReplicaSet implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(ReplicaSet.name);
+  private readonly replicas: Replica[];
+  private samples: Sample[] = [];
+  private timer?: NodeJS.Timeout;
+  private polling?: Promise<void>;
+  private next = 0;
+  private warned = false;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly env: Env,
+  ) {
+    const urls = (env.DATABASE_REPLICA_URLS ?? '').split(',').filter(Boolean);
+    const main = (this.dataSource.driver as unknown as { master?: { options?: PoolConfig } }).master;
+    this.replicas = urls.map((url, i) => {
+      const pool = new Pool({
+        connectionString: url,
+        max: env.DATABASE_POOL_SIZE,
+        connectionTimeoutMillis: main?.options?.connectionTimeoutMillis,
+        statement_timeout: env.DATABASE_STATEMENT_TIMEOUT_MS || undefined,
+        application_name: 'registry screening (replica)',
+        // The screening statements run as generic plans, as on the primary's screening pool.
+        options: '-c plan_cache_mode=force_generic_plan',
+      });
+      pool.on('error', () => undefined); // an idle client's lost connection; the pool replaces it
+      return { name: `replica-${i + 1}`, pool, healthy: false };
+    });
+  }
+
+  get configured(): boolean {
+    return this.replicas.length > 0;
+  }
+
+  async onModuleInit(): Promise<void> {
+    if (!this.configured) return;
+    await this.poll();
+    const tick = () => {
+      this.timer = setTimeout(() => {
+        this.polling = this.poll().finally(() => {
+          this.polling = undefined;
+          if (this.timer) tick();
+        });
+      }, this.env.REPLICA_POLL_MS);
+      this.timer.unref();
+    };
+    tick();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.polling;
+    await Promise.all(this.replicas.map((r) => r.pool.end()));
+  }
+
+  /** The primary's current WAL position: a write's position, for a later read-your-writes check. */
+  async primaryPosition(): Promise<string> {
+    const [{ lsn }] = (await this.dataSource.query('SELECT pg_current_wal_lsn()::text AS lsn')) as {
+      lsn: string;
+    }[];
+    return lsn;
+  }
+
+  /** Each replica's state, for health and tests. */
+  status(now = Date.now()): { name: string; healthy: boolean; position?: string; lagMs?: number }[] {
+    return this.replicas.map((r) => ({
+      name: r.name,
+      healthy: r.healthy,
+      position: r.replayText,
+      lagMs: r.caughtUpAt === undefined ? undefined : now - r.caughtUpAt,
+    }));
+  }
+
+  /**
+   * Where a check reads from. `minPosition` (a WAL position from a write's `Registry-Position`
+   * header) asks for read-your-writes: a replica is used only if it has replayed that far.
+   * @throws AppError 400 POSITION_INVALID, 503 REPLICA_LAGGING (REPLICA_LAG_POLICY=refuse)
+   */
+  async choose(minPosition?: string): Promise<ReadSource> {
+    const min = minPosition === undefined ? undefined : parseLsn(minPosition);
+    if (minPosition !== undefined && min === undefined) {
+      throw AppError.badRequest(
+        ReplicaErrorCode.POSITION_INVALID,
+        'Registry-Min-Position must be a WAL position such as 16/B374D848',
+        'Registry-Min-Position',
+      );
+    }
+    if (!this.configured) return { name: 'primary' };
+    const now = Date.now();
+    const fresh = this.replicas.filter(
+      (r) => r.healthy && r.caughtUpAt !== undefined && now - r.caughtUpAt <= this.env.REPLICA_MAX_LAG_MS,
+    );
+    for (let i = 0; i < fresh.length; i++) {
+      const replica = fresh[(this.next + i) % fresh.length];
+      let position = replica.replayText;
+      if (min !== undefined && (replica.replay === undefined || replica.replay < min)) {
+        // The last poll may be older than the write: ask the replica itself.
+        position = await this.replayOf(replica);
+        if (position === undefined || parseLsn(position)! < min) continue;
+      }
+      this.next = (this.next + i + 1) % fresh.length;
+      return { name: replica.name, pool: replica.pool, position };
+    }
+    if (this.env.REPLICA_LAG_POLICY === 'refuse') {
+      throw new AppError(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        ReplicaErrorCode.REPLICA_LAGGING,
+        min === undefined
+          ? `No replica is within ${this.env.REPLICA_MAX_LAG_MS} ms of the primary; try again shortly`
+          : `No replica has replayed position ${minPosition} yet; try again shortly`,
+      );
+    }
+    return { name: 'primary' };
+  }
+
+  private async replayOf(replica: Replica): Promise<string | undefined> {
+    try {
+      const { rows } = await replica.pool.query<{ lsn: string | null }>(
+        'SELECT pg_last_wal_replay_lsn()::text AS lsn',
+      );
+      return rows[0].lsn ?? undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async poll(): Promise<void> {
+    let primary: bigint;
+    const at = Date.now();
+    try {
+      primary = parseLsn(await this.primaryPosition())!;
+    } catch (error) {
+      if (!this.warned)
+        this.logger.warn(`replica lag unknown: the primary did not answer (${String(error)})`);
+      this.warned = true;
+      return;
+    }
+    this.warned = false;
+    this.samples.push({ at, lsn: primary });
+    // Samples older than the lag bound cannot make a replica usable again: keep the rest.
+    const horizon = at - this.env.REPLICA_MAX_LAG_MS - this.env.REPLICA_POLL_MS;
+    this.samples = this.samples.filter((s) => s.at >= horizon);
+    await Promise.all(
+      this.replicas.map(async (replica) => {
+        try {
+          const { rows } = await replica.pool.query<{ lsn: string | null; standby: boolean }>(
+            'SELECT pg_last_wal_replay_lsn()::text AS lsn, pg_is_in_recovery() AS standby',
+          );
+          const replay = rows[0].lsn === null ? undefined : parseLsn(rows[0].lsn);
+          replica.healthy = rows[0].standby && replay !== undefined;
+          if (!replica.healthy || replay === undefined) return;
+          replica.replay = replay;
+          replica.replayText = rows[0].lsn!;
+          const caught = caughtUpAt(this.samples, replay);
+          if (caught !== undefined) replica.caughtUpAt = Math.max(replica.caughtUpAt ?? 0, caught);
+        } catch {
+          replica.healthy = false;
+        }
+      }),
+    );
+  }
+}
