@@ -11,6 +11,8 @@ import { AuthModule } from './auth/auth.module';
 import { CasesModule } from './cases/cases.module';
 import { ChangesModule } from './changes/changes.module';
 import { RateLimitGuard, rateLimitOptions } from './auth/rate-limit';
+import { PostgresThrottlerStorage } from './auth/rate-limit-store';
+import { DataSource } from 'typeorm';
 import { ErrorFilter } from './common/errors/error.filter';
 import { createValidationPipe } from './common/errors/validation';
 import { httpLoggerOptions } from './common/logging/logger';
@@ -73,7 +75,16 @@ export class AppModule {
         ScreeningModule,
         StatsModule,
         SubjectsModule,
-        ThrottlerModule.forRoot(rateLimitOptions(config.env)),
+        ThrottlerModule.forRootAsync({
+          inject: [DataSource],
+          useFactory: (dataSource: DataSource) => ({
+            ...rateLimitOptions(config.env),
+            storage:
+              config.env.RATE_LIMIT_STORE === 'postgres'
+                ? new PostgresThrottlerStorage(dataSource)
+                : undefined,
+          }),
+        }),
         UsersModule,
         WebhooksModule,
         ...extraImports,

@@ -22,7 +22,8 @@ const isPublicDisclosureRoute = (context: ExecutionContext): boolean =>
 /**
  * Three limits: RATE_LIMIT_PER_MINUTE per user, API client or (without credentials) address on every
  * route; RATE_LIMIT_LOGIN_PER_MINUTE per address on login; RATE_LIMIT_PUBLIC_PER_MINUTE per address on
- * the public disclosure routes. Counters live in the process's memory.
+ * the public disclosure routes. Counters live in the process's memory, or with RATE_LIMIT_STORE=postgres
+ * in PostgreSQL, shared by every instance (see rate-limit-store.ts).
  */
 export function rateLimitOptions(env: Env): ThrottlerModuleOptions {
   return {

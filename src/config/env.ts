@@ -251,6 +251,13 @@ export class Env {
   @Min(1)
   RATE_LIMIT_PER_MINUTE = 1200;
 
+  /**
+   * Where rate-limit counters live: `memory` (each instance counts alone) or `postgres` (one count per
+   * caller shared by every instance on the database, one statement per request).
+   */
+  @IsIn(['memory', 'postgres'])
+  RATE_LIMIT_STORE: 'memory' | 'postgres' = 'memory';
+
   /** Login attempts a minute per address. */
   @Transform(toInteger)
   @IsInt()

@@ -17,6 +17,8 @@ export interface PurgeCounts {
   jobFiles: number;
   jobRows: number;
   receipts: number;
+  /** Rate-limit counters whose window has ended (RATE_LIMIT_STORE=postgres). */
+  rateLimitCounters: number;
 }
 
 // TypeORM answers a DELETE or UPDATE with [rows, affected row count].
@@ -58,6 +60,9 @@ export class HousekeepingRepository {
     ]);
     const receipts = affected(await m.query('DELETE FROM check_run WHERE at < $1', [cutOffs.receiptsBefore]));
     await m.query("SELECT set_config('registry.receipts_purge_before', '', true)");
-    return { sessions, idempotencyKeys, jobFiles: jobIds.length, jobRows, receipts };
+    const rateLimitCounters = affected(
+      await m.query('DELETE FROM rate_limit_counter WHERE expires_at < now()'),
+    );
+    return { sessions, idempotencyKeys, jobFiles: jobIds.length, jobRows, receipts, rateLimitCounters };
   }
 }

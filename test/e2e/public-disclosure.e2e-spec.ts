@@ -324,3 +324,34 @@ describe('public disclosure rate limit', () => {
     await request(t.http).get('/health/live').expect(200);
   });
 });
+
+describe('rate limits shared by instances (RATE_LIMIT_STORE=postgres)', () => {
+  let first: TestApp;
+  let second: TestApp;
+  beforeAll(async () => {
+    const env = { RATE_LIMIT_PUBLIC_PER_MINUTE: '4', RATE_LIMIT_STORE: 'postgres' };
+    first = await createTestApp({ env });
+    // A second instance on the same database, as behind a load balancer.
+    second = await createTestApp({ env, databaseUrl: first.databaseUrl });
+  });
+  afterAll(async () => {
+    await second?.close();
+    await first?.close();
+  });
+
+  it('counts one address across both instances and refuses the fifth request on either', async () => {
+    await request(first.http).get(ENTRIES).expect(200);
+    await request(second.http).get(ENTRIES).expect(200);
+    await request(first.http).get(`${ENTRIES}/export`).expect(200);
+    await request(second.http).get(ENTRIES).expect(200);
+    for (const t of [first, second]) {
+      const limited = await request(t.http).get(ENTRIES).expect(429);
+      expect(limited.body.code).toBe('RATE_LIMITED');
+      expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    }
+    const [row] = await first.dataSource.query(
+      `SELECT hits FROM rate_limit_counter WHERE key LIKE 'public:%'`,
+    );
+    expect(row.hits).toBe(6);
+  });
+});
