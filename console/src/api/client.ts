@@ -81,11 +81,26 @@ function withToken(request: Request): Request {
   return request;
 }
 
+/**
+ * Read-your-writes across read replicas: the last write's `Registry-Position` (sent only when the
+ * server reads checks from replicas) goes with every check as `Registry-Min-Position`, so a check
+ * right after recording or approving a decision sees it.
+ */
+let lastPosition: string | null = null;
+
+function withPosition(request: Request, path: string): void {
+  if (lastPosition && request.method === 'POST' && path === '/api/v1/checks') {
+    request.headers.set('registry-min-position', lastPosition);
+  }
+}
+
 async function authFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
   const request = new Request(input, init);
+  const path = new URL(request.url).pathname;
+  withPosition(request, path);
   const again = request.clone();
   const response = await fetch(withToken(request));
-  const path = new URL(request.url).pathname;
+  lastPosition = response.headers.get('registry-position') ?? lastPosition;
   if (response.status !== 401 || !session || NO_REFRESH.includes(path)) return response;
   refreshing ??= refresh().finally(() => (refreshing = null));
   return (await refreshing) ? fetch(withToken(again)) : response;
