@@ -826,9 +826,30 @@ async function main(): Promise<void> {
         `${fmt(agree)}/${fmt(registry)} registry applicants got their profile's verdict`,
     );
   }
-  const batchRss = batchPeak();
   const batchMedian = median(batchMs);
-  out(`  median ${fmt(batchMedian)} ms (min ${fmt(Math.min(...batchMs))}, max ${fmt(Math.max(...batchMs))})`);
+  out(
+    `  cold (applicants never checked before): median ${fmt(batchMedian)} ms ` +
+      `(min ${fmt(Math.min(...batchMs))}, max ${fmt(Math.max(...batchMs))})`,
+  );
+  // The same requests again: every page they need has been read once (a call's list checked twice).
+  const warmMs: number[] = [];
+  for (const { body } of batchBodies) {
+    const started = performance.now();
+    const res = await fetch(`http://127.0.0.1:${servicePort}/api/v1/checks`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...auth },
+      body,
+    });
+    await res.arrayBuffer();
+    if (res.status !== 200) throw new Error(`warm batch check answered ${res.status}`);
+    warmMs.push(performance.now() - started);
+  }
+  const batchRss = batchPeak();
+  const warmMedian = median(warmMs);
+  out(
+    `  warm (the same ${batchBodies.length} requests again): ${warmMs.map((ms) => fmt(ms)).join(', ')} ms; ` +
+      `median ${fmt(warmMedian)} ms`,
+  );
 
   // 6. Memory.
   const end = memoryOf(pid);
@@ -884,7 +905,8 @@ async function main(): Promise<void> {
       `${cpuPerRequest(base)} / ${cpuPerRequest(equal.load)} / ${cpuPerRequest(svc)} | |`,
   );
   out(
-    `| ${fmt(CONFIG.batchSize)}-applicant check, median of ${CONFIG.batchRuns} | ${fmt(batchMedian)} ms | ≤ 800 ms warm |`,
+    `| ${fmt(CONFIG.batchSize)}-applicant check, median of ${CONFIG.batchRuns}: cold / warm | ` +
+      `${fmt(batchMedian)} / ${fmt(warmMedian)} ms | ≤ 1,200 / ≤ 800 ms |`,
   );
   out(
     `| service RSS idle / single load / batch | ${mib(idle.rssKb)} / ${mib(singleRss)} / ${mib(batchRss)} | stated |`,
