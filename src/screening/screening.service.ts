@@ -1,5 +1,4 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
-import canonicalize from 'canonicalize';
 import { createHash, randomUUID } from 'node:crypto';
 import { AuditInsert } from '../audit/audit.repository';
 import { actorOf, AuditService } from '../audit/audit.service';
@@ -20,6 +19,7 @@ import {
 } from '../receipts/check-receipt';
 import { ReceiptKeys } from '../receipts/receipt-keys';
 import { CertificateLanguage, certificatePdf } from '../receipts/certificate-pdf';
+import { canonicalJson } from '../receipts/receipt-signature';
 import { Env } from '../config/env';
 import { todayIn } from '../rules/rules';
 import { RuleSet } from '../rules/rules.repository';
@@ -135,7 +135,7 @@ export class ScreeningService implements OnModuleDestroy {
     if (read) read.servedBy = await this.replicas.choose(read.minPosition);
     // The look-up is sent first; the inputs' keyed hashes are computed while PostgreSQL works on it.
     const lookingUp = this.candidates(rows, read?.servedBy?.pool);
-    const inputHashes = rows.map((r) => this.protector.inputHash(canonicalize(r.applicant) ?? ''));
+    const inputHashes = rows.map((r) => this.protector.inputHash(canonicalJson(r.applicant) ?? ''));
     const candidates = await lookingUp;
     const judge = (found: ScreeningCandidate[]) =>
       decide({
@@ -187,7 +187,7 @@ export class ScreeningService implements OnModuleDestroy {
       counts,
       results,
     };
-    const answerHash = sha256(canonicalize(answer) ?? '');
+    const answerHash = sha256(canonicalJson(answer) ?? '');
     const receipt = this.keys.sign<CheckReceipt>({
       ...this.receiptHeader({ ...answer, purpose: dto.purpose, answerHash }),
       domain: {
