@@ -133,6 +133,15 @@ async function* xlsxRows(buffer: Buffer): AsyncGenerator<Cell[]> {
 }
 
 /**
+ * The rows of an uploaded sheet as cells, in file order: the first worksheet of an XLSX workbook (read
+ * as a stream, so a zip bomb is never unpacked whole), or the records of a UTF-8 CSV file.
+ * @throws AppError 400 for a file that is not UTF-8 or cannot be read (values it quotes masked).
+ */
+export function sheetRows(buffer: Buffer, format: JobFileFormat): AsyncGenerator<Cell[]> {
+  return format === 'XLSX' ? xlsxRows(buffer) : csvRows(buffer);
+}
+
+/**
  * Reads an uploaded applicant list: the first non-blank row is the header, each further row an
  * applicant (blank rows skipped).
  * @throws AppError 400 for an unreadable file, unknown or missing columns, no data row; 413 over
@@ -147,7 +156,7 @@ export async function readApplicantFile(
   let columns: JobColumn[] | undefined;
   const rows: JobRowInput[] = [];
   const today = new Date();
-  for await (const cells of format === 'XLSX' ? xlsxRows(buffer) : csvRows(buffer)) {
+  for await (const cells of sheetRows(buffer, format)) {
     if (!columns) {
       if (cells.some((c) => cellText(c) !== '')) {
         columns = resolveColumns(cells);
