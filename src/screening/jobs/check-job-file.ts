@@ -64,7 +64,13 @@ const unreadable = (kind: 'CSV' | 'XLSX', error: unknown) =>
       ),
   );
 
-async function* csvRows(buffer: Buffer): AsyncGenerator<Cell[]> {
+/** A row of an uploaded sheet: its cells, and its line (CSV) or row number (XLSX), counting from 1. */
+export interface SheetRow {
+  line: number;
+  cells: Cell[];
+}
+
+async function* csvRows(buffer: Buffer): AsyncGenerator<SheetRow> {
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(buffer);
@@ -76,10 +82,14 @@ async function* csvRows(buffer: Buffer): AsyncGenerator<Cell[]> {
     );
   }
   const parser = Readable.from([text]).pipe(
-    parse({ bom: true, relax_column_count: true, skip_empty_lines: true }),
+    parse({ bom: true, info: true, relax_column_count: true, skip_empty_lines: true }),
   );
   try {
-    for await (const record of parser) yield record as string[];
+    for await (const { record, info } of parser as AsyncIterable<{
+      record: string[];
+      info: { lines: number };
+    }>)
+      yield { line: info.lines, cells: record };
   } catch (error) {
     throw unreadable('CSV', error);
   } finally {
@@ -100,7 +110,7 @@ function excelCell(value: ExcelJS.CellValue): Cell {
 }
 
 /** The first worksheet's rows, read as a stream (a whole annual call stays small in memory). */
-async function* xlsxRows(buffer: Buffer): AsyncGenerator<Cell[]> {
+async function* xlsxRows(buffer: Buffer): AsyncGenerator<SheetRow> {
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from([buffer]), {
     entries: 'ignore',
     hyperlinks: 'ignore',
@@ -125,7 +135,7 @@ async function* xlsxRows(buffer: Buffer): AsyncGenerator<Cell[]> {
       if (next.done) return;
       // row.values is 1-based (index 0 is empty).
       const values = next.value.values as ExcelJS.CellValue[];
-      yield values.slice(1).map(excelCell);
+      yield { line: next.value.number, cells: values.slice(1).map(excelCell) };
     }
   } finally {
     await rows.return(undefined);
@@ -137,7 +147,7 @@ async function* xlsxRows(buffer: Buffer): AsyncGenerator<Cell[]> {
  * as a stream, so a zip bomb is never unpacked whole), or the records of a UTF-8 CSV file.
  * @throws AppError 400 for a file that is not UTF-8 or cannot be read (values it quotes masked).
  */
-export function sheetRows(buffer: Buffer, format: JobFileFormat): AsyncGenerator<Cell[]> {
+export function sheetRows(buffer: Buffer, format: JobFileFormat): AsyncGenerator<SheetRow> {
   return format === 'XLSX' ? xlsxRows(buffer) : csvRows(buffer);
 }
 
@@ -156,7 +166,7 @@ export async function readApplicantFile(
   let columns: JobColumn[] | undefined;
   const rows: JobRowInput[] = [];
   const today = new Date();
-  for await (const cells of sheetRows(buffer, format)) {
+  for await (const { cells } of sheetRows(buffer, format)) {
     if (!columns) {
       if (cells.some((c) => cellText(c) !== '')) {
         columns = resolveColumns(cells);
