@@ -236,9 +236,9 @@ export class CasesService {
     return created;
   }
 
-  /** The id of the case `authority` recorded under `decisionNumber`, if any, inside a transaction. */
-  findByDecisionNumber(m: EntityManager, authority: string, decisionNumber: string) {
-    return this.cases.decisionNumberTaken(m, authority, decisionNumber);
+  /** The cases recorded under any of the (authority, decision number) pairs, read with `m`. */
+  findByDecisionNumbers(m: EntityManager, pairs: { authority: string; decisionNumber: string }[]) {
+    return this.cases.findByDecisionNumbers(m, pairs);
   }
 
   /** Moves a case along its procedure; deciding needs the decision's number, date and severity. */

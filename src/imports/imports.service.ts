@@ -185,7 +185,7 @@ export class ImportsService {
           refused = analysis.report;
           throw refusal(analysis.report);
         }
-        const report = await this.record(m, ctx, analysis);
+        const report = await this.audit.recordingTogether(m, () => this.record(m, ctx, analysis));
         await this.audit.record(m, ctx, {
           action: 'DECISIONS_IMPORTED',
           targetType: 'IMPORT',
@@ -270,13 +270,19 @@ export class ImportsService {
       group.rows.push(c);
     }
 
+    const recorded = new Map(
+      (await this.cases.findByDecisionNumbers(m, [...groups.values()])).map((c) => [
+        `${c.authority}\u0000${c.decisionNumber}`,
+        c,
+      ]),
+    );
     const outcomes = new Map<number, { outcome: RowOutcome; caseId: string | null }>();
     const toRecord: Group[] = [];
-    for (const group of groups.values()) {
+    for (const [key, group] of groups) {
       const found = groupProblems(group);
-      const existingId = await this.cases.findByDecisionNumber(m, group.authority, group.decisionNumber);
-      if (existingId) {
-        const existing = await this.cases.get(existingId, m);
+      const existing = recorded.get(key);
+      if (existing) {
+        const existingId = existing.id;
         for (const c of group.rows) {
           const conflict = found.has(c.row) ? undefined : compareWithRecorded(c, existing, holders);
           if (conflict) found.set(c.row, [conflict]);
