@@ -5,7 +5,7 @@
  */
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdtemp } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +21,11 @@ import { UsersService } from '../src/users/users.service';
 
 export type BenchApp = Awaited<ReturnType<typeof startBenchApp>>;
 
-export async function startBenchApp() {
+/**
+ * A fresh, empty database for a benchmark: on DATABASE_URL's server, or on an embedded PostgreSQL
+ * started for the run. `drop` deletes it (and stops the embedded server).
+ */
+export async function benchDatabase(): Promise<{ databaseUrl: string; drop: () => Promise<void> }> {
   let adminUrl = process.env.DATABASE_URL;
   let stop = async () => undefined as void;
   if (!adminUrl) {
@@ -29,7 +33,10 @@ export async function startBenchApp() {
     await chmod(dir, 0o755);
     const pg = await startEmbeddedPostgres({ dataDir: dir, port: 0, database: 'postgres', ephemeral: true });
     adminUrl = pg.adminUrl;
-    stop = () => pg.stop();
+    stop = async () => {
+      await pg.stop();
+      await rm(dir, { recursive: true, force: true });
+    };
   }
   const name = `registry_bench_${randomBytes(3).toString('hex')}`;
   const admin = new Client({ connectionString: adminUrl });
@@ -37,7 +44,16 @@ export async function startBenchApp() {
   await admin.query(`CREATE DATABASE ${name}`);
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
-  const databaseUrl = url.toString();
+  const drop = async () => {
+    await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
+    await admin.end();
+    await stop();
+  };
+  return { databaseUrl: url.toString(), drop };
+}
+
+export async function startBenchApp() {
+  const { databaseUrl, drop } = await benchDatabase();
   const migrate = createDataSource(databaseUrl, 2);
   await migrate.initialize();
   await migrate.runMigrations({ transaction: 'each' });
@@ -84,9 +100,7 @@ export async function startBenchApp() {
   };
   const close = async () => {
     await app.close();
-    await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
-    await admin.end();
-    await stop();
+    await drop();
   };
   return { app, base, call, user, close };
 }

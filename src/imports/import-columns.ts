@@ -50,9 +50,8 @@ export const MAX_IMPORT_ROWS = 10_000;
 /** Longest cell text kept: longer ones are cut there (every field is shorter, so the row is refused). */
 export const MAX_IMPORT_CELL_CHARS = 20_001;
 
-export const IMPORT_COLUMN_KEYS = [
-  'decisionNumber',
-  'authority',
+/** The columns of a decision's own fields: the same in every row of the decision. */
+export const DECISION_COLUMNS = [
   'decisionDate',
   'status',
   'severity',
@@ -62,6 +61,12 @@ export const IMPORT_COLUMN_KEYS = [
   'legalBasis',
   'aggravating',
   'mitigating',
+] as const;
+
+export const IMPORT_COLUMN_KEYS = [
+  'decisionNumber',
+  'authority',
+  ...DECISION_COLUMNS,
   'kind',
   'name',
   'organisation',

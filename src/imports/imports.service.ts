@@ -13,14 +13,15 @@ import { maskResidentIdsIn } from '../personal-data/personal-data.protector';
 import { RuleSet } from '../rules/rules.repository';
 import { measureType } from '../rules/rules';
 import { RulesService } from '../rules/rules.service';
-import { cellText, resolveSheetColumns } from '../screening/jobs/check-job-columns';
-import { detectFormat, JobFileFormat, sheetRows } from '../screening/jobs/check-job-file';
+import { resolveSheetColumns } from '../screening/jobs/check-job-columns';
+import { JobFileFormat, readSheet } from '../screening/jobs/check-job-file';
 import { nameKey } from '../subjects/name-key';
 import { Prepared, SubjectsService } from '../subjects/subjects.service';
+import { ImportReportDto } from './imports.dto';
 import {
   columnOfField,
+  DECISION_COLUMNS,
   IMPORT_SHEET_HEADERS,
-  ImportColumn,
   ImportErrorCode,
   ImportRow,
   ImportRowErrorCode,
@@ -36,27 +37,9 @@ export interface ImportUpload {
   buffer: Buffer;
 }
 
-export type RowOutcome = 'NEW' | 'UNCHANGED' | 'INVALID';
-
 /** What an import found (dry run) or did (real run). */
-export interface ImportReport {
-  id: string;
-  dryRun: boolean;
-  fileName: string;
-  format: JobFileFormat;
-  rows: number;
-  newRows: number;
-  unchangedRows: number;
-  invalidRows: number;
-  /** Cases recorded (dry run: that would be). */
-  cases: number;
-  /** Subjects recorded because no subject holds their identifier (dry run: that would be). */
-  subjectsCreated: number;
-  /** List entries proposed, waiting for another user's approval (dry run: that would be). */
-  listingsProposed: number;
-  problems: RowProblem[];
-  outcomes: { row: number; outcome: RowOutcome; caseId: string | null }[];
-}
+export type ImportReport = ImportReportDto;
+type RowOutcome = 'NEW' | 'UNCHANGED' | 'INVALID';
 
 /** A row that passed the case API's checks, with what it needs to be grouped and written. */
 interface CheckedRow {
@@ -97,18 +80,6 @@ const problemsOf = (row: number, error: unknown): RowProblem[] => {
   const details = error.details.length > 0 ? error.details : [{ code: error.code, message: error.message }];
   return details.map((d) => problemOf(row, d));
 };
-
-const DECISION_FIELDS = [
-  'status',
-  'decisionDate',
-  'severity',
-  'misconductTypes',
-  'source',
-  'facts',
-  'legalBasis',
-  'aggravating',
-  'mitigating',
-] as const;
 
 /** A decision field's value as compared across rows and with a recorded case (lists as sets). */
 const comparable = (value: unknown): string =>
@@ -208,34 +179,21 @@ export class ImportsService {
 
   /** The data rows of the file, read as case bodies (header: the first non-blank row). */
   private async readFile(buffer: Buffer): Promise<{ format: JobFileFormat; rows: ImportRow[] }> {
-    const format = detectFormat(buffer);
     const values = ruleValues((await this.rules.inForce()).data);
-    let columns: ImportColumn[] | undefined;
-    const rows: ImportRow[] = [];
-    for await (const { line, cells } of sheetRows(buffer, format)) {
-      if (!columns) {
-        if (cells.some((c) => cellText(c) !== '')) columns = resolveSheetColumns(cells, IMPORT_SHEET_HEADERS);
-        continue;
-      }
-      const row = readImportRow(line, cells, columns, values);
-      if (!row) continue;
-      if (rows.length === MAX_IMPORT_ROWS) {
-        throw new AppError(
-          HttpStatus.PAYLOAD_TOO_LARGE,
-          ImportErrorCode.IMPORT_TOO_MANY_ROWS,
-          `The file has more than ${MAX_IMPORT_ROWS} rows: split it into several imports`,
-        );
-      }
-      rows.push(row);
-    }
-    if (rows.length === 0) {
-      throw AppError.badRequest(
-        ImportErrorCode.IMPORT_FILE_EMPTY,
-        columns ? 'The file has a header row but no data row' : 'The file is empty',
-        'file',
-      );
-    }
-    return { format, rows };
+    return readSheet(buffer, {
+      header: (cells) => resolveSheetColumns(cells, IMPORT_SHEET_HEADERS),
+      row: (line, cells, columns) => readImportRow(line, cells, columns, values),
+      maxRows: MAX_IMPORT_ROWS,
+      tooMany: {
+        code: ImportErrorCode.IMPORT_TOO_MANY_ROWS,
+        message: `The file has more than ${MAX_IMPORT_ROWS} rows: split it into several imports`,
+      },
+      empty: {
+        code: ImportErrorCode.IMPORT_FILE_EMPTY,
+        noHeader: 'The file is empty',
+        noRows: 'The file has a header row but no data row',
+      },
+    });
   }
 
   /** Checks every row as the case API would, then the rows of each decision together and against the registry. */
@@ -450,7 +408,7 @@ function groupProblems(group: Group): Map<number, RowProblem[]> {
   const subjects = new Map<string, CheckedRow>();
   const seen = new Map<string, number>();
   for (const c of group.rows) {
-    for (const field of DECISION_FIELDS) {
+    for (const field of DECISION_COLUMNS) {
       if (c !== first && comparable(c.dto[field]) !== comparable(first.dto[field])) {
         add(c.row, {
           column: field,
@@ -497,7 +455,7 @@ function compareWithRecorded(
     message: `Decision ${existing.decisionNumber} is recorded (case ${existing.id}) ${message}`,
   });
   // Not the status: a recorded case moves on (复查, 申诉) and is still the same decision.
-  for (const field of DECISION_FIELDS.filter((f) => f !== 'status')) {
+  for (const field of DECISION_COLUMNS.filter((f) => f !== 'status')) {
     const recorded = existing[field];
     const given = c.dto[field] ?? (Array.isArray(recorded) ? [] : null);
     if (comparable(given) !== comparable(recorded)) return conflict(field, `with another ${field}`);

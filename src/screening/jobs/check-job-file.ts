@@ -151,6 +151,48 @@ export function sheetRows(buffer: Buffer, format: JobFileFormat): AsyncGenerator
   return format === 'XLSX' ? xlsxRows(buffer) : csvRows(buffer);
 }
 
+/** How `readSheet` reads one kind of uploaded sheet. */
+export interface SheetReading<C, R> {
+  /** The columns of the header row, the first row with a non-blank cell. */
+  header: (cells: Cell[]) => C;
+  /** A data row, or null for one with nothing in it (skipped, not counted). */
+  row: (line: number, cells: Cell[], columns: C) => R | null;
+  maxRows: number;
+  /** Code and message of the 413 over `maxRows` data rows. */
+  tooMany: { code: string; message: string };
+  /** Code and messages of the 400 for a file without a header row or without a data row. */
+  empty: { code: string; noHeader: string; noRows: string };
+}
+
+/**
+ * Reads an uploaded sheet (format by content, see `detectFormat`) with `reading`'s header and rows.
+ * @throws AppError 400 for an unreadable file, no header or no data row; 413 over `maxRows` data rows
+ * (reading stops there, so a file of millions of rows is never held).
+ */
+export async function readSheet<C, R>(
+  buffer: Buffer,
+  reading: SheetReading<C, R>,
+): Promise<{ format: JobFileFormat; columns: C; rows: R[] }> {
+  const format = detectFormat(buffer);
+  let columns: C | undefined;
+  const rows: R[] = [];
+  for await (const { line, cells } of sheetRows(buffer, format)) {
+    if (columns === undefined) {
+      if (cells.some((c) => cellText(c) !== '')) columns = reading.header(cells);
+      continue;
+    }
+    const row = reading.row(line, cells, columns);
+    if (!row) continue;
+    if (rows.length === reading.maxRows) {
+      throw new AppError(HttpStatus.PAYLOAD_TOO_LARGE, reading.tooMany.code, reading.tooMany.message);
+    }
+    rows.push(row);
+  }
+  if (columns === undefined) throw AppError.badRequest(reading.empty.code, reading.empty.noHeader, 'file');
+  if (rows.length === 0) throw AppError.badRequest(reading.empty.code, reading.empty.noRows, 'file');
+  return { format, columns, rows };
+}
+
 /**
  * Reads an uploaded applicant list: the first non-blank row is the header, each further row an
  * applicant (blank rows skipped).
@@ -162,37 +204,19 @@ export async function readApplicantFile(
   mask: Masker,
   maxRows = MAX_JOB_ROWS,
 ): Promise<ApplicantFile> {
-  const format = detectFormat(buffer);
-  let columns: JobColumn[] | undefined;
-  const rows: JobRowInput[] = [];
   const today = new Date();
-  for await (const { cells } of sheetRows(buffer, format)) {
-    if (!columns) {
-      if (cells.some((c) => cellText(c) !== '')) {
-        columns = resolveColumns(cells);
-      }
-      continue;
-    }
-    const row = readRow(cells, columns, mask, today);
-    if (!row) continue;
-    if (rows.length === maxRows) {
-      throw new AppError(
-        HttpStatus.PAYLOAD_TOO_LARGE,
-        CheckJobErrorCode.CHECK_JOB_TOO_MANY_ROWS,
-        `The file has more than ${maxRows} applicants: split it into several jobs`,
-      );
-    }
-    rows.push(row);
-  }
-  if (!columns) {
-    throw AppError.badRequest(CheckJobErrorCode.CHECK_JOB_FILE_EMPTY, 'The file is empty', 'file');
-  }
-  if (rows.length === 0) {
-    throw AppError.badRequest(
-      CheckJobErrorCode.CHECK_JOB_FILE_EMPTY,
-      'The file has a header row but no applicant',
-      'file',
-    );
-  }
-  return { format, columns, rows };
+  return readSheet(buffer, {
+    header: resolveColumns,
+    row: (_line, cells, columns) => readRow(cells, columns, mask, today),
+    maxRows,
+    tooMany: {
+      code: CheckJobErrorCode.CHECK_JOB_TOO_MANY_ROWS,
+      message: `The file has more than ${maxRows} applicants: split it into several jobs`,
+    },
+    empty: {
+      code: CheckJobErrorCode.CHECK_JOB_FILE_EMPTY,
+      noHeader: 'The file is empty',
+      noRows: 'The file has a header row but no applicant',
+    },
+  });
 }
