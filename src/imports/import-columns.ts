@@ -32,6 +32,8 @@ export enum ImportErrorCode {
 
 /** Codes of row problems found by the import itself; the other codes are those of the case API. */
 export enum ImportRowErrorCode {
+  /** A row's status is not a decision's (DECIDED or FINAL). */
+  IMPORT_STATUS_NOT_DECIDED = 'IMPORT_STATUS_NOT_DECIDED',
   /** A cell of yes/no (lifetime) holds something else. */
   IMPORT_VALUE_NOT_BOOLEAN = 'IMPORT_VALUE_NOT_BOOLEAN',
   /** The same decision, subject and measure as an earlier row of the file. */

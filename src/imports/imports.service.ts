@@ -2,6 +2,7 @@ import { HttpStatus, Injectable } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
+import { isDecided } from '../cases/case-lifecycle';
 import { CaseCreateDto, CaseSubjectInputDto } from '../cases/cases.dto';
 import { CaseRow } from '../cases/cases.repository';
 import { CasesService } from '../cases/cases.service';
@@ -299,6 +300,16 @@ export class ImportsService {
       dto = (await validation.transform(r.body, { type: 'body', metatype: CaseCreateDto })) as CaseCreateDto;
     } catch (error) {
       problems.push(...problemsOf(r.row, error));
+      return undefined;
+    }
+    // The case API also records cases still REPORTED; an import is of decisions, identified by their number.
+    if (!isDecided(dto.status)) {
+      problems.push({
+        row: r.row,
+        column: 'status',
+        code: ImportRowErrorCode.IMPORT_STATUS_NOT_DECIDED,
+        message: `An import records decisions: status is DECIDED (the default) or FINAL, not ${dto.status}`,
+      });
       return undefined;
     }
     try {

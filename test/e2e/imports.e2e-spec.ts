@@ -166,6 +166,7 @@ describe('bulk import of decisions', () => {
       personRow('东科〔2021〕6号', { kind: '机器人' }), // row 8
       personRow('东科〔2021〕7号', { measureType: 'FLOGGING' }), // row 9
       personRow('东科〔2021〕1号', { severity: 'MINOR' }), // row 10: the decision of row 2, differently
+      personRow('东科〔2021〕8号', { status: 'REPORTED', measureType: '' }), // row 11: not a decision
     ];
 
     it('dry run: writes nothing and reports each problem by row, column and the API code', async () => {
@@ -188,8 +189,9 @@ describe('bulk import of decisions', () => {
         [8, 'kind', 'IS_IN'],
         [9, 'measureType', 'MEASURE_TYPE_UNKNOWN'],
         [10, 'severity', 'IMPORT_DECISION_MISMATCH'],
+        [11, 'status', 'IMPORT_STATUS_NOT_DECIDED'],
       ]);
-      expect(res.body).toMatchObject({ rows: 9, invalidRows: 8, newRows: 1 });
+      expect(res.body).toMatchObject({ rows: 10, invalidRows: 9, newRows: 1 });
       // The bad ID is masked in the message, if quoted at all.
       expect(JSON.stringify(res.body)).not.toContain(rows[1].idNumber);
     });
@@ -226,7 +228,7 @@ describe('bulk import of decisions', () => {
       const before = await counts();
       const res = await upload(recorder.auth, csvFile(rows), false).expect(422);
       expect(res.body.code).toBe('IMPORT_ROWS_INVALID');
-      expect(res.body.details).toHaveLength(8);
+      expect(res.body.details).toHaveLength(9);
       expect(res.body.details[0]).toMatchObject({
         field: 'idNumber',
         code: 'RESIDENT_ID_CHECKSUM',
