@@ -23,6 +23,7 @@ import { DisclosureModule } from './disclosure/disclosure.module';
 import { HealthModule } from './health/health.module';
 import { HousekeepingModule } from './housekeeping/housekeeping.module';
 import { IdempotencyModule } from './idempotency/idempotency.module';
+import { ImportsModule } from './imports/imports.module';
 import { ListingsModule } from './listings/listings.module';
 import { PersonalDataModule } from './personal-data/personal-data.module';
 import { ReceiptsModule } from './receipts/receipts.module';
@@ -58,6 +59,7 @@ export class AppModule {
         HealthModule,
         HousekeepingModule,
         IdempotencyModule,
+        ImportsModule,
         ListingsModule,
         LoggerModule.forRoot(httpLoggerOptions(logger)),
         TypeOrmModule.forRoot({

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { EntityManager } from 'typeorm';
@@ -65,6 +66,9 @@ export class AuditService implements OnModuleDestroy {
   /** Entries whose only companion write is the entry itself (reads, checks), grouped into shared commits. */
   private readonly grouped: Batcher<AuditInsert>;
 
+  /** Entries held by `recordingTogether` until its work ends. */
+  private readonly collecting = new AsyncLocalStorage<{ manager: EntityManager; entries: AuditInsert[] }>();
+
   constructor(
     private readonly repository: AuditRepository,
     dataSource: DataSource,
@@ -95,7 +99,27 @@ export class AuditService implements OnModuleDestroy {
   }
 
   async record(manager: EntityManager, ctx: RequestContext, event: AuditEvent): Promise<void> {
+    const collected = this.collecting.getStore();
+    if (collected?.manager === manager) {
+      collected.entries.push(this.toInsert(ctx, event));
+      return;
+    }
     await this.repository.insert(manager, [this.toInsert(ctx, event)]);
+  }
+
+  /**
+   * Runs `work` so that the entries it records through `manager` are written together when it ends,
+   * in the order recorded and in the same transaction, instead of one statement each: a bulk import
+   * calls the normal write paths for thousands of records. If `work` fails, nothing is written (the
+   * transaction rolls back anyway).
+   */
+  async recordingTogether<T>(manager: EntityManager, work: () => Promise<T>): Promise<T> {
+    const collected = { manager, entries: [] as AuditInsert[] };
+    const result = await this.collecting.run(collected, work);
+    for (let i = 0; i < collected.entries.length; i += AuditService.SEAL_BATCH) {
+      await this.repository.insert(manager, collected.entries.slice(i, i + AuditService.SEAL_BATCH));
+    }
+    return result;
   }
 
   async recordMany(manager: EntityManager, ctx: RequestContext, events: AuditEvent[]): Promise<void> {

@@ -9,6 +9,7 @@ import { CasesService } from './cases.service';
 @Module({
   controllers: [CasesController],
   imports: [ListingsModule, RulesModule, SubjectsModule],
+  exports: [CasesService],
   providers: [CasesRepository, CasesService],
 })
 export class CasesModule {}

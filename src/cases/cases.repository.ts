@@ -155,6 +155,19 @@ export class CasesRepository {
     return row?.id;
   }
 
+  /** The cases recorded under any of the (authority, decision number) pairs, in one statement. */
+  async findByDecisionNumbers(
+    m: EntityManager,
+    pairs: { authority: string; decisionNumber: string }[],
+  ): Promise<CaseRow[]> {
+    if (pairs.length === 0) return [];
+    return m.query(
+      `${CASE_SELECT} JOIN unnest($1::text[], $2::text[]) AS x(authority, decision_number)
+         ON c.authority = x.authority AND c.decision_number = x.decision_number`,
+      [pairs.map((p) => p.authority), pairs.map((p) => p.decisionNumber)],
+    );
+  }
+
   async findById(id: string, m?: EntityManager, lock = false): Promise<CaseRow | undefined> {
     const [row] = await (m ?? this.dataSource.manager).query(
       `${CASE_SELECT} WHERE c.id = $1${lock ? ' FOR UPDATE OF c' : ''}`,

@@ -7,6 +7,7 @@ import { RequestContext } from '../common/request-context';
 import { Transactions } from '../database/transactions';
 import { ListingsService } from '../listings/listings.service';
 import { measureType, RuleData, todayIn, validateMeasure } from '../rules/rules';
+import { RuleSet } from '../rules/rules.repository';
 import { RulesService } from '../rules/rules.service';
 import { SubjectsService } from '../subjects/subjects.service';
 import { assertCaseTransition, isDecided, isInitialCaseStatus } from './case-lifecycle';
@@ -47,6 +48,32 @@ function assertDecisionComplete(d: Decision, today: string): void {
 }
 
 /**
+ * Each subject's index by its `ref`.
+ * @throws AppError 400 for a ref used twice, or a subject given both or neither as id and as new.
+ */
+function subjectRefs(dto: CaseCreateDto): Map<string, number> {
+  const refs = new Map<string, number>();
+  dto.subjects.forEach((s, i) => {
+    if (refs.has(s.ref)) {
+      throw AppError.badRequest(
+        CaseErrorCode.CASE_SUBJECT_REF_DUPLICATE,
+        `The ref "${s.ref}" is used twice`,
+        `subjects.${i}.ref`,
+      );
+    }
+    if (Boolean(s.subjectId) === Boolean(s.subject)) {
+      throw AppError.badRequest(
+        CaseErrorCode.CASE_SUBJECT_SOURCE,
+        'Give either subjectId (an existing subject) or subject (a new one)',
+        `subjects.${i}`,
+      );
+    }
+    refs.set(s.ref, i);
+  });
+  return refs;
+}
+
+/**
  * Misconduct cases: one decision each, the subjects it names, the measures it imposes. A decided case
  * with a SERIOUS_DB_ENTRY measure proposes the BLACK list entry itself, in the same transaction.
  */
@@ -73,6 +100,24 @@ export class CasesService {
 
   /** Records a case with its subjects (existing or new) and measures: all of it, or nothing. */
   async create(ctx: RequestContext, dto: CaseCreateDto): Promise<CaseRow> {
+    const ruleSet = await this.check(dto);
+    const decisionNumber = dto.decisionNumber;
+    const claim = () => (decisionNumber ? { authority: dto.authority, decisionNumber } : undefined);
+    return this.withDecisionNumberConflict(claim, undefined, () =>
+      this.tx.run(async (m) => {
+        if (decisionNumber) await this.assertDecisionNumberFree(m, dto.authority, decisionNumber);
+        return this.recordWith(m, ctx, dto, ruleSet);
+      }),
+    );
+  }
+
+  /**
+   * The checks of a case to record that need no transaction: its status, a decision's fields, the
+   * subjects' refs and the measures against the rules in force on the decision date (returned, for
+   * `recordWith`). A bulk import checks each row with this, so a row answers the codes the API does.
+   * @throws AppError 400 for the first problem found (all of the measures' problems at once).
+   */
+  async check(dto: CaseCreateDto): Promise<RuleSet | undefined> {
     if (!isInitialCaseStatus(dto.status)) {
       throw AppError.badRequest(
         CaseErrorCode.CASE_INITIAL_STATUS,
@@ -90,24 +135,7 @@ export class CasesService {
         'measures',
       );
     }
-    const refs = new Map<string, number>();
-    dto.subjects.forEach((s, i) => {
-      if (refs.has(s.ref)) {
-        throw AppError.badRequest(
-          CaseErrorCode.CASE_SUBJECT_REF_DUPLICATE,
-          `The ref "${s.ref}" is used twice`,
-          `subjects.${i}.ref`,
-        );
-      }
-      if (Boolean(s.subjectId) === Boolean(s.subject)) {
-        throw AppError.badRequest(
-          CaseErrorCode.CASE_SUBJECT_SOURCE,
-          'Give either subjectId (an existing subject) or subject (a new one)',
-          `subjects.${i}`,
-        );
-      }
-      refs.set(s.ref, i);
-    });
+    const refs = subjectRefs(dto);
     measures.forEach((x, i) => {
       if (!refs.has(x.subjectRef)) {
         throw AppError.badRequest(
@@ -119,87 +147,98 @@ export class CasesService {
     });
     const ruleSet = decided ? await this.rules.inForce(dto.decisionDate) : undefined;
     if (ruleSet) this.assertMeasures(ruleSet.data, measures);
+    return ruleSet;
+  }
 
-    const decisionNumber = dto.decisionNumber;
-    const claim = () => (decisionNumber ? { authority: dto.authority, decisionNumber } : undefined);
-    return this.withDecisionNumberConflict(claim, undefined, () =>
-      this.tx.run(async (m) => {
-        if (decisionNumber) await this.assertDecisionNumberFree(m, dto.authority, decisionNumber);
-        const subjectIds: string[] = [];
-        for (const [i, s] of dto.subjects.entries()) {
-          if (s.subjectId) {
-            if (!(await this.subjects.exists(m, s.subjectId))) {
-              throw AppError.badRequest(
-                CaseErrorCode.CASE_SUBJECT_NOT_FOUND,
-                `No subject has id ${s.subjectId}`,
-                `subjects.${i}.subjectId`,
-              );
-            }
-            subjectIds.push(s.subjectId);
-          } else {
-            subjectIds.push(
-              (await this.subjects.createWith(m, ctx, s.subject!, `subjects.${i}.subject.identifiers`)).id,
-            );
-          }
-        }
-        const id = await this.cases.insert(m, {
-          status: dto.status,
-          decisionNumber: dto.decisionNumber ?? null,
-          authority: dto.authority,
-          decisionDate: dto.decisionDate ?? null,
-          misconductTypes: dto.misconductTypes,
-          severity: dto.severity ?? null,
-          facts: dto.facts ?? null,
-          legalBasis: dto.legalBasis ?? null,
-          source: dto.source,
-          aggravating: dto.aggravating ?? [],
-          mitigating: dto.mitigating ?? [],
-          ruleVersion: ruleSet?.version ?? null,
-          createdBy: actorId(ctx),
-        });
-        await this.cases.addEvent(m, id, dto.status, actorId(ctx), 'recorded', dto.decisionDate ?? null);
-        for (const [i, s] of dto.subjects.entries())
-          await this.cases.addSubject(m, id, subjectIds[i], s.roles);
-        const subjectOf = (ref: string) => subjectIds[refs.get(ref)!];
-        // Only a decided case has rules, and only a decided case has measures (checked above).
-        if (ruleSet) {
-          await this.insertMeasures(
-            m,
-            ctx,
-            id,
-            ruleSet.data,
-            measures.map((x) => ({ ...x, subjectId: subjectOf(x.subjectRef) })),
+  /**
+   * Writes a case `check` has passed, with `check`'s rule set, inside the caller's transaction: new
+   * subjects, the case, its measures, the BLACK entries they propose, and the audit entries. The
+   * caller has made sure the decision number is free.
+   */
+  async recordWith(
+    m: EntityManager,
+    ctx: RequestContext,
+    dto: CaseCreateDto,
+    ruleSet: RuleSet | undefined,
+  ): Promise<CaseRow> {
+    const refs = subjectRefs(dto);
+    const subjectIds: string[] = [];
+    for (const [i, s] of dto.subjects.entries()) {
+      if (s.subjectId) {
+        if (!(await this.subjects.exists(m, s.subjectId))) {
+          throw AppError.badRequest(
+            CaseErrorCode.CASE_SUBJECT_NOT_FOUND,
+            `No subject has id ${s.subjectId}`,
+            `subjects.${i}.subjectId`,
           );
         }
-        const created = (await this.cases.findById(id, m))!;
-        await this.audit.record(m, ctx, {
-          action: 'CASE_RECORDED',
-          targetType: 'CASE',
-          targetId: id,
-          changes: {
-            after: {
-              status: created.status,
-              decisionNumber: created.decisionNumber,
-              authority: created.authority,
-              decisionDate: created.decisionDate,
-              severity: created.severity,
-              misconductTypes: created.misconductTypes,
-              subjects: created.subjects.map((s) => ({ subjectId: s.subjectId, roles: s.roles })),
-              measures: created.measures.map((x) => ({
-                type: x.type,
-                subjectId: x.subjectId,
-                startDate: x.startDate,
-                endDate: x.endDate,
-                lifetime: x.lifetime,
-                domains: x.domains,
-              })),
-              listingIds: created.listingIds,
-            },
-          },
-        });
-        return created;
-      }),
-    );
+        subjectIds.push(s.subjectId);
+      } else {
+        subjectIds.push(
+          (await this.subjects.createWith(m, ctx, s.subject!, `subjects.${i}.subject.identifiers`)).id,
+        );
+      }
+    }
+    const id = await this.cases.insert(m, {
+      status: dto.status,
+      decisionNumber: dto.decisionNumber ?? null,
+      authority: dto.authority,
+      decisionDate: dto.decisionDate ?? null,
+      misconductTypes: dto.misconductTypes,
+      severity: dto.severity ?? null,
+      facts: dto.facts ?? null,
+      legalBasis: dto.legalBasis ?? null,
+      source: dto.source,
+      aggravating: dto.aggravating ?? [],
+      mitigating: dto.mitigating ?? [],
+      ruleVersion: ruleSet?.version ?? null,
+      createdBy: actorId(ctx),
+    });
+    await this.cases.addEvent(m, id, dto.status, actorId(ctx), 'recorded', dto.decisionDate ?? null);
+    for (const [i, s] of dto.subjects.entries()) await this.cases.addSubject(m, id, subjectIds[i], s.roles);
+    const subjectOf = (ref: string) => subjectIds[refs.get(ref)!];
+    // Only a decided case has rules, and only a decided case has measures (checked by `check`).
+    if (ruleSet) {
+      await this.insertMeasures(
+        m,
+        ctx,
+        id,
+        ruleSet.data,
+        (dto.measures ?? []).map((x) => ({ ...x, subjectId: subjectOf(x.subjectRef) })),
+      );
+    }
+    const created = (await this.cases.findById(id, m))!;
+    await this.audit.record(m, ctx, {
+      action: 'CASE_RECORDED',
+      targetType: 'CASE',
+      targetId: id,
+      changes: {
+        after: {
+          status: created.status,
+          decisionNumber: created.decisionNumber,
+          authority: created.authority,
+          decisionDate: created.decisionDate,
+          severity: created.severity,
+          misconductTypes: created.misconductTypes,
+          subjects: created.subjects.map((s) => ({ subjectId: s.subjectId, roles: s.roles })),
+          measures: created.measures.map((x) => ({
+            type: x.type,
+            subjectId: x.subjectId,
+            startDate: x.startDate,
+            endDate: x.endDate,
+            lifetime: x.lifetime,
+            domains: x.domains,
+          })),
+          listingIds: created.listingIds,
+        },
+      },
+    });
+    return created;
+  }
+
+  /** The cases recorded under any of the (authority, decision number) pairs, read with `m`. */
+  findByDecisionNumbers(m: EntityManager, pairs: { authority: string; decisionNumber: string }[]) {
+    return this.cases.findByDecisionNumbers(m, pairs);
   }
 
   /** Moves a case along its procedure; deciding needs the decision's number, date and severity. */

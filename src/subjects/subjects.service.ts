@@ -13,7 +13,8 @@ import { IdentifierInputDto, SubjectCreateDto, SubjectSearchDto, SubjectUpdateDt
 import { IdentifierInsert, SubjectRow, SubjectsRepository } from './subjects.repository';
 import { IDENTIFIER_TYPES_BY_KIND, SubjectErrorCode, SubjectKind } from './subjects.types';
 
-type Prepared = IdentifierInsert & { field: string };
+/** An identifier checked, normalised and protected, with the field its errors name. */
+export type Prepared = IdentifierInsert & { field: string };
 
 const summary = (s: SubjectRow) => ({
   kind: s.kind,
@@ -128,6 +129,11 @@ export class SubjectsService {
       changes: { after: summary(created) },
     });
     return created;
+  }
+
+  /** The subjects holding any of `identifiers` (as `prepareIdentifiers` gave them), by their index. */
+  holdersOf(m: EntityManager, identifiers: Prepared[]): Promise<{ index: number; subjectId: string }[]> {
+    return this.subjects.holdersOf(m, identifiers);
   }
 
   /** Whether a subject exists, inside a transaction. */

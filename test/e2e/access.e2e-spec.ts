@@ -81,6 +81,8 @@ const ROUTES: { method: Method; path: string; who: Who }[] = [
   { method: 'get', path: `/api/v1/cases/${MISSING}`, who: RECORD_READERS },
   { method: 'post', path: `/api/v1/cases/${MISSING}/transitions`, who: RECORD_WRITERS },
   { method: 'post', path: `/api/v1/cases/${MISSING}/measures`, who: RECORD_WRITERS },
+  { method: 'get', path: '/api/v1/imports/decisions/template', who: RECORD_WRITERS },
+  { method: 'post', path: '/api/v1/imports/decisions', who: RECORD_WRITERS },
   { method: 'post', path: '/api/v1/listings', who: RECORD_WRITERS },
   { method: 'get', path: '/api/v1/listings', who: RECORD_READERS },
   { method: 'get', path: `/api/v1/listings/${MISSING}`, who: RECORD_READERS },

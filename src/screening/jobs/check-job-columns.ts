@@ -76,8 +76,8 @@ const COLUMN_HEADERS: Readonly<Record<ColumnKey, readonly string[]>> = {
   country: ['country', '签发国家'],
 };
 
-/** The values a column of codes takes: each code, its label, and other spellings seen in files. */
-const valuesOf = <T extends string>(
+/** The values a column of codes takes: each code, its label, and other spellings seen in files (keys as `valueKey`). */
+export const valuesOf = <T extends string>(
   labels: Readonly<Record<T, string>>,
   aliases: Readonly<Record<string, T>> = {},
 ) =>
@@ -87,9 +87,9 @@ const valuesOf = <T extends string>(
     ...Object.entries(aliases),
   ]) as Readonly<Record<string, T>>;
 
-const KIND_VALUES = valuesOf<SubjectKind>(SUBJECT_KIND_LABELS);
+export const KIND_VALUES = valuesOf<SubjectKind>(SUBJECT_KIND_LABELS);
 
-const ID_TYPE_VALUES = valuesOf<IdentifierType>(IDENTIFIER_TYPE_LABELS, {
+export const ID_TYPE_VALUES = valuesOf<IdentifierType>(IDENTIFIER_TYPE_LABELS, {
   居民身份证: IdentifierType.RESIDENT_ID,
   身份证: IdentifierType.RESIDENT_ID,
   其他: IdentifierType.OTHER,
@@ -107,21 +107,15 @@ const MAX_LENGTH: Readonly<Record<ColumnKey, number>> = {
 };
 
 /** A header or value as compared: full-width forms folded (NFKC), spaces and a trailing "required" star dropped. */
-const headerKey = (text: string): string =>
+export const headerKey = (text: string): string =>
   text.normalize('NFKC').replace(/\s+/g, '').replace(/\*+$/, '').toLowerCase();
 
-const valueKey = (text: string): string => text.normalize('NFKC').replace(/\s+/g, '').toUpperCase();
+export const valueKey = (text: string): string => text.normalize('NFKC').replace(/\s+/g, '').toUpperCase();
 
-const HEADER_INDEX: ReadonlyMap<string, ColumnKey> = new Map(
-  COLUMN_KEYS.flatMap((key) => COLUMN_HEADERS[key].map((h) => [headerKey(h), key] as const)),
-);
+const HEADER_INDEX: ReadonlyMap<string, ColumnKey> = headerIndex(COLUMN_HEADERS);
 
-/** A recognised column of the file: its meaning, its header as written, and its position. */
-export interface JobColumn {
-  key: ColumnKey;
-  header: string;
-  index: number;
-}
+/** A recognised column of an applicant list. */
+export type JobColumn = SheetColumn<ColumnKey>;
 
 /** What is wrong with one row; the row is answered ERROR and the job goes on. */
 export interface RowError {
@@ -151,18 +145,44 @@ export function cellText(cell: Cell): string {
   return withoutNul(String(cell)).trim();
 }
 
+/** A recognised column of an uploaded sheet: its meaning, its header as written, and its position. */
+export interface SheetColumn<K extends string> {
+  key: K;
+  header: string;
+  index: number;
+}
+
+/** How a kind of uploaded sheet names its columns, and the codes its header problems answer with. */
+export interface SheetHeaders<K extends string> {
+  /** Each column's key and the headers it answers to (compared after `headerKey`). */
+  headers: Readonly<Record<K, readonly string[]>>;
+  unknownCode: string;
+  duplicateCode: string;
+}
+
+/** The header-to-key index of a sheet's columns. */
+export function headerIndex<K extends string>(headers: Readonly<Record<K, readonly string[]>>) {
+  return new Map<string, K>(
+    (Object.keys(headers) as K[]).flatMap((key) => headers[key].map((h) => [headerKey(h), key] as const)),
+  );
+}
+
 /**
  * The recognised columns of a header row, in file order. Blank header cells are ignored (with
  * whatever is below them).
- * @throws AppError 400 naming every unknown header, a column given twice, or a missing name column.
+ * @throws AppError 400 naming every unknown header, or a column given twice.
  */
-export function resolveColumns(header: readonly Cell[]): JobColumn[] {
-  const columns: JobColumn[] = [];
+export function resolveSheetColumns<K extends string>(
+  header: readonly Cell[],
+  spec: SheetHeaders<K>,
+  index: ReadonlyMap<string, K> = headerIndex(spec.headers),
+): SheetColumn<K>[] {
+  const columns: SheetColumn<K>[] = [];
   const unknown: string[] = [];
-  for (let index = 0; index < header.length; index++) {
-    const text = cellText(header[index]);
+  for (let i = 0; i < header.length; i++) {
+    const text = cellText(header[i]);
     if (!text) continue;
-    const key = HEADER_INDEX.get(headerKey(text));
+    const key = index.get(headerKey(text));
     if (!key) {
       unknown.push(quotable(text));
       continue;
@@ -170,18 +190,18 @@ export function resolveColumns(header: readonly Cell[]): JobColumn[] {
     const twice = columns.find((c) => c.key === key);
     if (twice) {
       throw AppError.badRequest(
-        CheckJobErrorCode.CHECK_JOB_COLUMN_DUPLICATE,
+        spec.duplicateCode,
         `The columns "${twice.header}" and "${text}" both give ${key}: keep one`,
         text,
       );
     }
-    columns.push({ key, header: text, index });
+    columns.push({ key, header: text, index: i });
   }
   if (unknown.length > 0) {
-    const accepted = COLUMN_KEYS.map((k) => COLUMN_HEADERS[k].join('/')).join(', ');
+    const accepted = (Object.keys(spec.headers) as K[]).map((k) => spec.headers[k].join('/')).join(', ');
     throw new AppError(
       HttpStatus.BAD_REQUEST,
-      CheckJobErrorCode.CHECK_JOB_COLUMNS_UNKNOWN,
+      spec.unknownCode,
       `Unknown column${unknown.length === 1 ? '' : 's'}: ${unknown.map((u) => `"${u}"`).join(', ')}. ` +
         `Accepted headers: ${accepted}`,
       unknown.map((u) => ({
@@ -191,6 +211,21 @@ export function resolveColumns(header: readonly Cell[]): JobColumn[] {
       })),
     );
   }
+  return columns;
+}
+
+const JOB_HEADERS: SheetHeaders<ColumnKey> = {
+  headers: COLUMN_HEADERS,
+  unknownCode: CheckJobErrorCode.CHECK_JOB_COLUMNS_UNKNOWN,
+  duplicateCode: CheckJobErrorCode.CHECK_JOB_COLUMN_DUPLICATE,
+};
+
+/**
+ * The recognised columns of an applicant list's header row, in file order.
+ * @throws AppError 400 naming every unknown header, a column given twice, or a missing name column.
+ */
+export function resolveColumns(header: readonly Cell[]): JobColumn[] {
+  const columns = resolveSheetColumns(header, JOB_HEADERS, HEADER_INDEX);
   if (!columns.some((c) => c.key === 'name')) {
     throw AppError.badRequest(
       CheckJobErrorCode.CHECK_JOB_NAME_COLUMN_MISSING,

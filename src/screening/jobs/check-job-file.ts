@@ -64,7 +64,13 @@ const unreadable = (kind: 'CSV' | 'XLSX', error: unknown) =>
       ),
   );
 
-async function* csvRows(buffer: Buffer): AsyncGenerator<Cell[]> {
+/** A row of an uploaded sheet: its cells, and its line (CSV) or row number (XLSX), counting from 1. */
+export interface SheetRow {
+  line: number;
+  cells: Cell[];
+}
+
+async function* csvRows(buffer: Buffer): AsyncGenerator<SheetRow> {
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(buffer);
@@ -76,10 +82,14 @@ async function* csvRows(buffer: Buffer): AsyncGenerator<Cell[]> {
     );
   }
   const parser = Readable.from([text]).pipe(
-    parse({ bom: true, relax_column_count: true, skip_empty_lines: true }),
+    parse({ bom: true, info: true, relax_column_count: true, skip_empty_lines: true }),
   );
   try {
-    for await (const record of parser) yield record as string[];
+    for await (const { record, info } of parser as AsyncIterable<{
+      record: string[];
+      info: { lines: number };
+    }>)
+      yield { line: info.lines, cells: record };
   } catch (error) {
     throw unreadable('CSV', error);
   } finally {
@@ -100,7 +110,7 @@ function excelCell(value: ExcelJS.CellValue): Cell {
 }
 
 /** The first worksheet's rows, read as a stream (a whole annual call stays small in memory). */
-async function* xlsxRows(buffer: Buffer): AsyncGenerator<Cell[]> {
+async function* xlsxRows(buffer: Buffer): AsyncGenerator<SheetRow> {
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from([buffer]), {
     entries: 'ignore',
     hyperlinks: 'ignore',
@@ -125,11 +135,62 @@ async function* xlsxRows(buffer: Buffer): AsyncGenerator<Cell[]> {
       if (next.done) return;
       // row.values is 1-based (index 0 is empty).
       const values = next.value.values as ExcelJS.CellValue[];
-      yield values.slice(1).map(excelCell);
+      yield { line: next.value.number, cells: values.slice(1).map(excelCell) };
     }
   } finally {
     await rows.return(undefined);
   }
+}
+
+/**
+ * The rows of an uploaded sheet as cells, in file order: the first worksheet of an XLSX workbook (read
+ * as a stream, so a zip bomb is never unpacked whole), or the records of a UTF-8 CSV file.
+ * @throws AppError 400 for a file that is not UTF-8 or cannot be read (values it quotes masked).
+ */
+export function sheetRows(buffer: Buffer, format: JobFileFormat): AsyncGenerator<SheetRow> {
+  return format === 'XLSX' ? xlsxRows(buffer) : csvRows(buffer);
+}
+
+/** How `readSheet` reads one kind of uploaded sheet. */
+export interface SheetReading<C, R> {
+  /** The columns of the header row, the first row with a non-blank cell. */
+  header: (cells: Cell[]) => C;
+  /** A data row, or null for one with nothing in it (skipped, not counted). */
+  row: (line: number, cells: Cell[], columns: C) => R | null;
+  maxRows: number;
+  /** Code and message of the 413 over `maxRows` data rows. */
+  tooMany: { code: string; message: string };
+  /** Code and messages of the 400 for a file without a header row or without a data row. */
+  empty: { code: string; noHeader: string; noRows: string };
+}
+
+/**
+ * Reads an uploaded sheet (format by content, see `detectFormat`) with `reading`'s header and rows.
+ * @throws AppError 400 for an unreadable file, no header or no data row; 413 over `maxRows` data rows
+ * (reading stops there, so a file of millions of rows is never held).
+ */
+export async function readSheet<C, R>(
+  buffer: Buffer,
+  reading: SheetReading<C, R>,
+): Promise<{ format: JobFileFormat; columns: C; rows: R[] }> {
+  const format = detectFormat(buffer);
+  let columns: C | undefined;
+  const rows: R[] = [];
+  for await (const { line, cells } of sheetRows(buffer, format)) {
+    if (columns === undefined) {
+      if (cells.some((c) => cellText(c) !== '')) columns = reading.header(cells);
+      continue;
+    }
+    const row = reading.row(line, cells, columns);
+    if (!row) continue;
+    if (rows.length === reading.maxRows) {
+      throw new AppError(HttpStatus.PAYLOAD_TOO_LARGE, reading.tooMany.code, reading.tooMany.message);
+    }
+    rows.push(row);
+  }
+  if (columns === undefined) throw AppError.badRequest(reading.empty.code, reading.empty.noHeader, 'file');
+  if (rows.length === 0) throw AppError.badRequest(reading.empty.code, reading.empty.noRows, 'file');
+  return { format, columns, rows };
 }
 
 /**
@@ -143,37 +204,19 @@ export async function readApplicantFile(
   mask: Masker,
   maxRows = MAX_JOB_ROWS,
 ): Promise<ApplicantFile> {
-  const format = detectFormat(buffer);
-  let columns: JobColumn[] | undefined;
-  const rows: JobRowInput[] = [];
   const today = new Date();
-  for await (const cells of format === 'XLSX' ? xlsxRows(buffer) : csvRows(buffer)) {
-    if (!columns) {
-      if (cells.some((c) => cellText(c) !== '')) {
-        columns = resolveColumns(cells);
-      }
-      continue;
-    }
-    const row = readRow(cells, columns, mask, today);
-    if (!row) continue;
-    if (rows.length === maxRows) {
-      throw new AppError(
-        HttpStatus.PAYLOAD_TOO_LARGE,
-        CheckJobErrorCode.CHECK_JOB_TOO_MANY_ROWS,
-        `The file has more than ${maxRows} applicants: split it into several jobs`,
-      );
-    }
-    rows.push(row);
-  }
-  if (!columns) {
-    throw AppError.badRequest(CheckJobErrorCode.CHECK_JOB_FILE_EMPTY, 'The file is empty', 'file');
-  }
-  if (rows.length === 0) {
-    throw AppError.badRequest(
-      CheckJobErrorCode.CHECK_JOB_FILE_EMPTY,
-      'The file has a header row but no applicant',
-      'file',
-    );
-  }
-  return { format, columns, rows };
+  return readSheet(buffer, {
+    header: resolveColumns,
+    row: (_line, cells, columns) => readRow(cells, columns, mask, today),
+    maxRows,
+    tooMany: {
+      code: CheckJobErrorCode.CHECK_JOB_TOO_MANY_ROWS,
+      message: `The file has more than ${maxRows} applicants: split it into several jobs`,
+    },
+    empty: {
+      code: CheckJobErrorCode.CHECK_JOB_FILE_EMPTY,
+      noHeader: 'The file is empty',
+      noRows: 'The file has a header row but no applicant',
+    },
+  });
 }

@@ -4,7 +4,6 @@ import {
   Get,
   Headers,
   HttpCode,
-  HttpStatus,
   Param,
   Post,
   Query,
@@ -22,21 +21,13 @@ import {
   ApiProduces,
   ApiTags,
 } from '@nestjs/swagger';
-import type { MultipartFile } from '@fastify/multipart';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Access, Ctx } from '../../auth/access.decorators';
 import { Role, Scope } from '../../auth/principal';
-import { AppError } from '../../common/errors/app-error';
-import { withoutNul } from '../../common/text';
 import { createValidationPipe } from '../../common/errors/validation';
 import type { RequestContext } from '../../common/request-context';
 import { UuidParam } from '../../common/uuid-param';
-import {
-  CHECK_JOB_MAX_FILE_BYTES,
-  CheckJobErrorCode,
-  MAX_JOB_CERTIFICATES,
-  MAX_JOB_ROWS,
-} from './check-job-columns';
+import { MAX_JOB_CERTIFICATES, MAX_JOB_ROWS } from './check-job-columns';
 import { certificateLanguage } from '../../receipts/certificate-pdf';
 import {
   CHECK_JOB_FORM_SCHEMA,
@@ -45,76 +36,13 @@ import {
   CheckJobResponseDto,
   CheckJobResultsQueryDto,
 } from './check-jobs.dto';
-import { CheckJobsService, CheckJobUpload, toCheckJobDto } from './check-jobs.service';
+import { CheckJobsService, toCheckJobDto } from './check-jobs.service';
+import { readUpload } from './upload';
 import { IdempotencyScope } from '../../idempotency/idempotency.interceptor';
 import { Idempotent } from '../../idempotency/idempotent.decorator';
 
 const RUNNERS = { roles: [Role.REVIEWER], scopes: [Scope.CHECKS_RUN] };
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
-
-/** A file name fit to store and show: no path, no control characters, at most 255 characters. */
-const cleanFileName = (name: string): string =>
-  Array.from((name.split(/[\\/]/).pop() ?? '').replace(/\p{Cc}/gu, '').trim())
-    .slice(0, 255)
-    .join('') || 'upload';
-
-/**
- * Reads the multipart body: text fields, and one file in the field `file` (kept in memory, within
- * the multipart limits). The guard has run by now, so an unauthenticated upload is never read.
- */
-async function readUpload(
-  request: FastifyRequest,
-): Promise<{ fields: Record<string, string>; upload: CheckJobUpload }> {
-  if (!request.isMultipart()) {
-    throw new AppError(
-      HttpStatus.UNSUPPORTED_MEDIA_TYPE,
-      CheckJobErrorCode.CHECK_JOB_NOT_MULTIPART,
-      'Send multipart/form-data: the fields domain, purpose (asOf, knownAt, reference, lookbackYears) and the file in `file`',
-    );
-  }
-  const fields: Record<string, string> = {};
-  let upload: CheckJobUpload | undefined;
-  let strayFile: string | undefined;
-  try {
-    for await (const part of request.parts()) {
-      if (part.type === 'file') {
-        const file = part as MultipartFile;
-        if (file.fieldname !== 'file' || upload) {
-          strayFile = file.fieldname;
-          file.file.resume();
-          continue;
-        }
-        upload = { fileName: cleanFileName(file.filename), buffer: await file.toBuffer() };
-      } else {
-        fields[part.fieldname] = withoutNul(String(part.value));
-      }
-    }
-  } catch (error) {
-    if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
-      throw new AppError(
-        HttpStatus.PAYLOAD_TOO_LARGE,
-        CheckJobErrorCode.CHECK_JOB_FILE_TOO_LARGE,
-        `The file is larger than ${CHECK_JOB_MAX_FILE_BYTES / 1024 / 1024} MB`,
-      );
-    }
-    throw error;
-  }
-  if (strayFile !== undefined) {
-    throw AppError.badRequest(
-      CheckJobErrorCode.CHECK_JOB_FILE_MISSING,
-      `Send exactly one file, in the field \`file\` (not \`${strayFile}\`)`,
-      strayFile,
-    );
-  }
-  if (!upload || 'file' in fields) {
-    throw AppError.badRequest(
-      CheckJobErrorCode.CHECK_JOB_FILE_MISSING,
-      'Attach the applicant list (CSV or XLSX) as a file in the field `file`',
-      'file',
-    );
-  }
-  return { fields, upload };
-}
 
 const validation = createValidationPipe();
 
@@ -143,7 +71,10 @@ export class CheckJobsController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<CheckJobResponseDto> {
-    const { fields, upload } = await readUpload(request);
+    const { fields, upload } = await readUpload(request, {
+      form: 'the fields domain, purpose (asOf, knownAt, reference, lookbackYears)',
+      file: 'the applicant list (CSV or XLSX)',
+    });
     await IdempotencyScope.fingerprint([
       fields,
       upload.fileName,

@@ -504,6 +504,70 @@ export type PublicVerifyResponseDto = {
     lists: Array<'BLACK' | 'RED'>;
 };
 
+export type ImportProblemDto = {
+    /**
+     * Line (CSV) or row number (XLSX) in the file; the header is row 1
+     */
+    row: number;
+    /**
+     * Column key (see the template), or `file`
+     */
+    column: string;
+    /**
+     * The code POST /api/v1/cases answers for the same value, or an IMPORT_* code
+     */
+    code: string;
+    /**
+     * For people; identifiers masked
+     */
+    message: string;
+};
+
+export type ImportRowOutcomeDto = {
+    row: number;
+    /**
+     * NEW: recorded (dry run: would be); UNCHANGED: already recorded the same way
+     */
+    outcome: 'NEW' | 'UNCHANGED' | 'INVALID';
+    /**
+     * The case the row is recorded in
+     */
+    caseId: {
+        [key: string]: unknown;
+    } | null;
+};
+
+export type ImportReportDto = {
+    /**
+     * Id of this import run, as written to the audit trail
+     */
+    id: string;
+    dryRun: boolean;
+    fileName: string;
+    format: 'CSV' | 'XLSX';
+    /**
+     * Data rows (blank rows not counted; at most 10000)
+     */
+    rows: number;
+    newRows: number;
+    unchangedRows: number;
+    invalidRows: number;
+    /**
+     * Cases recorded (dry run: that would be)
+     */
+    cases: number;
+    /**
+     * Subjects recorded (dry run: that would be)
+     */
+    subjectsCreated: number;
+    /**
+     * List entries proposed for another user to approve (dry run: that would be)
+     */
+    listingsProposed: number;
+    problems: Array<ImportProblemDto>;
+    outcomes: Array<ImportRowOutcomeDto>;
+};
+
 export type ListingCreateDto = {
     subjectId: string;
     listType: 'BLACK' | 'WATCH' | 'RED';
@@ -2121,6 +2185,52 @@ export type HealthControllerGetReadinessResponses = {
 };
 
 export type HealthControllerGetReadinessResponse = HealthControllerGetReadinessResponses[keyof HealthControllerGetReadinessResponses];
+
+export type ImportsControllerGetImportTemplateData = {
+    body?: never;
+    path?: never;
+    query?: {
+        format?: 'csv' | 'xlsx';
+    };
+    url: '/api/v1/imports/decisions/template';
+};
+
+export type ImportsControllerGetImportTemplateResponses = {
+    200: unknown;
+};
+
+export type ImportsControllerImportDecisionsData = {
+    body: {
+        dryRun: 'true' | 'false';
+        /**
+         * CSV (UTF-8) or XLSX, up to 10000 rows; columns as in GET /api/v1/imports/decisions/template
+         */
+        file: Blob | File;
+    };
+    path?: never;
+    query?: never;
+    url: '/api/v1/imports/decisions';
+};
+
+export type ImportsControllerImportDecisionsErrors = {
+    /**
+     * IMPORT_ROWS_INVALID: nothing recorded
+     */
+    422: unknown;
+};
+
+export type ImportsControllerImportDecisionsResponses = {
+    /**
+     * Dry run
+     */
+    200: ImportReportDto;
+    /**
+     * Recorded
+     */
+    201: ImportReportDto;
+};
+
+export type ImportsControllerImportDecisionsResponse = ImportsControllerImportDecisionsResponses[keyof ImportsControllerImportDecisionsResponses];
 
 export type ListingsControllerGetListingsData = {
     body?: never;
