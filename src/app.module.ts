@@ -21,6 +21,7 @@ import { DisclosureModule } from './disclosure/disclosure.module';
 import { HealthModule } from './health/health.module';
 import { HousekeepingModule } from './housekeeping/housekeeping.module';
 import { IdempotencyModule } from './idempotency/idempotency.module';
+import { InspectionsModule } from './inspections/inspections.module';
 import { ListingsModule } from './listings/listings.module';
 import { PersonalDataModule } from './personal-data/personal-data.module';
 import { ReceiptsModule } from './receipts/receipts.module';
@@ -56,6 +57,7 @@ export class AppModule {
         HealthModule,
         HousekeepingModule,
         IdempotencyModule,
+        InspectionsModule,
         ListingsModule,
         LoggerModule.forRoot(httpLoggerOptions(logger)),
         TypeOrmModule.forRoot({

@@ -8,6 +8,7 @@ import { CasesService } from './cases.service';
 
 @Module({
   controllers: [CasesController],
+  exports: [CasesService],
   imports: [ListingsModule, RulesModule, SubjectsModule],
   providers: [CasesRepository, CasesService],
 })

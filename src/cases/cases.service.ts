@@ -7,6 +7,7 @@ import { RequestContext } from '../common/request-context';
 import { Transactions } from '../database/transactions';
 import { ListingsService } from '../listings/listings.service';
 import { measureType, RuleData, todayIn, validateMeasure } from '../rules/rules';
+import { RuleSet } from '../rules/rules.repository';
 import { RulesService } from '../rules/rules.service';
 import { SubjectsService } from '../subjects/subjects.service';
 import { assertCaseTransition, isDecided, isInitialCaseStatus } from './case-lifecycle';
@@ -73,6 +74,29 @@ export class CasesService {
 
   /** Records a case with its subjects (existing or new) and measures: all of it, or nothing. */
   async create(ctx: RequestContext, dto: CaseCreateDto): Promise<CaseRow> {
+    const prepared = await this.prepare(dto);
+    const decisionNumber = dto.decisionNumber;
+    const claim = () => (decisionNumber ? { authority: dto.authority, decisionNumber } : undefined);
+    return this.withDecisionNumberConflict(claim, undefined, () =>
+      this.tx.run((m) => this.insertCase(m, ctx, dto, prepared)),
+    );
+  }
+
+  /**
+   * Records a case inside the caller's transaction, as `create` does: what a random inspection's
+   * finding of suspected misconduct opens, linked to its plan.
+   */
+  async createWith(
+    m: EntityManager,
+    ctx: RequestContext,
+    dto: CaseCreateDto,
+    link: { inspectionPlanId: string },
+  ): Promise<CaseRow> {
+    return this.insertCase(m, ctx, dto, await this.prepare(dto), link.inspectionPlanId);
+  }
+
+  /** The checks of a new case that need no transaction, and the rule set its measures answer to. */
+  private async prepare(dto: CaseCreateDto): Promise<{ refs: Map<string, number>; ruleSet?: RuleSet }> {
     if (!isInitialCaseStatus(dto.status)) {
       throw AppError.badRequest(
         CaseErrorCode.CASE_INITIAL_STATUS,
@@ -119,87 +143,93 @@ export class CasesService {
     });
     const ruleSet = decided ? await this.rules.inForce(dto.decisionDate) : undefined;
     if (ruleSet) this.assertMeasures(ruleSet.data, measures);
+    return { refs, ruleSet };
+  }
 
+  private async insertCase(
+    m: EntityManager,
+    ctx: RequestContext,
+    dto: CaseCreateDto,
+    { refs, ruleSet }: { refs: Map<string, number>; ruleSet?: RuleSet },
+    inspectionPlanId: string | null = null,
+  ): Promise<CaseRow> {
     const decisionNumber = dto.decisionNumber;
-    const claim = () => (decisionNumber ? { authority: dto.authority, decisionNumber } : undefined);
-    return this.withDecisionNumberConflict(claim, undefined, () =>
-      this.tx.run(async (m) => {
-        if (decisionNumber) await this.assertDecisionNumberFree(m, dto.authority, decisionNumber);
-        const subjectIds: string[] = [];
-        for (const [i, s] of dto.subjects.entries()) {
-          if (s.subjectId) {
-            if (!(await this.subjects.exists(m, s.subjectId))) {
-              throw AppError.badRequest(
-                CaseErrorCode.CASE_SUBJECT_NOT_FOUND,
-                `No subject has id ${s.subjectId}`,
-                `subjects.${i}.subjectId`,
-              );
-            }
-            subjectIds.push(s.subjectId);
-          } else {
-            subjectIds.push(
-              (await this.subjects.createWith(m, ctx, s.subject!, `subjects.${i}.subject.identifiers`)).id,
-            );
-          }
-        }
-        const id = await this.cases.insert(m, {
-          status: dto.status,
-          decisionNumber: dto.decisionNumber ?? null,
-          authority: dto.authority,
-          decisionDate: dto.decisionDate ?? null,
-          misconductTypes: dto.misconductTypes,
-          severity: dto.severity ?? null,
-          facts: dto.facts ?? null,
-          legalBasis: dto.legalBasis ?? null,
-          source: dto.source,
-          aggravating: dto.aggravating ?? [],
-          mitigating: dto.mitigating ?? [],
-          ruleVersion: ruleSet?.version ?? null,
-          createdBy: actorId(ctx),
-        });
-        await this.cases.addEvent(m, id, dto.status, actorId(ctx), 'recorded', dto.decisionDate ?? null);
-        for (const [i, s] of dto.subjects.entries())
-          await this.cases.addSubject(m, id, subjectIds[i], s.roles);
-        const subjectOf = (ref: string) => subjectIds[refs.get(ref)!];
-        // Only a decided case has rules, and only a decided case has measures (checked above).
-        if (ruleSet) {
-          await this.insertMeasures(
-            m,
-            ctx,
-            id,
-            ruleSet.data,
-            measures.map((x) => ({ ...x, subjectId: subjectOf(x.subjectRef) })),
+    const measures = dto.measures ?? [];
+    if (decisionNumber) await this.assertDecisionNumberFree(m, dto.authority, decisionNumber);
+    const subjectIds: string[] = [];
+    for (const [i, s] of dto.subjects.entries()) {
+      if (s.subjectId) {
+        if (!(await this.subjects.exists(m, s.subjectId))) {
+          throw AppError.badRequest(
+            CaseErrorCode.CASE_SUBJECT_NOT_FOUND,
+            `No subject has id ${s.subjectId}`,
+            `subjects.${i}.subjectId`,
           );
         }
-        const created = (await this.cases.findById(id, m))!;
-        await this.audit.record(m, ctx, {
-          action: 'CASE_RECORDED',
-          targetType: 'CASE',
-          targetId: id,
-          changes: {
-            after: {
-              status: created.status,
-              decisionNumber: created.decisionNumber,
-              authority: created.authority,
-              decisionDate: created.decisionDate,
-              severity: created.severity,
-              misconductTypes: created.misconductTypes,
-              subjects: created.subjects.map((s) => ({ subjectId: s.subjectId, roles: s.roles })),
-              measures: created.measures.map((x) => ({
-                type: x.type,
-                subjectId: x.subjectId,
-                startDate: x.startDate,
-                endDate: x.endDate,
-                lifetime: x.lifetime,
-                domains: x.domains,
-              })),
-              listingIds: created.listingIds,
-            },
-          },
-        });
-        return created;
-      }),
-    );
+        subjectIds.push(s.subjectId);
+      } else {
+        subjectIds.push(
+          (await this.subjects.createWith(m, ctx, s.subject!, `subjects.${i}.subject.identifiers`)).id,
+        );
+      }
+    }
+    const id = await this.cases.insert(m, {
+      status: dto.status,
+      decisionNumber: dto.decisionNumber ?? null,
+      authority: dto.authority,
+      decisionDate: dto.decisionDate ?? null,
+      misconductTypes: dto.misconductTypes,
+      severity: dto.severity ?? null,
+      facts: dto.facts ?? null,
+      legalBasis: dto.legalBasis ?? null,
+      source: dto.source,
+      aggravating: dto.aggravating ?? [],
+      mitigating: dto.mitigating ?? [],
+      ruleVersion: ruleSet?.version ?? null,
+      createdBy: actorId(ctx),
+      inspectionPlanId,
+    });
+    await this.cases.addEvent(m, id, dto.status, actorId(ctx), 'recorded', dto.decisionDate ?? null);
+    for (const [i, s] of dto.subjects.entries()) await this.cases.addSubject(m, id, subjectIds[i], s.roles);
+    const subjectOf = (ref: string) => subjectIds[refs.get(ref)!];
+    // Only a decided case has rules, and only a decided case has measures (checked above).
+    if (ruleSet) {
+      await this.insertMeasures(
+        m,
+        ctx,
+        id,
+        ruleSet.data,
+        measures.map((x) => ({ ...x, subjectId: subjectOf(x.subjectRef) })),
+      );
+    }
+    const created = (await this.cases.findById(id, m))!;
+    await this.audit.record(m, ctx, {
+      action: 'CASE_RECORDED',
+      targetType: 'CASE',
+      targetId: id,
+      changes: {
+        after: {
+          status: created.status,
+          decisionNumber: created.decisionNumber,
+          authority: created.authority,
+          decisionDate: created.decisionDate,
+          severity: created.severity,
+          misconductTypes: created.misconductTypes,
+          subjects: created.subjects.map((s) => ({ subjectId: s.subjectId, roles: s.roles })),
+          measures: created.measures.map((x) => ({
+            type: x.type,
+            subjectId: x.subjectId,
+            startDate: x.startDate,
+            endDate: x.endDate,
+            lifetime: x.lifetime,
+            domains: x.domains,
+          })),
+          listingIds: created.listingIds,
+          inspectionPlanId: created.inspectionPlanId,
+        },
+      },
+    });
+    return created;
   }
 
   /** Moves a case along its procedure; deciding needs the decision's number, date and severity. */

@@ -133,6 +133,16 @@ async function* xlsxRows(buffer: Buffer): AsyncGenerator<Cell[]> {
 }
 
 /**
+ * The rows of an uploaded sheet, CSV (UTF-8) or the first worksheet of an XLSX file, as read; other
+ * uploads (inspection pools) read their own columns from them.
+ * @throws AppError 400 for an old .xls file; the rows throw 400 for an unreadable file.
+ */
+export function sheetRows(buffer: Buffer): { format: JobFileFormat; rows: AsyncGenerator<Cell[]> } {
+  const format = detectFormat(buffer);
+  return { format, rows: format === 'XLSX' ? xlsxRows(buffer) : csvRows(buffer) };
+}
+
+/**
  * Reads an uploaded applicant list: the first non-blank row is the header, each further row an
  * applicant (blank rows skipped).
  * @throws AppError 400 for an unreadable file, unknown or missing columns, no data row; 413 over
@@ -143,11 +153,12 @@ export async function readApplicantFile(
   mask: Masker,
   maxRows = MAX_JOB_ROWS,
 ): Promise<ApplicantFile> {
-  const format = detectFormat(buffer);
+  const sheet = sheetRows(buffer);
+  const format = sheet.format;
   let columns: JobColumn[] | undefined;
   const rows: JobRowInput[] = [];
   const today = new Date();
-  for await (const cells of format === 'XLSX' ? xlsxRows(buffer) : csvRows(buffer)) {
+  for await (const cells of sheet.rows) {
     if (!columns) {
       if (cells.some((c) => cellText(c) !== '')) {
         columns = resolveColumns(cells);

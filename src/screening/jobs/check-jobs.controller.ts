@@ -62,14 +62,15 @@ const cleanFileName = (name: string): string =>
  * Reads the multipart body: text fields, and one file in the field `file` (kept in memory, within
  * the multipart limits). The guard has run by now, so an unauthenticated upload is never read.
  */
-async function readUpload(
+export async function readUpload(
   request: FastifyRequest,
+  expected = 'the fields domain, purpose (asOf, knownAt, reference, lookbackYears) and the file in `file`',
 ): Promise<{ fields: Record<string, string>; upload: CheckJobUpload }> {
   if (!request.isMultipart()) {
     throw new AppError(
       HttpStatus.UNSUPPORTED_MEDIA_TYPE,
       CheckJobErrorCode.CHECK_JOB_NOT_MULTIPART,
-      'Send multipart/form-data: the fields domain, purpose (asOf, knownAt, reference, lookbackYears) and the file in `file`',
+      `Send multipart/form-data: ${expected}`,
     );
   }
   const fields: Record<string, string> = {};
@@ -109,7 +110,7 @@ async function readUpload(
   if (!upload || 'file' in fields) {
     throw AppError.badRequest(
       CheckJobErrorCode.CHECK_JOB_FILE_MISSING,
-      'Attach the applicant list (CSV or XLSX) as a file in the field `file`',
+      'Attach the list (CSV or XLSX) as a file in the field `file`',
       'file',
     );
   }
