@@ -11,7 +11,6 @@ import { privateKeyFromSeed, rawPublicKey } from '../../src/receipts/receipt-sig
 import { createTestDatabase, TestDatabase } from '../database';
 import { runCli } from '../process';
 
-
 describe('the command line', () => {
   let scratch: string;
   /** A DATA_DIR that no command may create: none of these needs local state. */
