@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, PickType } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -18,8 +18,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { CaseSubjectInputDto } from '../cases/cases.dto';
-import { MISCONDUCT_TYPES, MisconductType } from '../cases/cases.types';
+import { CaseCreateDto } from '../cases/cases.dto';
 import { PageQueryDto } from '../common/pagination';
 import { trim } from '../common/transforms';
 import { EXCLUSION_REASONS, STRATUM_FIELDS, StratumField } from './draw';
@@ -257,35 +256,13 @@ export class RedrawCreateDto {
   reason: string;
 }
 
-export class FindingCaseDto {
-  @ApiProperty({ example: '某省科学技术厅' })
-  @Transform(trim)
-  @MaxLength(200)
-  @IsNotEmpty()
-  @IsString()
-  authority: string;
-
-  @ApiProperty({ enum: MISCONDUCT_TYPES, isArray: true })
-  @IsIn(MISCONDUCT_TYPES, { each: true })
-  @ArrayUnique()
-  @ArrayMinSize(1)
-  @IsArray()
-  misconductTypes: MisconductType[];
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsString()
-  @MaxLength(20000)
-  facts?: string;
-
-  @ApiProperty({ type: [CaseSubjectInputDto], description: 'As in POST /api/v1/cases' })
-  @ValidateNested({ each: true })
-  @Type(() => CaseSubjectInputDto)
-  @ArrayMaxSize(50)
-  @ArrayMinSize(1)
-  @IsArray()
-  subjects: CaseSubjectInputDto[];
-}
+/** The case a suspected misconduct opens: these fields of POST /api/v1/cases. */
+export class FindingCaseDto extends PickType(CaseCreateDto, [
+  'authority',
+  'misconductTypes',
+  'facts',
+  'subjects',
+] as const) {}
 
 export class FindingCreateDto {
   @ApiProperty() @MaxLength(64) @IsNotEmpty() @IsString() targetKey: string;

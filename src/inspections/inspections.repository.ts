@@ -3,6 +3,8 @@ import { DataSource, EntityManager } from 'typeorm';
 import type { DrawDocument, Redraw } from './draw-document';
 import type { DrawParameters } from './draw';
 import type { FindingOutcome, PlanStatus, PoolKind } from './inspections.types';
+import type { ProtectedIdentifier } from '../personal-data/personal-data.protector';
+import type { PoolInspectorRow, PoolTargetRow } from './pool-file';
 
 export interface PoolVersionRow {
   id: string;
@@ -26,18 +28,7 @@ export interface PoolRow {
 }
 
 /** A stored target, as the draw, the internal view and the public export read it. */
-export interface StoredTarget {
-  key: string;
-  kind: string;
-  name: string;
-  organisation: string;
-  organisationKey: string;
-  uscc: string | null;
-  district: string;
-  category: string;
-  principalInvestigator: string | null;
-  piIdMasked: string | null;
-}
+export type StoredTarget = Omit<PoolTargetRow, 'piIdNumber'> & { piIdMasked: string | null };
 
 export interface StoredInspector {
   key: string;
@@ -56,29 +47,11 @@ export interface StoredInspector {
   subjectIdCiphertext: Buffer | null;
 }
 
-export interface TargetInsert {
-  key: string;
-  kind: string;
-  name: string;
-  organisation: string;
-  organisationKey: string;
-  uscc: string | null;
-  district: string;
-  category: string;
-  principalInvestigator: string | null;
-  piId: { hash: Buffer; ciphertext: Buffer; masked: string } | null;
-}
+export type TargetInsert = Omit<PoolTargetRow, 'piIdNumber'> & { piId: ProtectedIdentifier | null };
 
-export interface InspectorInsert {
-  key: string;
-  name: string;
-  organisation: string;
-  organisationKey: string;
-  field: string;
-  subjectId: string | null;
-  id: { type: string; country: string; hash: Buffer; ciphertext: Buffer; masked: string } | null;
-  conflictKeys: string[];
-}
+export type InspectorInsert = Omit<PoolInspectorRow, 'identifier'> & {
+  id: (ProtectedIdentifier & { type: string; country: string }) | null;
+};
 
 export interface PlanRow {
   id: string;

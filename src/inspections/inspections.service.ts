@@ -60,6 +60,14 @@ export interface PoolUpload {
   buffer: Buffer;
 }
 
+/** A pool file read and checked, ready to store as a version. */
+interface ReadPool {
+  format: string;
+  rowCount: number;
+  hash: string;
+  insert: (m: EntityManager, versionId: string) => Promise<void>;
+}
+
 const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
 
 const userId = (ctx: RequestContext): string => {
@@ -136,81 +144,12 @@ export class InspectionsService {
   async uploadVersion(ctx: RequestContext, poolId: string, upload: PoolUpload): Promise<PoolResponseDto> {
     const pool = await this.pool(poolId);
     userId(ctx);
-    if (pool.kind === 'TARGET') {
-      const file = await readTargetPool(upload.buffer);
-      const hash = canonicalHash(targetRows(file.rows));
-      return this.storeVersion(
-        ctx,
-        pool,
-        upload.fileName,
-        file.format,
-        file.rows.length,
-        hash,
-        (m, versionId) =>
-          this.repository.insertTargets(
-            m,
-            versionId,
-            file.rows.map((r) => ({
-              ...r,
-              piId: r.piIdNumber ? this.protector.protect('RESIDENT_ID', r.piIdNumber) : null,
-            })),
-          ),
-      );
-    }
-    const file = await readInspectorPool(upload.buffer);
-    const linked = file.rows.flatMap((r, i) => (r.subjectId ? [{ id: r.subjectId, i }] : []));
-    const existing = await this.repository.existingSubjects(linked.map((l) => l.id));
-    const missing = linked.filter((l) => !existing.has(l.id));
-    if (missing.length > 0) {
-      throw new AppError(
-        HttpStatus.BAD_REQUEST,
-        InspectionErrorCode.POOL_ROWS_INVALID,
-        `${missing.length} row(s) link a subject the registry does not hold; nothing was stored`,
-        missing.slice(0, 200).map((l) => ({
-          field: `rows.${file.rows[l.i].key}.subjectId`,
-          code: 'SUBJECT_NOT_FOUND',
-          message: `No subject has id ${l.id}`,
-        })),
-      );
-    }
-    const hash = canonicalHash(inspectorRows(file.rows));
-    return this.storeVersion(
-      ctx,
-      pool,
-      upload.fileName,
-      file.format,
-      file.rows.length,
-      hash,
-      (m, versionId) =>
-        this.repository.insertInspectors(
-          m,
-          versionId,
-          file.rows.map((r) => ({
-            ...r,
-            id: r.identifier
-              ? {
-                  type: r.identifier.type,
-                  country: r.identifier.issuingCountry,
-                  ...this.protector.protect(r.identifier.type, r.identifier.value),
-                }
-              : null,
-          })),
-        ),
-    );
-  }
-
-  private storeVersion(
-    ctx: RequestContext,
-    pool: PoolRow,
-    fileName: string,
-    format: string,
-    rowCount: number,
-    hash: string,
-    insertRows: (m: EntityManager, versionId: string) => Promise<void>,
-  ): Promise<PoolResponseDto> {
+    const read = pool.kind === 'TARGET' ? await this.readTargets(upload) : await this.readInspectors(upload);
     return this.tx.run(async (m) => {
       // Locks the pool so that two uploads at once number their versions one after the other.
       await this.repository.findPool(pool.id, m, true);
+      const { fileName } = upload;
+      const { format, rowCount, hash } = read;
       const version = await this.repository.insertVersion(m, {
         poolId: pool.id,
         fileName,
@@ -219,7 +158,7 @@ export class InspectionsService {
         hash,
         createdBy: userId(ctx),
       });
-      await insertRows(m, version.id);
+      await read.insert(m, version.id);
       await this.audit.record(m, ctx, {
         action: 'INSPECTION_POOL_VERSION_CREATED',
         targetType: 'INSPECTION_POOL',
@@ -230,6 +169,55 @@ export class InspectionsService {
       });
       return toPoolDto((await this.repository.findPool(pool.id, m))!);
     });
+  }
+
+  private async readTargets(upload: PoolUpload): Promise<ReadPool> {
+    const file = await readTargetPool(upload.buffer);
+    const rows = file.rows.map((r) => ({
+      ...r,
+      piId: r.piIdNumber ? this.protector.protect('RESIDENT_ID', r.piIdNumber) : null,
+    }));
+    return {
+      format: file.format,
+      rowCount: rows.length,
+      hash: canonicalHash(targetRows(file.rows)),
+      insert: (m, versionId) => this.repository.insertTargets(m, versionId, rows),
+    };
+  }
+
+  private async readInspectors(upload: PoolUpload): Promise<ReadPool> {
+    const file = await readInspectorPool(upload.buffer);
+    const linked = file.rows.flatMap((r, i) => (r.subjectId ? [{ id: r.subjectId, i }] : []));
+    const existing = await this.repository.existingSubjects(linked.map((l) => l.id));
+    const missing = linked.filter((l) => !existing.has(l.id));
+    if (missing.length > 0) {
+      throw new AppError(
+        HttpStatus.BAD_REQUEST,
+        InspectionErrorCode.POOL_ROWS_INVALID,
+        `${missing.length} row(s) link a subject the registry does not hold; nothing was stored`,
+        missing.slice(0, 200).map((l) => ({
+          field: `rows.${file.lines[l.i]}.subjectId`,
+          code: 'SUBJECT_NOT_FOUND',
+          message: `No subject has id ${l.id}`,
+        })),
+      );
+    }
+    const rows = file.rows.map((r) => ({
+      ...r,
+      id: r.identifier
+        ? {
+            type: r.identifier.type,
+            country: r.identifier.issuingCountry,
+            ...this.protector.protect(r.identifier.type, r.identifier.value),
+          }
+        : null,
+    }));
+    return {
+      format: file.format,
+      rowCount: rows.length,
+      hash: canonicalHash(inspectorRows(file.rows)),
+      insert: (m, versionId) => this.repository.insertInspectors(m, versionId, rows),
+    };
   }
 
   private async version(id: string, kind: PoolKind, field: string) {
@@ -765,45 +753,41 @@ export class InspectionsService {
     };
   }
 
-  private async targetExport(plan: PlanRow): Promise<PublicTargetPoolDto> {
-    const version = (await this.repository.findVersion(plan.targetPoolVersionId))!;
-    const rows = await this.repository.targets(version.id);
-    return {
-      format: POOL_EXPORT_FORMAT,
-      versionId: version.id,
-      kind: 'TARGET',
-      hash: version.hash,
-      rows: rows.map((t) => ({
-        key: t.key,
-        kind: t.kind,
-        name: t.name,
-        organisation: t.organisation,
-        organisationKey: t.organisationKey,
-        uscc: t.uscc,
-        district: t.district,
-        category: t.category,
-        principalInvestigator: t.principalInvestigator === null ? null : maskName(t.principalInvestigator),
-      })),
-    };
+  /** A pool version as published: its hash and each row as `show` makes it public. */
+  private async poolExport<S, R>(
+    versionId: string,
+    read: (versionId: string) => Promise<S[]>,
+    show: (row: S) => R,
+  ): Promise<{ format: string; versionId: string; kind: PoolKind; hash: string; rows: R[] }> {
+    const version = (await this.repository.findVersion(versionId))!;
+    const rows = await read(version.id);
+    return { format: POOL_EXPORT_FORMAT, versionId, kind: version.kind, hash: version.hash, rows: rows.map(show) };
   }
 
-  private async inspectorExport(plan: PlanRow): Promise<PublicInspectorPoolDto> {
-    const version = (await this.repository.findVersion(plan.inspectorPoolVersionId))!;
-    const rows = await this.repository.inspectors(version.id);
-    return {
-      format: POOL_EXPORT_FORMAT,
-      versionId: version.id,
-      kind: 'INSPECTOR',
-      hash: version.hash,
-      rows: rows.map((i) => ({
+  private targetExport(plan: PlanRow): Promise<PublicTargetPoolDto> {
+    return this.poolExport(
+      plan.targetPoolVersionId,
+      (id) => this.repository.targets(id),
+      ({ piIdMasked: _, principalInvestigator, ...t }) => ({
+        ...t,
+        principalInvestigator: principalInvestigator === null ? null : maskName(principalInvestigator),
+      }),
+    );
+  }
+
+  private inspectorExport(plan: PlanRow): Promise<PublicInspectorPoolDto> {
+    return this.poolExport(
+      plan.inspectorPoolVersionId,
+      (id) => this.repository.inspectors(id),
+      (i) => ({
         key: i.key,
         name: maskName(i.name),
         organisation: i.organisation,
         organisationKey: i.organisationKey,
         field: i.field,
         conflictKeys: i.conflictKeys,
-      })),
-    };
+      }),
+    );
   }
 
   /** The target pool version a closed plan drew from, as published (draw rows and what may be shown). */

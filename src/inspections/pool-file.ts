@@ -112,7 +112,7 @@ const ID_TYPE_VALUES: Readonly<Record<string, IdentifierType>> = Object.fromEntr
   ['其他', 'OTHER'],
 ]);
 
-/** A problem of one cell: `rows.<row>.<column>`, the row counted as in the file (header = 1). */
+/** A problem of one cell: `rows.<row>.<column>`, rows counted from the header (1), blank rows skipped. */
 export interface RowProblem extends ErrorDetail {
   field: string;
 }
@@ -122,6 +122,8 @@ const MAX_PROBLEMS_SHOWN = 200;
 export interface PoolFile<R> {
   format: JobFileFormat;
   rows: R[];
+  /** The row number of each row: the header is 1, blank rows are not counted (CSV readers drop them). */
+  lines: number[];
 }
 
 /** Reads a sheet: the header row, then each row through `read`, collecting every problem. */
@@ -134,6 +136,7 @@ async function readPool<K extends string, R>(
   const byHeader = new Map(columns.flatMap((c) => c.headers.map((h) => [headerKey(h), c.key] as const)));
   let index: Map<K, number> | undefined;
   const rows: R[] = [];
+  const lines: number[] = [];
   const problems: RowProblem[] = [];
   const keys = new Map<string, number>();
   let line = 0;
@@ -148,7 +151,10 @@ async function readPool<K extends string, R>(
       continue;
     }
     const text = new Map([...index].map(([key, i]) => [key, cellText(cells[i])]));
-    if (![...text.values()].some(Boolean)) continue;
+    if (![...text.values()].some(Boolean)) {
+      line--;
+      continue;
+    }
     if (rows.length === MAX_JOB_ROWS) {
       throw new AppError(
         HttpStatus.PAYLOAD_TOO_LARGE,
@@ -179,7 +185,10 @@ async function readPool<K extends string, R>(
     if (key) keys.set(key, keys.get(key) ?? line);
     if (problems.length > before) continue;
     const row = read(value, problem);
-    if (row && problems.length === before) rows.push(row);
+    if (row && problems.length === before) {
+      rows.push(row);
+      lines.push(line);
+    }
   }
   if (!index) throw AppError.badRequest(InspectionErrorCode.POOL_FILE_EMPTY, 'The file is empty', 'file');
   if (problems.length > 0) {
@@ -197,7 +206,7 @@ async function readPool<K extends string, R>(
       'file',
     );
   }
-  return { format: sheet.format, rows };
+  return { format: sheet.format, rows, lines };
 }
 
 function resolveHeader<K extends string>(

@@ -300,6 +300,30 @@ describe('random inspections (双随机一公开)', () => {
       .set(approver.auth)
       .expect(409);
     expect(close.body.code).toBe('INSPECTION_FINDINGS_MISSING');
+    // A case that cannot be opened leaves no finding either: one transaction.
+    const cases = async () =>
+      (await t.dataSource.query('SELECT count(*)::int AS n FROM misconduct_case'))[0].n;
+    const casesBefore = await cases();
+    const unopened = await request(t.http)
+      .post(`/api/v1/inspections/plans/${plan.id}/findings`)
+      .set(recorder.auth)
+      .send({
+        targetKey: targets[0].key,
+        outcome: 'SUSPECTED_MISCONDUCT',
+        case: {
+          authority: '某省科学技术厅',
+          misconductTypes: ['FUNDS_MISUSE'],
+          subjects: [
+            { ref: 'u', subjectId: '00000000-0000-4000-8000-000000000000', roles: ['IMPLEMENTING_UNIT'] },
+          ],
+        },
+      })
+      .expect(400);
+    expect(unopened.body).toMatchObject({
+      code: 'CASE_SUBJECT_NOT_FOUND',
+      details: [{ field: 'subjects.0.subjectId' }],
+    });
+    expect(await cases()).toBe(casesBefore);
     const suspected = await request(t.http)
       .post(`/api/v1/inspections/plans/${plan.id}/findings`)
       .set(recorder.auth)
