@@ -761,7 +761,13 @@ export class InspectionsService {
   ): Promise<{ format: string; versionId: string; kind: PoolKind; hash: string; rows: R[] }> {
     const version = (await this.repository.findVersion(versionId))!;
     const rows = await read(version.id);
-    return { format: POOL_EXPORT_FORMAT, versionId, kind: version.kind, hash: version.hash, rows: rows.map(show) };
+    return {
+      format: POOL_EXPORT_FORMAT,
+      versionId,
+      kind: version.kind,
+      hash: version.hash,
+      rows: rows.map(show),
+    };
   }
 
   private targetExport(plan: PlanRow): Promise<PublicTargetPoolDto> {
