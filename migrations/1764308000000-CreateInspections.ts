@@ -105,7 +105,7 @@ export class CreateInspections1764308000000 implements MigrationInterface {
         plan_id uuid PRIMARY KEY REFERENCES inspection_plan (id),
         document jsonb NOT NULL,
         result_hash text NOT NULL,
-        screening_check_id uuid,
+        screening_check_ids uuid[] NOT NULL DEFAULT '{}',
         drawn_by uuid NOT NULL,
         drawn_at timestamptz NOT NULL DEFAULT now()
       )`);

@@ -129,10 +129,16 @@ export class InspectionsController {
 
   @Get('plans/:id')
   @Access(READERS)
-  @ApiOperation({ summary: 'One plan with its draw, redraws, current assignments and findings' })
+  @ApiOperation({
+    summary:
+      'One plan with its draw, redraws, current assignments (inspectors by name) and findings (audited)',
+  })
   @ApiOkResponse({ type: PlanResponseDto })
-  getInspectionPlan(@Param('id', UuidParam) id: string): Promise<PlanResponseDto> {
-    return this.inspections.get(id);
+  getInspectionPlan(
+    @Ctx() ctx: RequestContext,
+    @Param('id', UuidParam) id: string,
+  ): Promise<PlanResponseDto> {
+    return this.inspections.read(ctx, id);
   }
 
   @Post('plans/:id/approve')
@@ -156,7 +162,7 @@ export class InspectionsController {
     summary: 'Draw an APPROVED plan: targets, inspectors, exclusions (not by its planner)',
     description:
       'The server chooses 32 random bytes now; the seed is SHA-256 of them and the public value. Inspectors ' +
-      'barred in REVIEWER_SELECTION today are found by a stored check (screeningCheckId).',
+      'barred in REVIEWER_SELECTION today are found by stored checks (screeningCheckIds).',
   })
   @ApiOkResponse({ type: PlanResponseDto })
   drawInspectionPlan(

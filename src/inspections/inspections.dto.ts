@@ -417,8 +417,11 @@ export class PlanResponseDto {
   @ApiProperty() createdAt: string;
   @ApiProperty() version: number;
   @ApiProperty({ type: DrawDocumentDto, nullable: true }) draw: DrawDocumentDto | null;
-  @ApiProperty({ format: 'uuid', nullable: true, description: 'The REVIEWER_SELECTION check the draw ran' })
-  screeningCheckId: string | null;
+  @ApiProperty({
+    type: [String],
+    description: 'The stored REVIEWER_SELECTION checks the draw ran (one per 10,000 inspectors)',
+  })
+  screeningCheckIds: string[];
   @ApiProperty({ type: [CurrentAssignmentDto], description: 'After redraws' })
   assignments: CurrentAssignmentDto[];
   @ApiProperty({ type: [FindingDto] }) findings: FindingDto[];

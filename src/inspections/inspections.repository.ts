@@ -75,7 +75,7 @@ export interface PlanRow {
 
 export interface DrawRow {
   document: DrawDocument;
-  screeningCheckId: string | null;
+  screeningCheckIds: string[];
   drawnBy: string;
   drawnAt: Date;
 }
@@ -332,16 +332,16 @@ export class InspectionsRepository {
 
   async insertDraw(
     m: EntityManager,
-    d: { planId: string; document: DrawDocument; screeningCheckId: string | null; drawnBy: string },
+    d: { planId: string; document: DrawDocument; screeningCheckIds: string[]; drawnBy: string },
   ): Promise<void> {
     await m.query(
-      `INSERT INTO inspection_draw (plan_id, document, result_hash, screening_check_id, drawn_by, drawn_at)
+      `INSERT INTO inspection_draw (plan_id, document, result_hash, screening_check_ids, drawn_by, drawn_at)
        VALUES ($1, $2, $3, $4, $5, $6)`,
       [
         d.planId,
         JSON.stringify(d.document),
         d.document.resultHash,
-        d.screeningCheckId,
+        d.screeningCheckIds,
         d.drawnBy,
         d.document.drawnAt,
       ],
@@ -350,7 +350,7 @@ export class InspectionsRepository {
 
   async findDraw(planId: string, m?: EntityManager): Promise<DrawRow | undefined> {
     const [row] = await this.q(m).query(
-      `SELECT document, screening_check_id AS "screeningCheckId", drawn_by AS "drawnBy", drawn_at AS "drawnAt"
+      `SELECT document, screening_check_ids AS "screeningCheckIds", drawn_by AS "drawnBy", drawn_at AS "drawnAt"
        FROM inspection_draw WHERE plan_id = $1`,
       [planId],
     );

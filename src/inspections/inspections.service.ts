@@ -10,7 +10,7 @@ import { IdentifierType } from '../identifiers/identifiers';
 import { PersonalDataProtector } from '../personal-data/personal-data.protector';
 import { maskName } from '../receipts/check-receipt';
 import { todayIn } from '../rules/rules';
-import { ApplicantDto } from '../screening/screening.dto';
+import { ApplicantDto, MAX_APPLICANTS } from '../screening/screening.dto';
 import { ScreeningService } from '../screening/screening.service';
 import { SubjectKind } from '../subjects/subjects.types';
 import {
@@ -437,7 +437,7 @@ export class InspectionsService {
       await this.repository.insertDraw(m, {
         planId: id,
         document,
-        screeningCheckId: screened.checkId,
+        screeningCheckIds: screened.checkIds,
         drawnBy: userId(ctx),
       });
       return {
@@ -447,48 +447,56 @@ export class InspectionsService {
         resultHash: document.resultHash,
         targets: result.targets.length,
         barredInspectorKeys: screened.barred,
-        screeningCheckId: screened.checkId,
+        screeningCheckIds: screened.checkIds,
         exclusions: result.exclusions.length,
       };
     });
   }
 
-  /** The inspectors a REVIEWER_SELECTION check blocks on the draw date, by identifier, subject link or name. */
+  /**
+   * The inspectors a REVIEWER_SELECTION check blocks on the draw date, by identifier, subject link or
+   * name: one stored check per MAX_APPLICANTS inspectors.
+   */
   private async barredInspectors(
     ctx: RequestContext,
     plan: PlanRow,
     inspectors: StoredInspector[],
     asOf: string,
-  ): Promise<{ barred: string[]; checkId: string | null }> {
+  ): Promise<{ barred: string[]; checkIds: string[] }> {
     const excluded = new Set(plan.parameters.excludedInspectorKeys);
     const screened = inspectors.filter((i) => !excluded.has(i.key));
-    if (screened.length === 0) return { barred: [], checkId: null };
-    const applicants: ApplicantDto[] = screened.map((i) => {
-      const applicant: ApplicantDto = { ref: i.key, kind: SubjectKind.NATURAL_PERSON, name: i.name };
-      if (i.organisation) applicant.organisation = i.organisation;
-      const [type, country, blob] = i.idCiphertext
-        ? [i.idType, i.idCountry, i.idCiphertext]
-        : [i.subjectIdType, i.subjectIdCountry, i.subjectIdCiphertext];
-      if (type && blob) {
-        applicant.identifier = {
-          type: type as IdentifierType,
-          value: this.protector.decrypt(blob),
-          ...(country ? { issuingCountry: country } : {}),
-        };
-      }
-      return applicant;
-    });
-    const check = await this.screening.check(ctx, {
-      domain: INSPECTOR_DOMAIN,
-      asOf,
-      purpose: `Random inspection ${plan.id}: inspectors barred from review (回避)`,
-      reference: plan.id,
-      applicants,
-    });
-    return {
-      barred: check.results.filter((r) => r.verdict === 'BLOCK').map((r) => screened[r.index].key),
-      checkId: check.id,
-    };
+    const barred: string[] = [];
+    const checkIds: string[] = [];
+    for (let from = 0; from < screened.length; from += MAX_APPLICANTS) {
+      const part = screened.slice(from, from + MAX_APPLICANTS);
+      const check = await this.screening.check(ctx, {
+        domain: INSPECTOR_DOMAIN,
+        asOf,
+        purpose: `Random inspection ${plan.id}: inspectors barred from review (回避)`,
+        reference: plan.id,
+        applicants: part.map((i) => this.applicantOf(i)),
+      });
+      checkIds.push(check.id);
+      for (const r of check.results) if (r.verdict === 'BLOCK') barred.push(part[r.index].key);
+    }
+    return { barred, checkIds };
+  }
+
+  /** An inspector as a check's applicant: the row's identifier, else the linked subject's. */
+  private applicantOf(i: StoredInspector): ApplicantDto {
+    const applicant: ApplicantDto = { ref: i.key, kind: SubjectKind.NATURAL_PERSON, name: i.name };
+    if (i.organisation) applicant.organisation = i.organisation;
+    const [type, country, blob] = i.idCiphertext
+      ? [i.idType, i.idCountry, i.idCiphertext]
+      : [i.subjectIdType, i.subjectIdCountry, i.subjectIdCiphertext];
+    if (type && blob) {
+      applicant.identifier = {
+        type: type as IdentifierType,
+        value: this.protector.decrypt(blob),
+        ...(country ? { issuingCountry: country } : {}),
+      };
+    }
+    return applicant;
   }
 
   private async replayInput(plan: PlanRow, document: DrawDocument, m?: EntityManager): Promise<DrawInput> {
@@ -643,6 +651,20 @@ export class InspectionsService {
     return byTarget;
   }
 
+  /**
+   * A plan as a person reads it: it names the inspectors assigned, so the read is audited
+   * (INSPECTION_PLAN_READ), durably before the answer leaves, as reads of subjects are.
+   */
+  async read(ctx: RequestContext, id: string): Promise<PlanResponseDto> {
+    const plan = await this.get(id);
+    await this.audit.recordGrouped(ctx, {
+      action: 'INSPECTION_PLAN_READ',
+      targetType: 'INSPECTION_PLAN',
+      targetId: id,
+    });
+    return plan;
+  }
+
   /** A plan with its draw, current assignments (names of inspectors, no identifiers) and findings. */
   async get(id: string): Promise<PlanResponseDto> {
     const plan = await this.plan(id);
@@ -693,7 +715,7 @@ export class InspectionsService {
       createdAt: iso(plan.createdAt)!,
       version: plan.version,
       draw: drawn ? { ...drawn.document, redraws } : null,
-      screeningCheckId: drawn?.screeningCheckId ?? null,
+      screeningCheckIds: drawn?.screeningCheckIds ?? [],
       assignments,
       findings: findings.map((f) => ({
         targetKey: f.targetKey,

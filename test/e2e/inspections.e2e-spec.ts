@@ -225,7 +225,7 @@ describe('random inspections (双随机一公开)', () => {
     expect(drawn.draw.result.strata).toEqual(plan.expectedStrata);
     expect(drawn.draw.result.targets).toHaveLength(260);
     expect(drawn.draw.serverRandom).toMatch(/^[0-9a-f]{64}$/);
-    expect(drawn.screeningCheckId).toEqual(expect.any(String));
+    expect(drawn.screeningCheckIds).toEqual([expect.any(String)]);
     expect(await auditCount(t, 'INSPECTION_DRAWN')).toBe(1);
   }, 60_000);
 
@@ -283,6 +283,7 @@ describe('random inspections (双随机一公开)', () => {
       first.inspectorKeys[1],
     ]);
     expect(await auditCount(t, 'INSPECTION_REDRAWN')).toBe(1);
+    expect(await auditCount(t, 'INSPECTION_PLAN_READ')).toBe(1);
     // The planner may not redraw.
     await request(t.http)
       .post(`/api/v1/inspections/plans/${plan.id}/redraws`)

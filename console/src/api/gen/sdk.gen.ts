@@ -310,7 +310,7 @@ export const inspectionsControllerCreateInspectionPlan = <ThrowOnError extends b
 });
 
 /**
- * One plan with its draw, redraws, current assignments and findings
+ * One plan with its draw, redraws, current assignments (inspectors by name) and findings (audited)
  */
 export const inspectionsControllerGetInspectionPlan = <ThrowOnError extends boolean = false>(options: Options<InspectionsControllerGetInspectionPlanData, ThrowOnError>) => (options.client ?? client).get<InspectionsControllerGetInspectionPlanResponses, unknown, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -330,7 +330,7 @@ export const inspectionsControllerApproveInspectionPlan = <ThrowOnError extends 
 /**
  * Draw an APPROVED plan: targets, inspectors, exclusions (not by its planner)
  *
- * The server chooses 32 random bytes now; the seed is SHA-256 of them and the public value. Inspectors barred in REVIEWER_SELECTION today are found by a stored check (screeningCheckId).
+ * The server chooses 32 random bytes now; the seed is SHA-256 of them and the public value. Inspectors barred in REVIEWER_SELECTION today are found by stored checks (screeningCheckIds).
  */
 export const inspectionsControllerDrawInspectionPlan = <ThrowOnError extends boolean = false>(options: Options<InspectionsControllerDrawInspectionPlanData, ThrowOnError>) => (options.client ?? client).post<InspectionsControllerDrawInspectionPlanResponses, InspectionsControllerDrawInspectionPlanErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],

@@ -791,11 +791,9 @@ export type PlanResponseDto = {
     version: number;
     draw: DrawDocumentDto | null;
     /**
-     * The REVIEWER_SELECTION check the draw ran
+     * The stored REVIEWER_SELECTION checks the draw ran (one per 10,000 inspectors)
      */
-    screeningCheckId: {
-        [key: string]: unknown;
-    } | null;
+    screeningCheckIds: Array<string>;
     /**
      * After redraws
      */
@@ -839,7 +837,7 @@ export type FindingCaseDto = {
     misconductTypes: Array<'PLAGIARISM' | 'FABRICATION_FALSIFICATION' | 'TRADING_GHOSTWRITING' | 'FRAUDULENT_ACQUISITION' | 'ETHICS_APPROVAL_FRAUD' | 'ETHICS_VIOLATION' | 'AUTHORSHIP_VIOLATION' | 'PUBLICATION_VIOLATION' | 'REVIEW_MISCONDUCT' | 'REVIEW_INTERFERENCE' | 'FUNDS_MISUSE' | 'FALSE_REPORTING' | 'OTHER'>;
     facts?: string;
     /**
-     * As in POST /api/v1/cases
+     * A unit and its responsible persons are often named together
      */
     subjects: Array<CaseSubjectInputDto>;
 };
