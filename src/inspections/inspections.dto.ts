@@ -8,7 +8,6 @@ import {
   IsIn,
   IsInt,
   IsNotEmpty,
-  IsNumber,
   IsObject,
   IsOptional,
   IsString,
@@ -16,12 +15,14 @@ import {
   Max,
   MaxLength,
   Min,
+  ValidateBy,
   ValidateNested,
+  buildMessage,
 } from 'class-validator';
 import { CaseCreateDto } from '../cases/cases.dto';
 import { PageQueryDto } from '../common/pagination';
 import { trim } from '../common/transforms';
-import { EXCLUSION_REASONS, STRATUM_FIELDS, StratumField } from './draw';
+import { EXCLUSION_REASONS, RATIO_SCALE, STRATUM_FIELDS, StratumField } from './draw';
 import {
   FINDING_OUTCOMES,
   FindingOutcome,
@@ -33,6 +34,23 @@ import {
 import { TARGET_KINDS } from './pool-file';
 
 const KEY_LIST = { each: true } as const;
+
+/**
+ * A ratio of at most 4 decimals (whole parts per 10,000), code `IS_RATIO`. Written here because
+ * class-validator's `maxDecimalPlaces` throws on a number JavaScript prints in exponent form (1e-7).
+ */
+const IsRatio = (): PropertyDecorator =>
+  ValidateBy({
+    name: 'isRatio',
+    validator: {
+      validate: (value) =>
+        typeof value === 'number' &&
+        value >= 0 &&
+        value <= 1 &&
+        Math.abs(value * RATIO_SCALE - Math.round(value * RATIO_SCALE)) < 1e-6,
+      defaultMessage: buildMessage(() => '$property must be a number from 0 to 1 with at most 4 decimals'),
+    },
+  });
 
 export class PoolCreateDto {
   @ApiProperty({
@@ -94,11 +112,14 @@ export class StratumQuotaDto {
   @IsString()
   stratum: string;
 
-  @ApiPropertyOptional({ example: 0.2, description: 'This stratum’s own ratio (at most 4 decimals)…' })
+  @ApiPropertyOptional({
+    example: 0.2,
+    minimum: 0,
+    maximum: 1,
+    description: 'This stratum’s own ratio (at most 4 decimals)…',
+  })
   @IsOptional()
-  @Max(1)
-  @Min(0)
-  @IsNumber({ maxDecimalPlaces: 4, allowNaN: false, allowInfinity: false })
+  @IsRatio()
   ratio?: number;
 
   @ApiPropertyOptional({ description: '…or its own count' })
@@ -154,11 +175,14 @@ export class PlanCreateDto {
   @IsIn(STRATUM_FIELDS, { each: true })
   stratifyBy?: StratumField[];
 
-  @ApiPropertyOptional({ example: 0.05, description: 'Overall ratio (at most 4 decimals); or count' })
+  @ApiPropertyOptional({
+    example: 0.05,
+    minimum: 0,
+    maximum: 1,
+    description: 'Overall ratio (at most 4 decimals); or count',
+  })
   @IsOptional()
-  @Max(1)
-  @Min(0)
-  @IsNumber({ maxDecimalPlaces: 4, allowNaN: false, allowInfinity: false })
+  @IsRatio()
   ratio?: number;
 
   @ApiPropertyOptional({ description: 'Overall count of the strata without their own quota; or ratio' })
