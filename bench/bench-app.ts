@@ -4,7 +4,7 @@
  */
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdtemp } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,7 +34,11 @@ export interface BenchApp {
   close(): Promise<void>;
 }
 
-export async function startBenchApp(): Promise<BenchApp> {
+/**
+ * A new, empty database for a bench: on DATABASE_URL's server, or on an embedded PostgreSQL started
+ * for it; `drop` removes it (and the embedded server with its files).
+ */
+export async function createBenchDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
   let adminUrl = process.env.DATABASE_URL;
   let stop = async () => undefined as void;
   if (!adminUrl) {
@@ -42,7 +46,10 @@ export async function startBenchApp(): Promise<BenchApp> {
     await chmod(dir, 0o755);
     const pg = await startEmbeddedPostgres({ dataDir: dir, port: 0, database: 'postgres', ephemeral: true });
     adminUrl = pg.adminUrl;
-    stop = () => pg.stop();
+    stop = async () => {
+      await pg.stop();
+      await rm(dir, { recursive: true, force: true });
+    };
   }
   const name = `registry_bench_${randomBytes(3).toString('hex')}`;
   const admin = new Client({ connectionString: adminUrl });
@@ -50,7 +57,19 @@ export async function startBenchApp(): Promise<BenchApp> {
   await admin.query(`CREATE DATABASE ${name}`);
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
-  const databaseUrl = url.toString();
+  return {
+    url: url.toString(),
+    drop: async () => {
+      await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
+      await admin.end();
+      await stop();
+    },
+  };
+}
+
+export async function startBenchApp(): Promise<BenchApp> {
+  const database = await createBenchDatabase();
+  const databaseUrl = database.url;
   const migrate = createDataSource(databaseUrl, 2);
   await migrate.initialize();
   await migrate.runMigrations({ transaction: 'each' });
@@ -102,9 +121,7 @@ export async function startBenchApp(): Promise<BenchApp> {
     user,
     close: async () => {
       await app.close();
-      await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
-      await admin.end();
-      await stop();
+      await database.drop();
     },
   };
 }
