@@ -30,14 +30,8 @@ export interface PoolRow {
 /** A stored target, as the draw, the internal view and the public export read it. */
 export type StoredTarget = Omit<PoolTargetRow, 'piIdNumber'> & { piIdMasked: string | null };
 
-export interface StoredInspector {
-  key: string;
-  name: string;
-  organisation: string;
-  organisationKey: string;
-  field: string;
-  subjectId: string | null;
-  conflictKeys: string[];
+/** A stored inspector, with the ciphertexts the bar check decrypts. */
+export type StoredInspector = Omit<PoolInspectorRow, 'identifier'> & {
   idType: string | null;
   idCountry: string;
   idCiphertext: Buffer | null;
@@ -45,7 +39,7 @@ export interface StoredInspector {
   subjectIdType: string | null;
   subjectIdCountry: string | null;
   subjectIdCiphertext: Buffer | null;
-}
+};
 
 export type TargetInsert = Omit<PoolTargetRow, 'piIdNumber'> & { piId: ProtectedIdentifier | null };
 

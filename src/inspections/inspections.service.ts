@@ -85,6 +85,9 @@ const drawRefusal = (error: unknown, status: HttpStatus) => {
   ]);
 };
 
+/** What every view of a plan opens with. */
+const planHeader = ({ id, title, scope, year, items }: PlanRow) => ({ id, title, scope, year, items });
+
 export function toPoolDto(p: PoolRow): PoolResponseDto {
   return {
     id: p.id,
@@ -696,11 +699,7 @@ export class InspectionsService {
       );
     }
     return {
-      id: plan.id,
-      title: plan.title,
-      scope: plan.scope,
-      year: plan.year,
-      items: plan.items,
+      ...planHeader(plan),
       targetPoolVersionId: plan.targetPoolVersionId,
       inspectorPoolVersionId: plan.inspectorPoolVersionId,
       parameters: plan.parameters,
@@ -754,11 +753,7 @@ export class InspectionsService {
     const targets = new Map((await this.targetExport(plan)).rows.map((t) => [t.key, t] as const));
     const inspectors = new Map((await this.inspectorExport(plan)).rows.map((i) => [i.key, i] as const));
     return {
-      id: plan.id,
-      title: plan.title,
-      scope: plan.scope,
-      year: plan.year,
-      items: plan.items,
+      ...planHeader(plan),
       publicValueSource: plan.publicValueSource,
       closedAt: iso(plan.closedAt)!,
       draw: { ...drawn.document, redraws },
