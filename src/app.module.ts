@@ -24,6 +24,7 @@ import { HealthModule } from './health/health.module';
 import { HousekeepingModule } from './housekeeping/housekeeping.module';
 import { IdempotencyModule } from './idempotency/idempotency.module';
 import { ImportsModule } from './imports/imports.module';
+import { InspectionsModule } from './inspections/inspections.module';
 import { ListingsModule } from './listings/listings.module';
 import { PersonalDataModule } from './personal-data/personal-data.module';
 import { ReceiptsModule } from './receipts/receipts.module';
@@ -60,6 +61,7 @@ export class AppModule {
         HousekeepingModule,
         IdempotencyModule,
         ImportsModule,
+        InspectionsModule,
         ListingsModule,
         LoggerModule.forRoot(httpLoggerOptions(logger)),
         TypeOrmModule.forRoot({

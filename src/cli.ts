@@ -25,6 +25,7 @@ import { openDatabase } from './database/open-database';
 import { ReceiptKeys } from './receipts/receipt-keys';
 import type { JwkSet } from './receipts/receipt-signature';
 import { describeReceiptVerification, loadJwks, verifyReceiptText } from './receipts/receipt-verify-offline';
+import { describeDrawVerification, DrawDocument, verifyDrawDocument } from './inspections/draw-document';
 
 const USAGE = `Usage: npm run cli -- <command> [options]
        node dist/src/cli.js <command> [options]     (in the container image, or after npm run build)
@@ -44,6 +45,11 @@ Commands:
                                 verify a signed receipt or certificate manifest (JSON) offline; the keys are a
                                 JWK set as GET /api/v1/receipts/keys publishes it, by default this installation's
                                 (RECEIPT_SIGNING_KEY, RECEIPT_VERIFY_KEYS); exit code 3 when it is invalid
+  draw:verify <DRAW> <TARGETS> <INSPECTORS>
+                                replay a published random-inspection draw offline: DRAW is GET
+                                /api/v1/public/inspections/{id} (or its draw member) as a file, TARGETS and INSPECTORS
+                                the pool exports of …/{id}/targets and …/{id}/inspectors; exit code 3 when it does
+                                not reproduce (docs/inspections.md)
   secrets:generate              print fresh JWT_SECRET, PII_HMAC_KEY, PII_ENCRYPTION_KEYS and RECEIPT_SIGNING_KEY
                                 lines for an env file
                                 (needs no database; for a new installation only)
@@ -99,6 +105,24 @@ const standaloneCommands: Record<string, StandaloneCommand> = {
     const result = verifyReceiptText(text, jwks);
     out(describeReceiptVerification(file, result));
     return result.valid ? 0 : 3;
+  },
+  'draw:verify': async (args) => {
+    if (args.length !== 3)
+      throw new UsageError('draw:verify needs the draw file and the two pool export files');
+    const [drawFile, targetsFile, inspectorsFile] = await Promise.all(
+      args.map(async (file) => {
+        try {
+          return JSON.parse(await readFile(userPath(file), 'utf8')) as Record<string, unknown>;
+        } catch (error) {
+          throw new UsageError(`${file}: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }),
+    );
+    // The public inspection carries the document as its `draw` member.
+    const doc = (typeof drawFile.format === 'string' ? drawFile : drawFile.draw) as DrawDocument;
+    const verified = verifyDrawDocument(doc, targetsFile as never, inspectorsFile as never);
+    out(describeDrawVerification(verified));
+    return verified.ok ? 0 : 3;
   },
   'secrets:generate': () => {
     for (const [variable, value] of Object.entries(generateSecrets())) out(`${variable}=${value}`);

@@ -45,3 +45,35 @@ export function logLines(output: string): Record<string, unknown>[] {
     .filter((line) => line.startsWith('{'))
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * `npm run cli -- <args>` as a process of its own, from the TypeScript sources, with exactly the
+ * environment given plus PATH; `cwd` is where a generated migration is written.
+ */
+export function runCli(args: string[], env: Record<string, string>, cwd = ROOT): Promise<CliRun> {
+  const child = spawn(
+    process.execPath,
+    ['-r', require.resolve('@swc-node/register'), join(ROOT, 'src', 'cli.ts'), ...args],
+    {
+      cwd,
+      env: {
+        PATH: process.env.PATH ?? '',
+        SWC_NODE_PROJECT: join(ROOT, 'tsconfig.json'),
+        LOG_FORMAT: 'json',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+}

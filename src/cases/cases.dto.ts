@@ -307,6 +307,12 @@ export class CaseResponseDto {
   @ApiProperty({ type: [String] }) mitigating: string[];
   @ApiProperty({ nullable: true, description: 'Rule-data version the measures were checked against' })
   ruleVersion: number | null;
+  @ApiProperty({
+    format: 'uuid',
+    nullable: true,
+    description: 'The random inspection (双随机一公开) whose finding opened the case',
+  })
+  inspectionPlanId: string | null;
   @ApiProperty({ type: [CaseSubjectDto] }) subjects: CaseSubjectDto[];
   @ApiProperty({ type: [MeasureDto] }) measures: MeasureDto[];
   @ApiProperty({ type: [String], description: 'List entries proposed from this case' }) listingIds: string[];

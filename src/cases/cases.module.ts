@@ -8,8 +8,8 @@ import { CasesService } from './cases.service';
 
 @Module({
   controllers: [CasesController],
-  imports: [ListingsModule, RulesModule, SubjectsModule],
   exports: [CasesService],
+  imports: [ListingsModule, RulesModule, SubjectsModule],
   providers: [CasesRepository, CasesService],
 })
 export class CasesModule {}

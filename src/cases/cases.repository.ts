@@ -18,6 +18,8 @@ export interface CaseRow {
   aggravating: string[];
   mitigating: string[];
   ruleVersion: number | null;
+  /** The inspection plan whose finding opened the case (双随机一公开), if any. */
+  inspectionPlanId: string | null;
   version: number;
   subjects: { subjectId: string; name: string; roles: string[] }[];
   measures: {
@@ -47,6 +49,7 @@ export interface CaseInsert {
   mitigating: string[];
   ruleVersion: number | null;
   createdBy: string | null;
+  inspectionPlanId?: string | null;
 }
 
 export interface MeasureInsert {
@@ -63,7 +66,7 @@ const CASE_SELECT = `
   SELECT c.id, c.status, c.decision_number AS "decisionNumber", c.authority,
     to_char(c.decision_date, 'YYYY-MM-DD') AS "decisionDate", c.misconduct_types AS "misconductTypes", c.severity,
     c.facts, c.legal_basis AS "legalBasis", c.source, c.aggravating, c.mitigating, c.rule_version AS "ruleVersion",
-    c.version,
+    c.inspection_plan_id AS "inspectionPlanId", c.version,
     COALESCE((SELECT json_agg(json_build_object('subjectId', x.subject_id, 'name', x.name, 'roles', x.roles) ORDER BY x.name)
       FROM (SELECT cs.subject_id, s.name, array_agg(cs.role ORDER BY cs.role) AS roles FROM case_subject cs
             JOIN subject s ON s.id = cs.subject_id WHERE cs.case_id = c.id GROUP BY cs.subject_id, s.name) x), '[]') AS subjects,
@@ -83,8 +86,8 @@ export class CasesRepository {
   async insert(m: EntityManager, c: CaseInsert): Promise<string> {
     const [row] = await m.query(
       `INSERT INTO misconduct_case (status, decision_number, authority, decision_date, misconduct_types, severity, facts,
-         legal_basis, source, aggravating, mitigating, rule_version, created_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
+         legal_basis, source, aggravating, mitigating, rule_version, created_by, inspection_plan_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
       [
         c.status,
         c.decisionNumber,
@@ -99,6 +102,7 @@ export class CasesRepository {
         c.mitigating,
         c.ruleVersion,
         c.createdBy,
+        c.inspectionPlanId ?? null,
       ],
     );
     noteChange(m, 'CASE', row.id, 'RECORDED');

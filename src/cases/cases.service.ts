@@ -112,6 +112,21 @@ export class CasesService {
   }
 
   /**
+   * Records a case inside the caller's transaction, as `create` does: what a random inspection's
+   * finding of suspected misconduct opens, linked to its plan.
+   */
+  async createWith(
+    m: EntityManager,
+    ctx: RequestContext,
+    dto: CaseCreateDto,
+    link: { inspectionPlanId: string },
+  ): Promise<CaseRow> {
+    const ruleSet = await this.check(dto);
+    if (dto.decisionNumber) await this.assertDecisionNumberFree(m, dto.authority, dto.decisionNumber);
+    return this.recordWith(m, ctx, dto, ruleSet, link);
+  }
+
+  /**
    * The checks of a case to record that need no transaction: its status, a decision's fields, the
    * subjects' refs and the measures against the rules in force on the decision date (returned, for
    * `recordWith`). A bulk import checks each row with this, so a row answers the codes the API does.
@@ -153,13 +168,15 @@ export class CasesService {
   /**
    * Writes a case `check` has passed, with `check`'s rule set, inside the caller's transaction: new
    * subjects, the case, its measures, the BLACK entries they propose, and the audit entries. The
-   * caller has made sure the decision number is free.
+   * caller has made sure the decision number is free. `link`: the random inspection whose finding
+   * opens the case.
    */
   async recordWith(
     m: EntityManager,
     ctx: RequestContext,
     dto: CaseCreateDto,
     ruleSet: RuleSet | undefined,
+    link?: { inspectionPlanId: string },
   ): Promise<CaseRow> {
     const refs = subjectRefs(dto);
     const subjectIds: string[] = [];
@@ -193,6 +210,7 @@ export class CasesService {
       mitigating: dto.mitigating ?? [],
       ruleVersion: ruleSet?.version ?? null,
       createdBy: actorId(ctx),
+      inspectionPlanId: link?.inspectionPlanId ?? null,
     });
     await this.cases.addEvent(m, id, dto.status, actorId(ctx), 'recorded', dto.decisionDate ?? null);
     for (const [i, s] of dto.subjects.entries()) await this.cases.addSubject(m, id, subjectIds[i], s.roles);
@@ -230,6 +248,7 @@ export class CasesService {
             domains: x.domains,
           })),
           listingIds: created.listingIds,
+          inspectionPlanId: created.inspectionPlanId,
         },
       },
     });

@@ -11,6 +11,7 @@ import { ScreeningService } from './screening.service';
 
 @Module({
   controllers: [CheckJobsController, ScreeningController],
+  exports: [ScreeningService],
   imports: [ReceiptsModule, RulesModule],
   providers: [CheckJobRunner, CheckJobsRepository, CheckJobsService, ScreeningRepository, ScreeningService],
 })

@@ -25,6 +25,9 @@ const RULE_READERS = {
 const RECORD_READERS = SUBJECT_READERS;
 const RECORD_WRITERS = SUBJECT_WRITERS;
 const APPROVERS = { roles: [Role.ADMIN, Role.APPROVER], scopes: [] };
+// Random inspections are worked by people only: no API client scope reaches them.
+const INSPECTION_PLANNERS = { roles: [Role.ADMIN, Role.RECORDER], scopes: [] };
+const INSPECTION_READERS = { roles: [Role.ADMIN, Role.RECORDER, Role.APPROVER], scopes: [] };
 
 /**
  * The access table of the identity issue, written out: who may call each route. Users and API
@@ -125,6 +128,21 @@ const ROUTES: { method: Method; path: string; who: Who }[] = [
     path: `/api/v1/checks/jobs/${MISSING}/certificates.zip`,
     who: { roles: [Role.REVIEWER], scopes: [Scope.CHECKS_RUN] },
   },
+  { method: 'post', path: '/api/v1/inspections/pools', who: INSPECTION_PLANNERS },
+  { method: 'get', path: '/api/v1/inspections/pools', who: INSPECTION_READERS },
+  { method: 'post', path: `/api/v1/inspections/pools/${MISSING}/versions`, who: INSPECTION_PLANNERS },
+  { method: 'post', path: '/api/v1/inspections/plans', who: INSPECTION_PLANNERS },
+  { method: 'get', path: '/api/v1/inspections/plans', who: INSPECTION_READERS },
+  { method: 'get', path: `/api/v1/inspections/plans/${MISSING}`, who: INSPECTION_READERS },
+  { method: 'post', path: `/api/v1/inspections/plans/${MISSING}/approve`, who: APPROVERS },
+  { method: 'post', path: `/api/v1/inspections/plans/${MISSING}/draw`, who: APPROVERS },
+  { method: 'post', path: `/api/v1/inspections/plans/${MISSING}/redraws`, who: APPROVERS },
+  { method: 'post', path: `/api/v1/inspections/plans/${MISSING}/findings`, who: INSPECTION_PLANNERS },
+  { method: 'post', path: `/api/v1/inspections/plans/${MISSING}/close`, who: APPROVERS },
+  { method: 'get', path: '/api/v1/public/inspections', who: 'PUBLIC' },
+  { method: 'get', path: `/api/v1/public/inspections/${MISSING}`, who: 'PUBLIC' },
+  { method: 'get', path: `/api/v1/public/inspections/${MISSING}/targets`, who: 'PUBLIC' },
+  { method: 'get', path: `/api/v1/public/inspections/${MISSING}/inspectors`, who: 'PUBLIC' },
 ];
 
 interface Caller {

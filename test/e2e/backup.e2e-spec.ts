@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { chmod, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,35 +6,10 @@ import { Role } from '../../src/auth/principal';
 import { addDays, addMonths, todayIn } from '../../src/rules/rules';
 import { createTestApp, TestApp, testSecrets } from '../app';
 import { newResidentId, newUser, rowCounts, TestUser } from '../factories';
-import { startService } from '../process';
+import { runCli, startService } from '../process';
 import { registryFixtures } from '../registry-fixtures';
 
 const ROOT = join(__dirname, '..', '..');
-
-/** `npm run cli -- <args>` from the TypeScript sources, with exactly this environment plus PATH. */
-function runCli(args: string[], env: Record<string, string>) {
-  const child = spawn(
-    process.execPath,
-    ['-r', require.resolve('@swc-node/register'), join(ROOT, 'src', 'cli.ts'), ...args],
-    {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH ?? '',
-        SWC_NODE_PROJECT: join(ROOT, 'tsconfig.json'),
-        LOG_FORMAT: 'json',
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
-    child.on('close', (code) => resolve({ code, stdout, stderr })),
-  );
-}
 
 describe('backup and restore (npm run cli -- backup / restore)', () => {
   const secrets = testSecrets();

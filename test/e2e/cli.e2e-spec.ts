@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -10,40 +9,7 @@ import { resolveSecrets } from '../../src/config/secrets';
 import { ReceiptKeys } from '../../src/receipts/receipt-keys';
 import { privateKeyFromSeed, rawPublicKey } from '../../src/receipts/receipt-signature';
 import { createTestDatabase, TestDatabase } from '../database';
-
-const ROOT = join(__dirname, '..', '..');
-
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * `npm run cli -- <args>` as a process of its own, from the TypeScript sources, with exactly the
- * environment given plus PATH; `cwd` is where a generated migration is written.
- */
-function runCli(args: string[], env: Record<string, string>, cwd = ROOT): Promise<CliRun> {
-  const child = spawn(
-    process.execPath,
-    ['-r', require.resolve('@swc-node/register'), join(ROOT, 'src', 'cli.ts'), ...args],
-    {
-      cwd,
-      env: {
-        PATH: process.env.PATH ?? '',
-        SWC_NODE_PROJECT: join(ROOT, 'tsconfig.json'),
-        LOG_FORMAT: 'json',
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-}
+import { runCli } from '../process';
 
 describe('the command line', () => {
   let scratch: string;

@@ -68,6 +68,24 @@ describe('hostile input found by the property test (issue 12)', () => {
     }
   });
 
+  it('refuses an inspection ratio JavaScript prints in exponent form with 400, not 500', async () => {
+    // class-validator's maxDecimalPlaces read "1e-7" as having no decimal part and threw.
+    for (const ratio of [1e-7, 0.00005, 2, -0.1, '0.05']) {
+      const res = await request(base)
+        .post('/api/v1/inspections/plans')
+        .set(admin.auth)
+        .send({ title: 't', scope: 's', year: 2026, items: ['x'], ratio, strata: [{ stratum: 'a', ratio }] });
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED' });
+      expect(res.body.details).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ field: 'ratio', code: 'IS_RATIO' }),
+          expect.objectContaining({ field: 'strata.0.ratio', code: 'IS_RATIO' }),
+        ]),
+      );
+    }
+  });
+
   it('refuses a login whose username holds a NUL character with 400, writing nothing', async () => {
     const res = await request(base).post('/api/v1/auth/login').send({ username: 'a\u0000b', password: 'x' });
     expect(res.status).toBe(400);

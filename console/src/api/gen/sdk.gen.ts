@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import { type Client, formDataBodySerializer, type Options as Options2, type TDataShape } from './client/index.js';
-import type { ApiClientsControllerCreateApiClientData, ApiClientsControllerCreateApiClientResponses, ApiClientsControllerGetApiClientsData, ApiClientsControllerGetApiClientsResponses, ApiClientsControllerRevokeApiClientData, ApiClientsControllerRevokeApiClientResponses, AuditControllerExportAuditEntriesData, AuditControllerExportAuditEntriesResponses, AuditControllerGetAuditEntriesData, AuditControllerGetAuditEntriesResponses, AuditControllerGetAuditHeadData, AuditControllerGetAuditHeadResponses, AuditControllerVerifyAuditChainData, AuditControllerVerifyAuditChainResponses, AuthControllerChangePasswordData, AuthControllerChangePasswordResponses, AuthControllerGetMeData, AuthControllerGetMeResponses, AuthControllerLoginData, AuthControllerLoginResponses, AuthControllerLogoutData, AuthControllerLogoutResponses, AuthControllerRefreshData, AuthControllerRefreshResponses, CasesControllerAddCaseMeasuresData, CasesControllerAddCaseMeasuresErrors, CasesControllerAddCaseMeasuresResponses, CasesControllerCreateCaseData, CasesControllerCreateCaseErrors, CasesControllerCreateCaseResponses, CasesControllerGetCaseData, CasesControllerGetCaseResponses, CasesControllerGetCasesData, CasesControllerGetCasesResponses, CasesControllerTransitionCaseData, CasesControllerTransitionCaseErrors, CasesControllerTransitionCaseResponses, ChangesControllerGetChangesData, ChangesControllerGetChangesResponses, CheckJobsControllerCreateCheckJobData, CheckJobsControllerCreateCheckJobErrors, CheckJobsControllerCreateCheckJobResponses, CheckJobsControllerGetCheckJobCertificatesData, CheckJobsControllerGetCheckJobCertificatesResponses, CheckJobsControllerGetCheckJobData, CheckJobsControllerGetCheckJobResponses, CheckJobsControllerGetCheckJobResultsData, CheckJobsControllerGetCheckJobResultsResponses, DisclosureControllerExportPublicEntriesData, DisclosureControllerExportPublicEntriesErrors, DisclosureControllerExportPublicEntriesResponses, DisclosureControllerGetPublicEntriesData, DisclosureControllerGetPublicEntriesErrors, DisclosureControllerGetPublicEntriesResponses, DisclosureControllerVerifyPublicIdentifierData, DisclosureControllerVerifyPublicIdentifierErrors, DisclosureControllerVerifyPublicIdentifierResponses, HealthControllerGetLivenessData, HealthControllerGetLivenessErrors, HealthControllerGetLivenessResponses, HealthControllerGetReadinessData, HealthControllerGetReadinessErrors, HealthControllerGetReadinessResponses, ImportsControllerGetImportTemplateData, ImportsControllerGetImportTemplateResponses, ImportsControllerImportDecisionsData, ImportsControllerImportDecisionsErrors, ImportsControllerImportDecisionsResponses, ListingsControllerApproveListingData, ListingsControllerApproveListingErrors, ListingsControllerApproveListingResponses, ListingsControllerCorrectListingData, ListingsControllerCorrectListingErrors, ListingsControllerCorrectListingResponses, ListingsControllerDecideRepairData, ListingsControllerDecideRepairErrors, ListingsControllerDecideRepairResponses, ListingsControllerGetListingData, ListingsControllerGetListingResponses, ListingsControllerGetListingsData, ListingsControllerGetListingsResponses, ListingsControllerProposeListingData, ListingsControllerProposeListingErrors, ListingsControllerProposeListingResponses, ListingsControllerRaiseObjectionData, ListingsControllerRaiseObjectionErrors, ListingsControllerRaiseObjectionResponses, ListingsControllerRejectListingData, ListingsControllerRejectListingErrors, ListingsControllerRejectListingResponses, ListingsControllerRequestRepairData, ListingsControllerRequestRepairErrors, ListingsControllerRequestRepairResponses, ListingsControllerResolveObjectionData, ListingsControllerResolveObjectionErrors, ListingsControllerResolveObjectionResponses, ListingsControllerRevokeListingData, ListingsControllerRevokeListingErrors, ListingsControllerRevokeListingResponses, ReceiptsControllerGetReceiptKeysData, ReceiptsControllerGetReceiptKeysResponses, ReceiptsControllerVerifyReceiptData, ReceiptsControllerVerifyReceiptResponses, RulesControllerCreateRuleSetData, RulesControllerCreateRuleSetResponses, RulesControllerGetCurrentRuleSetData, RulesControllerGetCurrentRuleSetResponses, RulesControllerGetRuleSetData, RulesControllerGetRuleSetResponses, RulesControllerGetRuleSetsData, RulesControllerGetRuleSetsResponses, ScreeningControllerGetCheckCertificateData, ScreeningControllerGetCheckCertificateResponses, ScreeningControllerGetCheckData, ScreeningControllerGetCheckResponses, ScreeningControllerRunCheckData, ScreeningControllerRunCheckErrors, ScreeningControllerRunCheckResponses, StatsControllerGetStatsOverviewData, StatsControllerGetStatsOverviewResponses, SubjectsControllerAddSubjectIdentifiersData, SubjectsControllerAddSubjectIdentifiersErrors, SubjectsControllerAddSubjectIdentifiersResponses, SubjectsControllerCreateSubjectData, SubjectsControllerCreateSubjectErrors, SubjectsControllerCreateSubjectResponses, SubjectsControllerGetSubjectData, SubjectsControllerGetSubjectResponses, SubjectsControllerRevealSubjectIdentifiersData, SubjectsControllerRevealSubjectIdentifiersResponses, SubjectsControllerSearchSubjectsData, SubjectsControllerSearchSubjectsResponses, SubjectsControllerUpdateSubjectData, SubjectsControllerUpdateSubjectResponses, UsersControllerCreateUserData, UsersControllerCreateUserResponses, UsersControllerDisableUserData, UsersControllerDisableUserResponses, UsersControllerEnableUserData, UsersControllerEnableUserResponses, UsersControllerGetUserData, UsersControllerGetUserResponses, UsersControllerGetUsersData, UsersControllerGetUsersResponses, UsersControllerSetUserRolesData, UsersControllerSetUserRolesResponses, WebhooksControllerCreateWebhookData, WebhooksControllerCreateWebhookResponses, WebhooksControllerDisableWebhookData, WebhooksControllerDisableWebhookResponses, WebhooksControllerEnableWebhookData, WebhooksControllerEnableWebhookResponses, WebhooksControllerGetWebhookData, WebhooksControllerGetWebhookDeliveriesData, WebhooksControllerGetWebhookDeliveriesResponses, WebhooksControllerGetWebhookResponses, WebhooksControllerGetWebhooksData, WebhooksControllerGetWebhooksResponses, WebhooksControllerRedeliverWebhookDeliveryData, WebhooksControllerRedeliverWebhookDeliveryResponses, WebhooksControllerRotateWebhookSecretData, WebhooksControllerRotateWebhookSecretResponses } from './types.gen.js';
+import type { ApiClientsControllerCreateApiClientData, ApiClientsControllerCreateApiClientResponses, ApiClientsControllerGetApiClientsData, ApiClientsControllerGetApiClientsResponses, ApiClientsControllerRevokeApiClientData, ApiClientsControllerRevokeApiClientResponses, AuditControllerExportAuditEntriesData, AuditControllerExportAuditEntriesResponses, AuditControllerGetAuditEntriesData, AuditControllerGetAuditEntriesResponses, AuditControllerGetAuditHeadData, AuditControllerGetAuditHeadResponses, AuditControllerVerifyAuditChainData, AuditControllerVerifyAuditChainResponses, AuthControllerChangePasswordData, AuthControllerChangePasswordResponses, AuthControllerGetMeData, AuthControllerGetMeResponses, AuthControllerLoginData, AuthControllerLoginResponses, AuthControllerLogoutData, AuthControllerLogoutResponses, AuthControllerRefreshData, AuthControllerRefreshResponses, CasesControllerAddCaseMeasuresData, CasesControllerAddCaseMeasuresErrors, CasesControllerAddCaseMeasuresResponses, CasesControllerCreateCaseData, CasesControllerCreateCaseErrors, CasesControllerCreateCaseResponses, CasesControllerGetCaseData, CasesControllerGetCaseResponses, CasesControllerGetCasesData, CasesControllerGetCasesResponses, CasesControllerTransitionCaseData, CasesControllerTransitionCaseErrors, CasesControllerTransitionCaseResponses, ChangesControllerGetChangesData, ChangesControllerGetChangesResponses, CheckJobsControllerCreateCheckJobData, CheckJobsControllerCreateCheckJobErrors, CheckJobsControllerCreateCheckJobResponses, CheckJobsControllerGetCheckJobCertificatesData, CheckJobsControllerGetCheckJobCertificatesResponses, CheckJobsControllerGetCheckJobData, CheckJobsControllerGetCheckJobResponses, CheckJobsControllerGetCheckJobResultsData, CheckJobsControllerGetCheckJobResultsResponses, DisclosureControllerExportPublicEntriesData, DisclosureControllerExportPublicEntriesErrors, DisclosureControllerExportPublicEntriesResponses, DisclosureControllerGetPublicEntriesData, DisclosureControllerGetPublicEntriesErrors, DisclosureControllerGetPublicEntriesResponses, DisclosureControllerVerifyPublicIdentifierData, DisclosureControllerVerifyPublicIdentifierErrors, DisclosureControllerVerifyPublicIdentifierResponses, HealthControllerGetLivenessData, HealthControllerGetLivenessErrors, HealthControllerGetLivenessResponses, HealthControllerGetReadinessData, HealthControllerGetReadinessErrors, HealthControllerGetReadinessResponses, ImportsControllerGetImportTemplateData, ImportsControllerGetImportTemplateResponses, ImportsControllerImportDecisionsData, ImportsControllerImportDecisionsErrors, ImportsControllerImportDecisionsResponses, InspectionsControllerApproveInspectionPlanData, InspectionsControllerApproveInspectionPlanErrors, InspectionsControllerApproveInspectionPlanResponses, InspectionsControllerCloseInspectionPlanData, InspectionsControllerCloseInspectionPlanErrors, InspectionsControllerCloseInspectionPlanResponses, InspectionsControllerCreateInspectionFindingData, InspectionsControllerCreateInspectionFindingErrors, InspectionsControllerCreateInspectionFindingResponses, InspectionsControllerCreateInspectionPlanData, InspectionsControllerCreateInspectionPlanErrors, InspectionsControllerCreateInspectionPlanResponses, InspectionsControllerCreateInspectionPoolData, InspectionsControllerCreateInspectionPoolErrors, InspectionsControllerCreateInspectionPoolResponses, InspectionsControllerCreateInspectionPoolVersionData, InspectionsControllerCreateInspectionPoolVersionErrors, InspectionsControllerCreateInspectionPoolVersionResponses, InspectionsControllerCreateInspectionRedrawData, InspectionsControllerCreateInspectionRedrawErrors, InspectionsControllerCreateInspectionRedrawResponses, InspectionsControllerDrawInspectionPlanData, InspectionsControllerDrawInspectionPlanErrors, InspectionsControllerDrawInspectionPlanResponses, InspectionsControllerGetInspectionPlanData, InspectionsControllerGetInspectionPlanResponses, InspectionsControllerGetInspectionPlansData, InspectionsControllerGetInspectionPlansResponses, InspectionsControllerGetInspectionPoolsData, InspectionsControllerGetInspectionPoolsResponses, ListingsControllerApproveListingData, ListingsControllerApproveListingErrors, ListingsControllerApproveListingResponses, ListingsControllerCorrectListingData, ListingsControllerCorrectListingErrors, ListingsControllerCorrectListingResponses, ListingsControllerDecideRepairData, ListingsControllerDecideRepairErrors, ListingsControllerDecideRepairResponses, ListingsControllerGetListingData, ListingsControllerGetListingResponses, ListingsControllerGetListingsData, ListingsControllerGetListingsResponses, ListingsControllerProposeListingData, ListingsControllerProposeListingErrors, ListingsControllerProposeListingResponses, ListingsControllerRaiseObjectionData, ListingsControllerRaiseObjectionErrors, ListingsControllerRaiseObjectionResponses, ListingsControllerRejectListingData, ListingsControllerRejectListingErrors, ListingsControllerRejectListingResponses, ListingsControllerRequestRepairData, ListingsControllerRequestRepairErrors, ListingsControllerRequestRepairResponses, ListingsControllerResolveObjectionData, ListingsControllerResolveObjectionErrors, ListingsControllerResolveObjectionResponses, ListingsControllerRevokeListingData, ListingsControllerRevokeListingErrors, ListingsControllerRevokeListingResponses, PublicInspectionsControllerGetPublicInspectionData, PublicInspectionsControllerGetPublicInspectionErrors, PublicInspectionsControllerGetPublicInspectionInspectorsData, PublicInspectionsControllerGetPublicInspectionInspectorsErrors, PublicInspectionsControllerGetPublicInspectionInspectorsResponses, PublicInspectionsControllerGetPublicInspectionResponses, PublicInspectionsControllerGetPublicInspectionsData, PublicInspectionsControllerGetPublicInspectionsErrors, PublicInspectionsControllerGetPublicInspectionsResponses, PublicInspectionsControllerGetPublicInspectionTargetsData, PublicInspectionsControllerGetPublicInspectionTargetsErrors, PublicInspectionsControllerGetPublicInspectionTargetsResponses, ReceiptsControllerGetReceiptKeysData, ReceiptsControllerGetReceiptKeysResponses, ReceiptsControllerVerifyReceiptData, ReceiptsControllerVerifyReceiptResponses, RulesControllerCreateRuleSetData, RulesControllerCreateRuleSetResponses, RulesControllerGetCurrentRuleSetData, RulesControllerGetCurrentRuleSetResponses, RulesControllerGetRuleSetData, RulesControllerGetRuleSetResponses, RulesControllerGetRuleSetsData, RulesControllerGetRuleSetsResponses, ScreeningControllerGetCheckCertificateData, ScreeningControllerGetCheckCertificateResponses, ScreeningControllerGetCheckData, ScreeningControllerGetCheckResponses, ScreeningControllerRunCheckData, ScreeningControllerRunCheckErrors, ScreeningControllerRunCheckResponses, StatsControllerGetStatsOverviewData, StatsControllerGetStatsOverviewResponses, SubjectsControllerAddSubjectIdentifiersData, SubjectsControllerAddSubjectIdentifiersErrors, SubjectsControllerAddSubjectIdentifiersResponses, SubjectsControllerCreateSubjectData, SubjectsControllerCreateSubjectErrors, SubjectsControllerCreateSubjectResponses, SubjectsControllerGetSubjectData, SubjectsControllerGetSubjectResponses, SubjectsControllerRevealSubjectIdentifiersData, SubjectsControllerRevealSubjectIdentifiersResponses, SubjectsControllerSearchSubjectsData, SubjectsControllerSearchSubjectsResponses, SubjectsControllerUpdateSubjectData, SubjectsControllerUpdateSubjectResponses, UsersControllerCreateUserData, UsersControllerCreateUserResponses, UsersControllerDisableUserData, UsersControllerDisableUserResponses, UsersControllerEnableUserData, UsersControllerEnableUserResponses, UsersControllerGetUserData, UsersControllerGetUserResponses, UsersControllerGetUsersData, UsersControllerGetUsersResponses, UsersControllerSetUserRolesData, UsersControllerSetUserRolesResponses, WebhooksControllerCreateWebhookData, WebhooksControllerCreateWebhookResponses, WebhooksControllerDisableWebhookData, WebhooksControllerDisableWebhookResponses, WebhooksControllerEnableWebhookData, WebhooksControllerEnableWebhookResponses, WebhooksControllerGetWebhookData, WebhooksControllerGetWebhookDeliveriesData, WebhooksControllerGetWebhookDeliveriesResponses, WebhooksControllerGetWebhookResponses, WebhooksControllerGetWebhooksData, WebhooksControllerGetWebhooksResponses, WebhooksControllerRedeliverWebhookDeliveryData, WebhooksControllerRedeliverWebhookDeliveryResponses, WebhooksControllerRotateWebhookSecretData, WebhooksControllerRotateWebhookSecretResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean> = Options2<TData, ThrowOnError> & {
     /**
@@ -275,6 +275,154 @@ export const importsControllerImportDecisions = <ThrowOnError extends boolean = 
         ...options.headers
     }
 });
+
+/**
+ * Pools with their versions, newest first
+ */
+export const inspectionsControllerGetInspectionPools = <ThrowOnError extends boolean = false>(options?: Options<InspectionsControllerGetInspectionPoolsData, ThrowOnError>) => (options?.client ?? client).get<InspectionsControllerGetInspectionPoolsResponses, unknown, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/inspections/pools',
+    ...options
+});
+
+/**
+ * Create a target or inspector pool (its rows come as versions)
+ */
+export const inspectionsControllerCreateInspectionPool = <ThrowOnError extends boolean = false>(options: Options<InspectionsControllerCreateInspectionPoolData, ThrowOnError>) => (options.client ?? client).post<InspectionsControllerCreateInspectionPoolResponses, InspectionsControllerCreateInspectionPoolErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/inspections/pools',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Upload a CSV/XLSX file as the next version of a pool (frozen once stored)
+ *
+ * Columns in docs/inspections.md. Every row valid or nothing stored: 400 POOL_ROWS_INVALID lists each problem as rows.<row>.<column> with a code.
+ */
+export const inspectionsControllerCreateInspectionPoolVersion = <ThrowOnError extends boolean = false>(options: Options<InspectionsControllerCreateInspectionPoolVersionData, ThrowOnError>) => (options.client ?? client).post<InspectionsControllerCreateInspectionPoolVersionResponses, InspectionsControllerCreateInspectionPoolVersionErrors, ThrowOnError>({
+    ...formDataBodySerializer,
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/inspections/pools/{id}/versions',
+    ...options,
+    headers: {
+        'Content-Type': null,
+        ...options.headers
+    }
+});
+
+/**
+ * Inspection plans, newest first
+ */
+export const inspectionsControllerGetInspectionPlans = <ThrowOnError extends boolean = false>(options?: Options<InspectionsControllerGetInspectionPlansData, ThrowOnError>) => (options?.client ?? client).get<InspectionsControllerGetInspectionPlansResponses, unknown, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/inspections/plans',
+    ...options
+});
+
+/**
+ * Plan an inspection (DRAFT): scope, items, pools, quotas, strata, exclusions
+ */
+export const inspectionsControllerCreateInspectionPlan = <ThrowOnError extends boolean = false>(options: Options<InspectionsControllerCreateInspectionPlanData, ThrowOnError>) => (options.client ?? client).post<InspectionsControllerCreateInspectionPlanResponses, InspectionsControllerCreateInspectionPlanErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/inspections/plans',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * One plan with its draw, redraws, current assignments (inspectors by name) and findings (audited)
+ */
+export const inspectionsControllerGetInspectionPlan = <ThrowOnError extends boolean = false>(options: Options<InspectionsControllerGetInspectionPlanData, ThrowOnError>) => (options.client ?? client).get<InspectionsControllerGetInspectionPlanResponses, unknown, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/inspections/plans/{id}',
+    ...options
+});
+
+/**
+ * Approve a DRAFT plan (403 INSPECTION_OWN_PLAN for its planner)
+ */
+export const inspectionsControllerApproveInspectionPlan = <ThrowOnError extends boolean = false>(options: Options<InspectionsControllerApproveInspectionPlanData, ThrowOnError>) => (options.client ?? client).post<InspectionsControllerApproveInspectionPlanResponses, InspectionsControllerApproveInspectionPlanErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/inspections/plans/{id}/approve',
+    ...options
+});
+
+/**
+ * Draw an APPROVED plan: targets, inspectors, exclusions (not by its planner)
+ *
+ * The server chooses 32 random bytes now; the seed is SHA-256 of them and the public value. Inspectors barred in REVIEWER_SELECTION today are found by stored checks (screeningCheckIds).
+ */
+export const inspectionsControllerDrawInspectionPlan = <ThrowOnError extends boolean = false>(options: Options<InspectionsControllerDrawInspectionPlanData, ThrowOnError>) => (options.client ?? client).post<InspectionsControllerDrawInspectionPlanResponses, InspectionsControllerDrawInspectionPlanErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/inspections/plans/{id}/draw',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Replace an inspector who declined: drawn from the seed, recorded and published
+ */
+export const inspectionsControllerCreateInspectionRedraw = <ThrowOnError extends boolean = false>(options: Options<InspectionsControllerCreateInspectionRedrawData, ThrowOnError>) => (options.client ?? client).post<InspectionsControllerCreateInspectionRedrawResponses, InspectionsControllerCreateInspectionRedrawErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/inspections/plans/{id}/redraws',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Record the finding for a drawn target; a suspected misconduct opens a linked case
+ */
+export const inspectionsControllerCreateInspectionFinding = <ThrowOnError extends boolean = false>(options: Options<InspectionsControllerCreateInspectionFindingData, ThrowOnError>) => (options.client ?? client).post<InspectionsControllerCreateInspectionFindingResponses, InspectionsControllerCreateInspectionFindingErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/inspections/plans/{id}/findings',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Close a DRAWN plan whose targets all have findings: it becomes public
+ */
+export const inspectionsControllerCloseInspectionPlan = <ThrowOnError extends boolean = false>(options: Options<InspectionsControllerCloseInspectionPlanData, ThrowOnError>) => (options.client ?? client).post<InspectionsControllerCloseInspectionPlanResponses, InspectionsControllerCloseInspectionPlanErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/inspections/plans/{id}/close',
+    ...options
+});
+
+/**
+ * Closed random inspections, latest first
+ */
+export const publicInspectionsControllerGetPublicInspections = <ThrowOnError extends boolean = false>(options?: Options<PublicInspectionsControllerGetPublicInspectionsData, ThrowOnError>) => (options?.client ?? client).get<PublicInspectionsControllerGetPublicInspectionsResponses, PublicInspectionsControllerGetPublicInspectionsErrors, ThrowOnError>({ url: '/api/v1/public/inspections', ...options });
+
+/**
+ * A closed inspection: plan, draw document, drawn targets, assignments, findings
+ */
+export const publicInspectionsControllerGetPublicInspection = <ThrowOnError extends boolean = false>(options: Options<PublicInspectionsControllerGetPublicInspectionData, ThrowOnError>) => (options.client ?? client).get<PublicInspectionsControllerGetPublicInspectionResponses, PublicInspectionsControllerGetPublicInspectionErrors, ThrowOnError>({ url: '/api/v1/public/inspections/{id}', ...options });
+
+/**
+ * The target pool version the draw used, masked, with the keys the draw sorts
+ */
+export const publicInspectionsControllerGetPublicInspectionTargets = <ThrowOnError extends boolean = false>(options: Options<PublicInspectionsControllerGetPublicInspectionTargetsData, ThrowOnError>) => (options.client ?? client).get<PublicInspectionsControllerGetPublicInspectionTargetsResponses, PublicInspectionsControllerGetPublicInspectionTargetsErrors, ThrowOnError>({ url: '/api/v1/public/inspections/{id}/targets', ...options });
+
+/**
+ * The inspector pool version the draw used, names masked
+ */
+export const publicInspectionsControllerGetPublicInspectionInspectors = <ThrowOnError extends boolean = false>(options: Options<PublicInspectionsControllerGetPublicInspectionInspectorsData, ThrowOnError>) => (options.client ?? client).get<PublicInspectionsControllerGetPublicInspectionInspectorsResponses, PublicInspectionsControllerGetPublicInspectionInspectorsErrors, ThrowOnError>({ url: '/api/v1/public/inspections/{id}/inspectors', ...options });
 
 /**
  * List entries, newest proposals first, filtered

@@ -347,6 +347,12 @@ export type CaseResponseDto = {
     ruleVersion: {
         [key: string]: unknown;
     } | null;
+    /**
+     * The random inspection (双随机一公开) whose finding opened the case
+     */
+    inspectionPlanId: {
+        [key: string]: unknown;
+    } | null;
     subjects: Array<CaseSubjectDto>;
     measures: Array<MeasureDto>;
     /**
@@ -566,6 +572,452 @@ export type ImportReportDto = {
     listingsProposed: number;
     problems: Array<ImportProblemDto>;
     outcomes: Array<ImportRowOutcomeDto>;
+};
+
+export type PoolCreateDto = {
+    /**
+     * TARGET: projects, enterprises, platforms; INSPECTOR: experts
+     */
+    kind: 'TARGET' | 'INSPECTOR';
+    name: string;
+};
+
+export type PoolVersionDto = {
+    id: string;
+    version: number;
+    rowCount: number;
+    /**
+     * SHA-256 of the JCS form of the rows the draw uses (docs/inspections.md)
+     */
+    hash: string;
+    createdAt: string;
+};
+
+export type PoolResponseDto = {
+    id: string;
+    kind: 'TARGET' | 'INSPECTOR';
+    name: string;
+    createdAt: string;
+    /**
+     * Oldest first; each frozen once uploaded
+     */
+    versions: Array<PoolVersionDto>;
+};
+
+export type PoolPageDto = {
+    items: Array<PoolResponseDto>;
+    total: number;
+    page: number;
+    pageSize: number;
+};
+
+export type StratumQuotaDto = {
+    /**
+     * A stratum key: the values of stratifyBy joined by |
+     */
+    stratum: string;
+    /**
+     * This stratum’s own ratio (at most 4 decimals)…
+     */
+    ratio?: number;
+    /**
+     * …or its own count
+     */
+    count?: number;
+};
+
+export type PlanCreateDto = {
+    title: string;
+    scope: string;
+    year: number;
+    /**
+     * 检查事项
+     */
+    items: Array<string>;
+    /**
+     * A version of a TARGET pool
+     */
+    targetPoolVersionId: string;
+    /**
+     * A version of an INSPECTOR pool
+     */
+    inspectorPoolVersionId: string;
+    /**
+     * Strata: none is the whole pool
+     */
+    stratifyBy?: Array<'kind' | 'district' | 'category'>;
+    /**
+     * Overall ratio (at most 4 decimals); or count
+     */
+    ratio?: number;
+    /**
+     * Overall count of the strata without their own quota; or ratio
+     */
+    count?: number;
+    /**
+     * Strata with their own ratio or count
+     */
+    strata?: Array<StratumQuotaDto>;
+    /**
+     * At least 2 (G58)
+     */
+    inspectorsPerTarget?: number;
+    /**
+     * At most this many targets per inspector
+     */
+    maxTargetsPerInspector?: number;
+    /**
+     * Target keys kept out of the draw (inspected recently…)
+     */
+    excludedTargetKeys?: Array<string>;
+    /**
+     * Inspector keys kept out of the draw
+     */
+    excludedInspectorKeys?: Array<string>;
+    /**
+     * The public value the draw combines with the server’s random bytes; the drawer enters it
+     */
+    publicValueSource?: string;
+};
+
+export type StratumQuotaResponseDto = {
+    stratum: string;
+    ratioPer10000?: {
+        [key: string]: unknown;
+    } | null;
+    count?: {
+        [key: string]: unknown;
+    } | null;
+};
+
+export type DrawParametersDto = {
+    stratifyBy: Array<'kind' | 'district' | 'category'>;
+    /**
+     * Ratio in parts per 10,000 (0.05 = 500)
+     */
+    ratioPer10000: {
+        [key: string]: unknown;
+    } | null;
+    count: {
+        [key: string]: unknown;
+    } | null;
+    strata: Array<StratumQuotaResponseDto>;
+    inspectorsPerTarget: number;
+    maxTargetsPerInspector: {
+        [key: string]: unknown;
+    } | null;
+    excludedTargetKeys: Array<string>;
+    excludedInspectorKeys: Array<string>;
+};
+
+export type StratumCountDto = {
+    stratum: string;
+    size: number;
+    count: number;
+};
+
+export type PoolReferenceDto = {
+    versionId: string;
+    rows: number;
+    hash: string;
+};
+
+export type DrawnTargetDto = {
+    key: string;
+    stratum: string;
+};
+
+export type AssignmentDto = {
+    targetKey: string;
+    inspectorKeys: Array<string>;
+};
+
+export type ExclusionDto = {
+    reason: 'TARGET_EXCLUDED_BY_PLAN' | 'INSPECTOR_EXCLUDED_BY_PLAN' | 'BARRED' | 'SAME_ORGANISATION' | 'DECLARED_CONFLICT';
+    targetKey: {
+        [key: string]: unknown;
+    } | null;
+    inspectorKey: {
+        [key: string]: unknown;
+    } | null;
+};
+
+export type DrawResultDto = {
+    algorithm: string;
+    strata: Array<StratumCountDto>;
+    targets: Array<DrawnTargetDto>;
+    /**
+     * As drawn; redraws apply on top
+     */
+    assignments: Array<AssignmentDto>;
+    exclusions: Array<ExclusionDto>;
+};
+
+export type RedrawDto = {
+    seq: number;
+    targetKey: string;
+    /**
+     * Who declined
+     */
+    inspectorKey: string;
+    replacementKey: string;
+    reason: string;
+};
+
+export type DrawDocumentDto = {
+    format: string;
+    planId: string;
+    algorithm: string;
+    drawnAt: string;
+    /**
+     * The day bars were checked on (China)
+     */
+    drawDate: string;
+    /**
+     * 32 random bytes chosen by the server at draw time, hex
+     */
+    serverRandom: string;
+    publicValue: string;
+    /**
+     * SHA-256(serverRandom ‖ UTF-8 publicValue), hex
+     */
+    seed: string;
+    targetPool: PoolReferenceDto;
+    inspectorPool: PoolReferenceDto;
+    parameters: DrawParametersDto;
+    barredInspectorKeys: Array<string>;
+    result: DrawResultDto;
+    /**
+     * SHA-256 of the JCS form of result
+     */
+    resultHash: string;
+    redraws: Array<RedrawDto>;
+};
+
+export type AssignedInspectorDto = {
+    key: string;
+    name: string;
+    organisation: string;
+};
+
+export type CurrentAssignmentDto = {
+    targetKey: string;
+    targetName: string;
+    inspectors: Array<AssignedInspectorDto>;
+};
+
+export type FindingDto = {
+    targetKey: string;
+    outcome: 'NO_PROBLEM' | 'RECTIFICATION_REQUIRED' | 'SUSPECTED_MISCONDUCT';
+    note: {
+        [key: string]: unknown;
+    } | null;
+    /**
+     * The case a suspected misconduct opened
+     */
+    caseId: {
+        [key: string]: unknown;
+    } | null;
+    recordedAt: string;
+};
+
+export type PlanResponseDto = {
+    id: string;
+    title: string;
+    scope: string;
+    year: number;
+    items: Array<string>;
+    targetPoolVersionId: string;
+    inspectorPoolVersionId: string;
+    parameters: DrawParametersDto;
+    /**
+     * The counts the draw will take (allocated at planning)
+     */
+    expectedStrata: Array<StratumCountDto>;
+    publicValueSource: {
+        [key: string]: unknown;
+    } | null;
+    status: 'DRAFT' | 'APPROVED' | 'DRAWN' | 'CLOSED';
+    createdBy: string;
+    approvedBy: {
+        [key: string]: unknown;
+    } | null;
+    approvedAt: {
+        [key: string]: unknown;
+    } | null;
+    closedBy: {
+        [key: string]: unknown;
+    } | null;
+    closedAt: {
+        [key: string]: unknown;
+    } | null;
+    createdAt: string;
+    version: number;
+    draw: DrawDocumentDto | null;
+    /**
+     * The stored REVIEWER_SELECTION checks the draw ran (one per 10,000 inspectors)
+     */
+    screeningCheckIds: Array<string>;
+    /**
+     * After redraws
+     */
+    assignments: Array<CurrentAssignmentDto>;
+    findings: Array<FindingDto>;
+};
+
+export type PlanSummaryDto = {
+    id: string;
+    title: string;
+    year: number;
+    status: 'DRAFT' | 'APPROVED' | 'DRAWN' | 'CLOSED';
+    createdAt: string;
+};
+
+export type PlanPageDto = {
+    items: Array<PlanSummaryDto>;
+    total: number;
+    page: number;
+    pageSize: number;
+};
+
+export type DrawCreateDto = {
+    /**
+     * The value the plan’s source published
+     */
+    publicValue?: string;
+};
+
+export type RedrawCreateDto = {
+    targetKey: string;
+    /**
+     * The inspector who declined
+     */
+    inspectorKey: string;
+    reason: string;
+};
+
+export type FindingCaseDto = {
+    authority: string;
+    misconductTypes: Array<'PLAGIARISM' | 'FABRICATION_FALSIFICATION' | 'TRADING_GHOSTWRITING' | 'FRAUDULENT_ACQUISITION' | 'ETHICS_APPROVAL_FRAUD' | 'ETHICS_VIOLATION' | 'AUTHORSHIP_VIOLATION' | 'PUBLICATION_VIOLATION' | 'REVIEW_MISCONDUCT' | 'REVIEW_INTERFERENCE' | 'FUNDS_MISUSE' | 'FALSE_REPORTING' | 'OTHER'>;
+    facts?: string;
+    /**
+     * A unit and its responsible persons are often named together
+     */
+    subjects: Array<CaseSubjectInputDto>;
+};
+
+export type FindingCreateDto = {
+    targetKey: string;
+    outcome: 'NO_PROBLEM' | 'RECTIFICATION_REQUIRED' | 'SUSPECTED_MISCONDUCT';
+    note?: string;
+    /**
+     * Required for SUSPECTED_MISCONDUCT: the case it opens (REPORTED, source RANDOM_INSPECTION)
+     */
+    case?: FindingCaseDto;
+};
+
+export type PublicInspectionSummaryDto = {
+    id: string;
+    title: string;
+    scope: string;
+    year: number;
+    closedAt: string;
+};
+
+export type PublicInspectionPageDto = {
+    items: Array<PublicInspectionSummaryDto>;
+    total: number;
+    page: number;
+    pageSize: number;
+};
+
+export type PublicTargetDto = {
+    key: string;
+    kind: 'PROJECT' | 'ENTERPRISE' | 'PLATFORM';
+    name: string;
+    organisation: string;
+    organisationKey: string;
+    /**
+     * Organisations’ codes are public
+     */
+    uscc: {
+        [key: string]: unknown;
+    } | null;
+    district: string;
+    category: string;
+    /**
+     * Masked: 张**
+     */
+    principalInvestigator: {
+        [key: string]: unknown;
+    } | null;
+};
+
+export type PublicInspectorDto = {
+    key: string;
+    /**
+     * Masked: 张**
+     */
+    name: string;
+    organisation: string;
+    organisationKey: string;
+    field: string;
+    conflictKeys: Array<string>;
+};
+
+export type PublicAssignmentDto = {
+    targetKey: string;
+    inspectors: Array<PublicInspectorDto>;
+};
+
+export type PublicFindingDto = {
+    targetKey: string;
+    outcome: 'NO_PROBLEM' | 'RECTIFICATION_REQUIRED' | 'SUSPECTED_MISCONDUCT';
+    /**
+     * Whether a case was opened (its details are not public here)
+     */
+    caseOpened: boolean;
+};
+
+export type PublicInspectionDto = {
+    id: string;
+    title: string;
+    scope: string;
+    year: number;
+    items: Array<string>;
+    publicValueSource: {
+        [key: string]: unknown;
+    } | null;
+    closedAt: string;
+    /**
+     * What draw:verify replays, with the two pool exports
+     */
+    draw: DrawDocumentDto;
+    /**
+     * The drawn targets
+     */
+    targets: Array<PublicTargetDto>;
+    /**
+     * After redraws
+     */
+    assignments: Array<PublicAssignmentDto>;
+    findings: Array<PublicFindingDto>;
+};
+
+export type PublicTargetPoolDto = {
+    format: string;
+    versionId: string;
+    kind: 'TARGET';
+    hash: string;
+    rows: Array<PublicTargetDto>;
+};
+
+export type PublicInspectorPoolDto = {
+    format: string;
+    versionId: string;
+    kind: 'INSPECTOR';
+    hash: string;
+    rows: Array<PublicInspectorDto>;
 };
 
 export type ListingCreateDto = {
@@ -2231,6 +2683,400 @@ export type ImportsControllerImportDecisionsResponses = {
 };
 
 export type ImportsControllerImportDecisionsResponse = ImportsControllerImportDecisionsResponses[keyof ImportsControllerImportDecisionsResponses];
+
+export type InspectionsControllerGetInspectionPoolsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        page?: number;
+        pageSize?: number;
+    };
+    url: '/api/v1/inspections/pools';
+};
+
+export type InspectionsControllerGetInspectionPoolsResponses = {
+    200: PoolPageDto;
+};
+
+export type InspectionsControllerGetInspectionPoolsResponse = InspectionsControllerGetInspectionPoolsResponses[keyof InspectionsControllerGetInspectionPoolsResponses];
+
+export type InspectionsControllerCreateInspectionPoolData = {
+    body: PoolCreateDto;
+    headers?: {
+        /**
+         * Any string of 1 to 255 visible ASCII characters, unique per intended change (a UUID). A retry with the same key and request gets the first answer again (header Idempotent-Replayed: true); kept 24 h.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/api/v1/inspections/pools';
+};
+
+export type InspectionsControllerCreateInspectionPoolErrors = {
+    /**
+     * IDEMPOTENCY_KEY_IN_FLIGHT: the first request with this key is still running
+     */
+    409: unknown;
+    /**
+     * IDEMPOTENCY_KEY_REUSED: this key was used for another request
+     */
+    422: unknown;
+};
+
+export type InspectionsControllerCreateInspectionPoolResponses = {
+    201: PoolResponseDto;
+};
+
+export type InspectionsControllerCreateInspectionPoolResponse = InspectionsControllerCreateInspectionPoolResponses[keyof InspectionsControllerCreateInspectionPoolResponses];
+
+export type InspectionsControllerCreateInspectionPoolVersionData = {
+    body: {
+        /**
+         * CSV (UTF-8) or XLSX; columns in docs/inspections.md
+         */
+        file: Blob | File;
+    };
+    headers?: {
+        /**
+         * Any string of 1 to 255 visible ASCII characters, unique per intended change (a UUID). A retry with the same key and request gets the first answer again (header Idempotent-Replayed: true); kept 24 h.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/api/v1/inspections/pools/{id}/versions';
+};
+
+export type InspectionsControllerCreateInspectionPoolVersionErrors = {
+    /**
+     * IDEMPOTENCY_KEY_IN_FLIGHT: the first request with this key is still running
+     */
+    409: unknown;
+    /**
+     * IDEMPOTENCY_KEY_REUSED: this key was used for another request
+     */
+    422: unknown;
+};
+
+export type InspectionsControllerCreateInspectionPoolVersionResponses = {
+    201: PoolResponseDto;
+};
+
+export type InspectionsControllerCreateInspectionPoolVersionResponse = InspectionsControllerCreateInspectionPoolVersionResponses[keyof InspectionsControllerCreateInspectionPoolVersionResponses];
+
+export type InspectionsControllerGetInspectionPlansData = {
+    body?: never;
+    path?: never;
+    query?: {
+        page?: number;
+        pageSize?: number;
+        status?: 'DRAFT' | 'APPROVED' | 'DRAWN' | 'CLOSED';
+    };
+    url: '/api/v1/inspections/plans';
+};
+
+export type InspectionsControllerGetInspectionPlansResponses = {
+    200: PlanPageDto;
+};
+
+export type InspectionsControllerGetInspectionPlansResponse = InspectionsControllerGetInspectionPlansResponses[keyof InspectionsControllerGetInspectionPlansResponses];
+
+export type InspectionsControllerCreateInspectionPlanData = {
+    body: PlanCreateDto;
+    headers?: {
+        /**
+         * Any string of 1 to 255 visible ASCII characters, unique per intended change (a UUID). A retry with the same key and request gets the first answer again (header Idempotent-Replayed: true); kept 24 h.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/api/v1/inspections/plans';
+};
+
+export type InspectionsControllerCreateInspectionPlanErrors = {
+    /**
+     * IDEMPOTENCY_KEY_IN_FLIGHT: the first request with this key is still running
+     */
+    409: unknown;
+    /**
+     * IDEMPOTENCY_KEY_REUSED: this key was used for another request
+     */
+    422: unknown;
+};
+
+export type InspectionsControllerCreateInspectionPlanResponses = {
+    201: PlanResponseDto;
+};
+
+export type InspectionsControllerCreateInspectionPlanResponse = InspectionsControllerCreateInspectionPlanResponses[keyof InspectionsControllerCreateInspectionPlanResponses];
+
+export type InspectionsControllerGetInspectionPlanData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/api/v1/inspections/plans/{id}';
+};
+
+export type InspectionsControllerGetInspectionPlanResponses = {
+    200: PlanResponseDto;
+};
+
+export type InspectionsControllerGetInspectionPlanResponse = InspectionsControllerGetInspectionPlanResponses[keyof InspectionsControllerGetInspectionPlanResponses];
+
+export type InspectionsControllerApproveInspectionPlanData = {
+    body?: never;
+    headers?: {
+        /**
+         * Any string of 1 to 255 visible ASCII characters, unique per intended change (a UUID). A retry with the same key and request gets the first answer again (header Idempotent-Replayed: true); kept 24 h.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/api/v1/inspections/plans/{id}/approve';
+};
+
+export type InspectionsControllerApproveInspectionPlanErrors = {
+    /**
+     * IDEMPOTENCY_KEY_IN_FLIGHT: the first request with this key is still running
+     */
+    409: unknown;
+    /**
+     * IDEMPOTENCY_KEY_REUSED: this key was used for another request
+     */
+    422: unknown;
+};
+
+export type InspectionsControllerApproveInspectionPlanResponses = {
+    200: PlanResponseDto;
+};
+
+export type InspectionsControllerApproveInspectionPlanResponse = InspectionsControllerApproveInspectionPlanResponses[keyof InspectionsControllerApproveInspectionPlanResponses];
+
+export type InspectionsControllerDrawInspectionPlanData = {
+    body: DrawCreateDto;
+    headers?: {
+        /**
+         * Any string of 1 to 255 visible ASCII characters, unique per intended change (a UUID). A retry with the same key and request gets the first answer again (header Idempotent-Replayed: true); kept 24 h.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/api/v1/inspections/plans/{id}/draw';
+};
+
+export type InspectionsControllerDrawInspectionPlanErrors = {
+    /**
+     * IDEMPOTENCY_KEY_IN_FLIGHT: the first request with this key is still running
+     */
+    409: unknown;
+    /**
+     * IDEMPOTENCY_KEY_REUSED: this key was used for another request
+     */
+    422: unknown;
+};
+
+export type InspectionsControllerDrawInspectionPlanResponses = {
+    200: PlanResponseDto;
+};
+
+export type InspectionsControllerDrawInspectionPlanResponse = InspectionsControllerDrawInspectionPlanResponses[keyof InspectionsControllerDrawInspectionPlanResponses];
+
+export type InspectionsControllerCreateInspectionRedrawData = {
+    body: RedrawCreateDto;
+    headers?: {
+        /**
+         * Any string of 1 to 255 visible ASCII characters, unique per intended change (a UUID). A retry with the same key and request gets the first answer again (header Idempotent-Replayed: true); kept 24 h.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/api/v1/inspections/plans/{id}/redraws';
+};
+
+export type InspectionsControllerCreateInspectionRedrawErrors = {
+    /**
+     * IDEMPOTENCY_KEY_IN_FLIGHT: the first request with this key is still running
+     */
+    409: unknown;
+    /**
+     * IDEMPOTENCY_KEY_REUSED: this key was used for another request
+     */
+    422: unknown;
+};
+
+export type InspectionsControllerCreateInspectionRedrawResponses = {
+    201: RedrawDto;
+};
+
+export type InspectionsControllerCreateInspectionRedrawResponse = InspectionsControllerCreateInspectionRedrawResponses[keyof InspectionsControllerCreateInspectionRedrawResponses];
+
+export type InspectionsControllerCreateInspectionFindingData = {
+    body: FindingCreateDto;
+    headers?: {
+        /**
+         * Any string of 1 to 255 visible ASCII characters, unique per intended change (a UUID). A retry with the same key and request gets the first answer again (header Idempotent-Replayed: true); kept 24 h.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/api/v1/inspections/plans/{id}/findings';
+};
+
+export type InspectionsControllerCreateInspectionFindingErrors = {
+    /**
+     * IDEMPOTENCY_KEY_IN_FLIGHT: the first request with this key is still running
+     */
+    409: unknown;
+    /**
+     * IDEMPOTENCY_KEY_REUSED: this key was used for another request
+     */
+    422: unknown;
+};
+
+export type InspectionsControllerCreateInspectionFindingResponses = {
+    201: FindingDto;
+};
+
+export type InspectionsControllerCreateInspectionFindingResponse = InspectionsControllerCreateInspectionFindingResponses[keyof InspectionsControllerCreateInspectionFindingResponses];
+
+export type InspectionsControllerCloseInspectionPlanData = {
+    body?: never;
+    headers?: {
+        /**
+         * Any string of 1 to 255 visible ASCII characters, unique per intended change (a UUID). A retry with the same key and request gets the first answer again (header Idempotent-Replayed: true); kept 24 h.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/api/v1/inspections/plans/{id}/close';
+};
+
+export type InspectionsControllerCloseInspectionPlanErrors = {
+    /**
+     * IDEMPOTENCY_KEY_IN_FLIGHT: the first request with this key is still running
+     */
+    409: unknown;
+    /**
+     * IDEMPOTENCY_KEY_REUSED: this key was used for another request
+     */
+    422: unknown;
+};
+
+export type InspectionsControllerCloseInspectionPlanResponses = {
+    200: PlanResponseDto;
+};
+
+export type InspectionsControllerCloseInspectionPlanResponse = InspectionsControllerCloseInspectionPlanResponses[keyof InspectionsControllerCloseInspectionPlanResponses];
+
+export type PublicInspectionsControllerGetPublicInspectionsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        page?: number;
+        pageSize?: number;
+    };
+    url: '/api/v1/public/inspections';
+};
+
+export type PublicInspectionsControllerGetPublicInspectionsErrors = {
+    /**
+     * 429 RATE_LIMITED, with Retry-After
+     */
+    429: unknown;
+};
+
+export type PublicInspectionsControllerGetPublicInspectionsResponses = {
+    200: PublicInspectionPageDto;
+};
+
+export type PublicInspectionsControllerGetPublicInspectionsResponse = PublicInspectionsControllerGetPublicInspectionsResponses[keyof PublicInspectionsControllerGetPublicInspectionsResponses];
+
+export type PublicInspectionsControllerGetPublicInspectionData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/api/v1/public/inspections/{id}';
+};
+
+export type PublicInspectionsControllerGetPublicInspectionErrors = {
+    /**
+     * 429 RATE_LIMITED, with Retry-After
+     */
+    429: unknown;
+};
+
+export type PublicInspectionsControllerGetPublicInspectionResponses = {
+    200: PublicInspectionDto;
+};
+
+export type PublicInspectionsControllerGetPublicInspectionResponse = PublicInspectionsControllerGetPublicInspectionResponses[keyof PublicInspectionsControllerGetPublicInspectionResponses];
+
+export type PublicInspectionsControllerGetPublicInspectionTargetsData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/api/v1/public/inspections/{id}/targets';
+};
+
+export type PublicInspectionsControllerGetPublicInspectionTargetsErrors = {
+    /**
+     * 429 RATE_LIMITED, with Retry-After
+     */
+    429: unknown;
+};
+
+export type PublicInspectionsControllerGetPublicInspectionTargetsResponses = {
+    200: PublicTargetPoolDto;
+};
+
+export type PublicInspectionsControllerGetPublicInspectionTargetsResponse = PublicInspectionsControllerGetPublicInspectionTargetsResponses[keyof PublicInspectionsControllerGetPublicInspectionTargetsResponses];
+
+export type PublicInspectionsControllerGetPublicInspectionInspectorsData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/api/v1/public/inspections/{id}/inspectors';
+};
+
+export type PublicInspectionsControllerGetPublicInspectionInspectorsErrors = {
+    /**
+     * 429 RATE_LIMITED, with Retry-After
+     */
+    429: unknown;
+};
+
+export type PublicInspectionsControllerGetPublicInspectionInspectorsResponses = {
+    200: PublicInspectorPoolDto;
+};
+
+export type PublicInspectionsControllerGetPublicInspectionInspectorsResponse = PublicInspectionsControllerGetPublicInspectionInspectorsResponses[keyof PublicInspectionsControllerGetPublicInspectionInspectorsResponses];
 
 export type ListingsControllerGetListingsData = {
     body?: never;
