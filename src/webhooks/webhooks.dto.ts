@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
 import {
   ArrayMinSize,
   ArrayUnique,
@@ -42,6 +42,8 @@ export class WebhookCreateDto {
   eventTypes: ChangeEntityType[];
 
   @ApiPropertyOptional({ type: String, example: 'Provincial credit platform', default: '' })
+  // null, like leaving it out, means no description (the column holds '' then, never NULL).
+  @Transform(({ value }: { value: unknown }) => (value === null ? '' : value))
   @IsOptional()
   @IsString()
   @MaxLength(500)

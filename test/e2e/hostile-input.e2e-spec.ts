@@ -11,12 +11,14 @@ describe('hostile input found by the property test (issue 12)', () => {
   let t: TestApp;
   let base: string;
   let admin: TestUser;
+  let webhookAdmin: TestUser;
 
   beforeAll(async () => {
     t = await createTestApp();
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(t.app.getHttpServer().address() as { port: number }).port}`;
     admin = await newUser(t, [Role.RECORDER, Role.REVIEWER]);
+    webhookAdmin = await newUser(t, [Role.ADMIN]);
   });
 
   afterAll(async () => {
@@ -137,5 +139,13 @@ describe('hostile input found by the property test (issue 12)', () => {
     // A whole pair is a character like any other.
     const paired = await post('/api/v1/subjects/search', '{"name":"张三","organisation":"x\\ud83d\\ude00y"}');
     expect(paired.status).toBe(200);
+  });
+  it('takes a webhook endpoint whose description is null as one without a description (seed 859085088: 500)', async () => {
+    const res = await request(base)
+      .post('/api/v1/webhooks')
+      .set(webhookAdmin.auth)
+      .send({ url: 'https://credit.example.gov.cn/hooks/null', eventTypes: ['LISTING'], description: null });
+    expect(res.status).toBe(201);
+    expect(res.body.description).toBe('');
   });
 });
