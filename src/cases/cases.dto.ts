@@ -1,4 +1,4 @@
-import { trim } from '../common/transforms';
+import { nullAs, trim } from '../common/transforms';
 import { PageQueryDto } from '../common/pagination';
 import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
@@ -123,6 +123,7 @@ export class CaseCreateDto {
     default: 'REPORTED',
     description: 'DECIDED or FINAL to record a published decision',
   })
+  @Transform(nullAs('REPORTED'))
   @IsOptional()
   @IsIn(CASE_STATUSES)
   status: CaseStatus = 'REPORTED';

@@ -22,3 +22,13 @@ export const upper = ({ value }: { value: unknown }): unknown =>
 /** `@Transform(toInteger)`: a whole number written as text (environment, form fields) becomes a number. */
 export const toInteger = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+
+/**
+ * `@Transform(nullAs(fallback))` on an optional body field with a default: `null` means "not given"
+ * and takes the default, as leaving the field out does. `@IsOptional()` lets null through to the
+ * service, which stored it in a NOT NULL column (a 500) or used it as a value.
+ */
+export const nullAs =
+  (fallback: unknown) =>
+  ({ value }: { value: unknown }): unknown =>
+    value === null ? fallback : value;

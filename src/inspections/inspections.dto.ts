@@ -21,7 +21,7 @@ import {
 } from 'class-validator';
 import { CaseCreateDto } from '../cases/cases.dto';
 import { PageQueryDto } from '../common/pagination';
-import { trim } from '../common/transforms';
+import { nullAs, trim } from '../common/transforms';
 import { EXCLUSION_REASONS, RATIO_SCALE, STRATUM_FIELDS, StratumField } from './draw';
 import {
   FINDING_OUTCOMES,
@@ -201,6 +201,7 @@ export class PlanCreateDto {
   strata?: StratumQuotaDto[];
 
   @ApiPropertyOptional({ default: 2, minimum: 2, maximum: 10, description: 'At least 2 (G58)' })
+  @Transform(nullAs(2))
   @IsOptional()
   @Max(10)
   @Min(2)

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
+import { nullAs } from '../common/transforms';
 import {
   ArrayMinSize,
   ArrayUnique,
@@ -42,8 +43,7 @@ export class WebhookCreateDto {
   eventTypes: ChangeEntityType[];
 
   @ApiPropertyOptional({ type: String, example: 'Provincial credit platform', default: '' })
-  // null, like leaving it out, means no description (the column holds '' then, never NULL).
-  @Transform(({ value }: { value: unknown }) => (value === null ? '' : value))
+  @Transform(nullAs(''))
   @IsOptional()
   @IsString()
   @MaxLength(500)
