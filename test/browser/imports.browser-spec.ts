@@ -1,15 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { Page } from 'playwright-core';
 import { Role } from '../../src/auth/principal';
-import { csvLine } from '../../src/common/csv';
-import { IMPORT_COLUMNS, ImportColumnKey } from '../../src/imports/import-columns';
+import { IMPORT_COLUMNS } from '../../src/imports/import-columns';
 import { newResidentId, newUser, TestUser } from '../factories';
+import { breakCheckChar, importCsv, ImportRow, personRow } from '../import-rows';
 import { ConsoleRun, logIn, newPage, screenshot, seriousViolations, startConsole } from './harness';
-
-type Row = Partial<Record<ImportColumnKey, string>>;
-
-/** Flips the check character of a valid resident ID. */
-const breakCheckChar = (id: string) => id.slice(0, 17) + (id[17] === '0' ? '1' : '0');
 
 /**
  * The bulk import page (批量导入处理决定) in a real Chromium: a recorder downloads the template, fills it,
@@ -42,10 +37,8 @@ describe('console: bulk import of decisions', () => {
   });
 
   /** Chooses a file in the page's upload field, as the file dialog would. */
-  async function choose(name: string, content: string): Promise<void> {
-    await page
-      .locator('input[type=file]')
-      .setInputFiles({ name, mimeType: 'text/csv', buffer: Buffer.from(content, 'utf8') });
+  async function choose(name: string, buffer: Buffer): Promise<void> {
+    await page.locator('input[type=file]').setInputFiles({ name, mimeType: 'text/csv', buffer });
     await page.locator('.ant-upload-list').getByText(name).waitFor();
   }
 
@@ -88,33 +81,15 @@ describe('console: bulk import of decisions', () => {
     expect((await readFile(await xlsx.path())).subarray(0, 2).toString('latin1')).toBe('PK');
 
     // The template filled: two people in one decision, a third put on the black list by another.
-    const row = (decisionNumber: string, name: string, idNumber: string, over: Row = {}): Row => ({
-      decisionNumber,
-      authority: '东海省科学技术厅',
-      decisionDate: '2021-03-15',
-      severity: 'SERIOUS',
-      misconductTypes: 'PLAGIARISM',
-      source: 'COMPLAINT_REPORT',
-      kind: '自然人',
-      name,
-      organisation: '东海理工大学',
-      idType: '居民身份证',
-      idNumber,
-      roles: 'RESEARCHER',
-      measureType: 'BAN_FUNDED_ACTIVITY',
-      measureStart: '2021-04-01',
-      measureEnd: '2024-03-31',
-      domains: 'PROJECT_FUNDING',
-      ...over,
-    });
-    const file = (rows: Row[]) =>
-      `${header}\r\n${rows.map((r) => csvLine(IMPORT_COLUMNS.map((c) => r[c.key] ?? ''))).join('')}`;
-    const blackListed: Row = { measureType: 'SERIOUS_DB_ENTRY', domains: '', decisionDate: '2022-05-10' };
+    const file = (rows: ImportRow[]) => importCsv(rows, `${header}\r\n`);
     const good = [
-      row(first, `甲导入${unique}`, ids[0]),
-      row(first, `乙导入${unique}`, ids[1], { roles: 'PROJECT_LEAD' }),
-      row(second, `丙导入${unique}`, ids[2], {
-        ...blackListed,
+      personRow(first, { idNumber: ids[0] }),
+      personRow(first, { idNumber: ids[1], roles: 'PROJECT_LEAD' }),
+      personRow(second, {
+        idNumber: ids[2],
+        measureType: 'SERIOUS_DB_ENTRY',
+        domains: '',
+        decisionDate: '2022-05-10',
         measureStart: '2022-06-01',
         measureEnd: '2025-05-31',
       }),
