@@ -138,22 +138,17 @@ function ImportForm() {
       <Card title={<CardTitle>{s('importTemplate')}</CardTitle>}>
         <Typography.Paragraph>{s('importTemplateHelp')}</Typography.Paragraph>
         <Space wrap>
-          <Button
-            icon={<DownloadOutlined />}
-            loading={busy === 'csv'}
-            onClick={() => void download('csv')}
-            data-testid="import-template-csv"
-          >
-            {s('importTemplateCsv')}
-          </Button>
-          <Button
-            icon={<DownloadOutlined />}
-            loading={busy === 'xlsx'}
-            onClick={() => void download('xlsx')}
-            data-testid="import-template-xlsx"
-          >
-            {s('importTemplateXlsx')}
-          </Button>
+          {(['csv', 'xlsx'] as const).map((format) => (
+            <Button
+              key={format}
+              icon={<DownloadOutlined />}
+              loading={busy === format}
+              onClick={() => void download(format)}
+              data-testid={`import-template-${format}`}
+            >
+              {s(format === 'csv' ? 'importTemplateCsv' : 'importTemplateXlsx')}
+            </Button>
+          ))}
         </Space>
       </Card>
       <Card title={<CardTitle>{s('importFileCard')}</CardTitle>}>
