@@ -2,9 +2,9 @@ import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import request from 'supertest';
 import { Role, Scope } from '../../src/auth/principal';
-import { csvLine } from '../../src/common/csv';
 import { IMPORT_COLUMNS, ImportColumnKey } from '../../src/imports/import-columns';
 import { createTestApp, TestApp } from '../app';
+import { breakCheckChar, importCsv, ImportRow, personRow } from '../import-rows';
 import {
   auditCount,
   newApiClient,
@@ -17,8 +17,6 @@ import {
 } from '../factories';
 
 type Res = request.Response;
-type Row = Partial<Record<ImportColumnKey, string>>;
-
 const TABLES = ['misconduct_case', 'subject', 'measure', 'listing', 'case_subject'] as const;
 
 /** Collects a binary answer (an XLSX) into a Buffer. */
@@ -28,36 +26,7 @@ const binary = (res: Res, done: (error: Error | null, body: Buffer) => void) => 
   res.on('end', () => done(null, Buffer.concat(chunks)));
 };
 
-/** Flips the check character of a valid resident ID. */
-const breakCheckChar = (id: string) => id.slice(0, 17) + (id[17] === '0' ? '1' : '0');
-
 const KEYS = IMPORT_COLUMNS.map((c) => c.key);
-
-/** A CSV import file with the column keys as headers. */
-const csvFile = (rows: Row[]) =>
-  Buffer.from(csvLine(KEYS) + rows.map((r) => csvLine(KEYS.map((k) => r[k] ?? ''))).join(''), 'utf8');
-
-let serial = 0;
-/** A clean row: a person, barred from funded activity; `decision` names the decision it belongs to. */
-const personRow = (decision: string, over: Row = {}): Row => ({
-  decisionNumber: decision,
-  authority: '东海省科学技术厅',
-  decisionDate: '2021-03-15',
-  severity: 'SERIOUS',
-  misconductTypes: 'PLAGIARISM',
-  source: 'COMPLAINT_REPORT',
-  kind: '自然人',
-  name: `导入人${++serial}`,
-  organisation: '东海理工大学',
-  idType: '居民身份证',
-  idNumber: newResidentId(),
-  roles: 'RESEARCHER',
-  measureType: 'BAN_FUNDED_ACTIVITY',
-  measureStart: '2021-04-01',
-  measureEnd: '2024-03-31',
-  domains: 'PROJECT_FUNDING',
-  ...over,
-});
 
 describe('bulk import of decisions', () => {
   let t: TestApp;
@@ -126,7 +95,7 @@ describe('bulk import of decisions', () => {
       const column = (key: ImportColumnKey) => KEYS.indexOf(key) + 1;
       const row = sheet.getRow(2);
       const usccValue = newUscc();
-      const fill: Row = {
+      const fill: ImportRow = {
         decisionNumber: '东科〔2022〕7号',
         kind: '法人',
         name: '模板导入科技有限公司',
@@ -156,7 +125,7 @@ describe('bulk import of decisions', () => {
 
   describe('a file with planted errors', () => {
     const good = personRow('东科〔2021〕1号');
-    const rows: Row[] = [
+    const rows: ImportRow[] = [
       good,
       personRow('东科〔2021〕2号', { idNumber: breakCheckChar(newResidentId()) }), // row 3
       personRow('东科〔2021〕3号', { misconductTypes: 'PLAGIARISM;COPYING' }), // row 4
@@ -172,7 +141,7 @@ describe('bulk import of decisions', () => {
     it('dry run: writes nothing and reports each problem by row, column and the API code', async () => {
       const before = await counts();
       const checked = await auditCount(t, 'DECISIONS_IMPORT_CHECKED');
-      const res = await upload(recorder.auth, csvFile(rows), true).expect(200);
+      const res = await upload(recorder.auth, importCsv(rows), true).expect(200);
       expect(await counts()).toEqual(before);
       expect(await auditCount(t, 'DECISIONS_IMPORT_CHECKED')).toBe(checked + 1);
       const problems = res.body.problems.map((p: { row: number; column: string; code: string }) => [
@@ -226,7 +195,7 @@ describe('bulk import of decisions', () => {
 
     it('real run with errors: 422 with every problem, nothing written', async () => {
       const before = await counts();
-      const res = await upload(recorder.auth, csvFile(rows), false).expect(422);
+      const res = await upload(recorder.auth, importCsv(rows), false).expect(422);
       expect(res.body.code).toBe('IMPORT_ROWS_INVALID');
       expect(res.body.details).toHaveLength(9);
       expect(res.body.details[0]).toMatchObject({
@@ -240,7 +209,7 @@ describe('bulk import of decisions', () => {
 
   describe('a clean file', () => {
     const company = newUscc();
-    const rows: Row[] = [
+    const rows: ImportRow[] = [
       // One decision naming a company, its principal person (two measures), and a person by name only.
       personRow('西科〔2019〕12号', {
         kind: '法人',
@@ -279,7 +248,7 @@ describe('bulk import of decisions', () => {
     it('real run: records every row, the cases grouped by decision number', async () => {
       const before = await counts();
       const imported = await auditCount(t, 'DECISIONS_IMPORTED');
-      first = await upload(recorder.auth, csvFile(rows), false).expect(201);
+      first = await upload(recorder.auth, importCsv(rows), false).expect(201);
       expect(first.body).toMatchObject({
         rows: 5,
         newRows: 5,
@@ -311,7 +280,7 @@ describe('bulk import of decisions', () => {
 
     it('a re-upload changes nothing and reports every row as already recorded', async () => {
       const before = await counts();
-      const again = await upload(recorder.auth, csvFile(rows), false).expect(201);
+      const again = await upload(recorder.auth, importCsv(rows), false).expect(201);
       expect(again.body).toMatchObject({ rows: 5, newRows: 0, unchangedRows: 5, cases: 0, problems: [] });
       expect(again.body.outcomes.map((o: { outcome: string }) => o.outcome)).toEqual(
         Array(5).fill('UNCHANGED'),
@@ -324,13 +293,13 @@ describe('bulk import of decisions', () => {
 
     it('a re-upload with a changed row is a conflict, and records nothing', async () => {
       const changed = rows.map((r, i) => (i === 4 ? { ...r, measureStart: '2021-05-01' } : r));
-      const dry = await upload(recorder.auth, csvFile(changed), true).expect(200);
+      const dry = await upload(recorder.auth, importCsv(changed), true).expect(200);
       expect(dry.body.problems).toEqual([
         expect.objectContaining({ row: 6, column: 'measureType', code: 'IMPORT_ROW_CONFLICT' }),
       ]);
       expect(dry.body.unchangedRows).toBe(4);
       const before = await counts();
-      await upload(recorder.auth, csvFile(changed), false).expect(422);
+      await upload(recorder.auth, importCsv(changed), false).expect(422);
       expect(await counts()).toEqual(before);
     });
 
@@ -352,7 +321,7 @@ describe('bulk import of decisions', () => {
     it('an administrator who imports cannot approve the entries of the import', async () => {
       const res = await upload(
         admin.auth,
-        csvFile([personRow('南科〔2020〕1号', { measureType: 'SERIOUS_DB_ENTRY', domains: '' })]),
+        importCsv([personRow('南科〔2020〕1号', { measureType: 'SERIOUS_DB_ENTRY', domains: '' })]),
         false,
       ).expect(201);
       const [entry] = await t.dataSource.query('SELECT id FROM listing WHERE case_id = $1', [
@@ -375,7 +344,7 @@ describe('bulk import of decisions', () => {
 
   it('refuses a reviewer (403) and a missing file (400)', async () => {
     const reviewer = await newUser(t, [Role.REVIEWER]);
-    await upload(reviewer.auth, csvFile([personRow('X')]), true).expect(403);
+    await upload(reviewer.auth, importCsv([personRow('X')]), true).expect(403);
     const res = await request(t.http)
       .post('/api/v1/imports/decisions')
       .set(recorder.auth)
@@ -402,7 +371,7 @@ describe('bulk import of decisions', () => {
     it('dry run finds exactly the planted errors; fixed, the real run records all of it', async () => {
       const broken = make(true);
       const before = await counts();
-      const dry = await upload(recorder.auth, csvFile(broken), true).expect(200);
+      const dry = await upload(recorder.auth, importCsv(broken), true).expect(200);
       expect(dry.body.rows).toBe(ROWS);
       expect(dry.body.problems.map((p: { row: number; code: string }) => [p.row, p.code])).toEqual([
         [BAD[0] + 2, 'RESIDENT_ID_CHECKSUM'],
@@ -413,7 +382,7 @@ describe('bulk import of decisions', () => {
       expect(await counts()).toEqual(before);
 
       const fixed = broken.map((r, i) => (BAD.includes(i) ? make(false)[i] : r));
-      const done = await upload(recorder.auth, csvFile(fixed), false).expect(201);
+      const done = await upload(recorder.auth, importCsv(fixed), false).expect(201);
       expect(done.body).toMatchObject({ rows: ROWS, newRows: ROWS, cases: ROWS, problems: [] });
       const after = await counts();
       expect(after.misconduct_case - before.misconduct_case).toBe(ROWS);

@@ -15,6 +15,8 @@ export interface ApiErrorDetail {
   field: string;
   code: string;
   message: string;
+  /** What else the API tells of the problem, e.g. `{ row: '7' }` for a row of an import file. */
+  context?: Record<string, string>;
 }
 
 /** An answer other than 2xx, in the API's one error shape (or a network failure, status 0). */
@@ -28,6 +30,12 @@ export class ApiError extends Error {
   ) {
     super(message);
   }
+}
+
+/** The lines an error alert shows: the API's message, then each detail with its field. */
+export function errorLines(error: unknown): string[] {
+  if (!(error instanceof ApiError)) return [String(error)];
+  return [error.message, ...error.details.map((d) => `${d.field ? `${d.field}: ` : ''}${d.message}`)];
 }
 
 interface Session {

@@ -1,7 +1,7 @@
 export { CardTitle, PageTitle } from '../../components/Titles';
 import { Alert, ConfigProvider, Tag, type ThemeConfig } from 'antd';
 import type { ReactNode } from 'react';
-import { ApiError } from '../../api/client';
+import { ApiError, errorLines } from '../../api/client';
 import { useSectionText } from '../types';
 import { messages } from './messages';
 
@@ -10,11 +10,8 @@ export const useText = () => useSectionText(messages);
 export const ROLES = ['ADMIN', 'RECORDER', 'APPROVER', 'REVIEWER', 'AUDITOR'] as const;
 export type Role = (typeof ROLES)[number];
 
-/** The lines an error alert shows: the API's message, then details not placed beside a field. */
-export function errorLines(error: unknown): string[] {
-  if (!(error instanceof ApiError)) return [String(error)];
-  return [error.message, ...error.details.map((d) => `${d.field ? `${d.field}: ` : ''}${d.message}`)];
-}
+/** The lines an error alert shows (the API's message, then details not placed beside a field). */
+export { errorLines };
 
 /** An error as an Alert: 409 and 412 are called conflicts. */
 export function ErrorAlert({

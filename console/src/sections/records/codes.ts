@@ -1,5 +1,6 @@
 // Labels of the codes this section shows that the shared i18n does not have (misconduct types,
-// severities, sources, a subject's roles in a case, case and list-entry statuses).
+// severities, sources, a subject's roles in a case, case and list-entry statuses, the import file's
+// columns and row outcomes).
 import { useI18n } from '../../i18n';
 
 type Table = Record<string, { zh: string; en: string }>;
@@ -64,6 +65,40 @@ const GROUPS = {
     REVOKED: { zh: '已撤销', en: 'Revoked' },
     REJECTED: { zh: '已驳回', en: 'Rejected' },
     CORRECTED: { zh: '日期已更正', en: 'Dates corrected' },
+  },
+  // The import file's columns (their keys, as the API's problems name them), with the template's headers.
+  importColumn: {
+    file: { zh: '文件', en: 'File' },
+    decisionNumber: { zh: '决定文号', en: 'Decision number' },
+    authority: { zh: '决定机关', en: 'Authority' },
+    decisionDate: { zh: '决定日期', en: 'Decision date' },
+    status: { zh: '案件状态', en: 'Case status' },
+    severity: { zh: '情节', en: 'Severity' },
+    misconductTypes: { zh: '失信行为类型', en: 'Misconduct types' },
+    source: { zh: '线索来源', en: 'Source' },
+    facts: { zh: '事实', en: 'Facts' },
+    legalBasis: { zh: '处理依据', en: 'Legal basis' },
+    aggravating: { zh: '从重情节', en: 'Aggravating factors' },
+    mitigating: { zh: '从轻情节', en: 'Mitigating factors' },
+    kind: { zh: '主体类型', en: 'Kind' },
+    name: { zh: '姓名/名称', en: 'Name' },
+    organisation: { zh: '工作单位', en: 'Organisation' },
+    idType: { zh: '证件类型', en: 'ID type' },
+    idNumber: { zh: '证件号码', en: 'ID number' },
+    country: { zh: '签发国家', en: 'Issuing country' },
+    formerNames: { zh: '曾用名', en: 'Former names' },
+    roles: { zh: '主体角色', en: 'Roles' },
+    measureType: { zh: '处理措施', en: 'Measure' },
+    measureStart: { zh: '措施开始日期', en: 'Measure start' },
+    measureEnd: { zh: '措施结束日期', en: 'Measure end' },
+    lifetime: { zh: '终身', en: 'Lifetime' },
+    domains: { zh: '限制领域', en: 'Domains' },
+    measureNote: { zh: '措施说明', en: 'Measure note' },
+  },
+  importOutcome: {
+    NEW: { zh: '新增', en: 'New' },
+    UNCHANGED: { zh: '已存在，未变', en: 'Unchanged' },
+    INVALID: { zh: '有问题', en: 'Invalid' },
   },
 } satisfies Record<string, Table>;
 

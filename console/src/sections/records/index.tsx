@@ -1,12 +1,13 @@
 import type { Section } from '../types';
 import { CaseNewPage } from './CaseNewPage';
 import { CasePage } from './CasePage';
+import { ImportPage } from './ImportPage';
 import { SubjectPage } from './SubjectPage';
 import { SubjectSearchPage } from './SubjectSearchPage';
 
 /**
  * Cases and lists: find a subject and read its whole history; a recorder records a decision with its
- * subjects and measures (the form tells others they may not).
+ * subjects and measures, or imports many from a file (both pages tell others they may not).
  */
 export const records: Section = {
   key: 'records',
@@ -15,11 +16,13 @@ export const records: Section = {
   items: [
     { path: '/records/subjects', label: { zh: '主体查询', en: 'Find subjects' } },
     { path: '/records/cases/new', label: { zh: '录入处理决定', en: 'Record a decision' } },
+    { path: '/records/import', label: { zh: '批量导入处理决定', en: 'Import decisions' } },
   ],
   routes: [
     { path: 'records/subjects', element: <SubjectSearchPage /> },
     { path: 'records/subjects/:id', element: <SubjectPage /> },
     { path: 'records/cases/new', element: <CaseNewPage /> },
     { path: 'records/cases/:id', element: <CasePage /> },
+    { path: 'records/import', element: <ImportPage /> },
   ],
 };

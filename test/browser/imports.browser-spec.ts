@@ -1,0 +1,182 @@
+import { readFile } from 'node:fs/promises';
+import { Page } from 'playwright-core';
+import { Role } from '../../src/auth/principal';
+import { IMPORT_COLUMNS } from '../../src/imports/import-columns';
+import { newResidentId, newUser, TestUser } from '../factories';
+import { breakCheckChar, importCsv, ImportRow, personRow } from '../import-rows';
+import { ConsoleRun, logIn, newPage, screenshot, seriousViolations, startConsole } from './harness';
+
+/**
+ * The bulk import page (批量导入处理决定) in a real Chromium: a recorder downloads the template, fills it,
+ * checks a file with two mistakes, sees each by row and column, checks the corrected file and imports it.
+ */
+describe('console: bulk import of decisions', () => {
+  let run: ConsoleRun;
+  let recorder: TestUser;
+  let reviewer: TestUser;
+  let page: Page;
+
+  beforeAll(async () => {
+    run = await startConsole();
+    [recorder, reviewer] = await Promise.all([
+      newUser(run.t, [Role.RECORDER]),
+      newUser(run.t, [Role.REVIEWER]),
+    ]);
+  });
+
+  afterAll(async () => {
+    await run?.close();
+  });
+
+  beforeEach(async () => {
+    page = await newPage(run);
+  });
+
+  afterEach(async () => {
+    await page?.context().close();
+  });
+
+  /** Chooses a file in the page's upload field, as the file dialog would. */
+  async function choose(name: string, buffer: Buffer): Promise<void> {
+    await page.locator('input[type=file]').setInputFiles({ name, mimeType: 'text/csv', buffer });
+    await page.locator('.ant-upload-list').getByText(name).waitFor();
+  }
+
+  /** Clicks the check button and waits until the check has answered. */
+  async function check(): Promise<void> {
+    await page.getByTestId('import-dry-run').click();
+    await page.locator('[data-testid="import-dry-run"]:not(.ant-btn-loading)').waitFor();
+  }
+
+  it('checks a file with two mistakes, then imports the corrected file', async () => {
+    const unique = Date.now() % 1_000_000;
+    const first = `东科〔2021〕${unique}号`;
+    const second = `东科〔2022〕${unique}号`;
+    const ids = [newResidentId(), newResidentId(), newResidentId()];
+
+    await logIn(page, run.baseUrl, recorder.username, recorder.password);
+    await page.getByTestId('side-menu').getByText('批量导入处理决定').click();
+    await page.getByTestId('import-dry-run').waitFor();
+    expect(await page.locator('h1').innerText()).toBe('批量导入处理决定');
+    // Nothing to import before a clean check.
+    await expect(page.getByTestId('import-run').isDisabled()).resolves.toBe(true);
+    expect(await seriousViolations(page)).toEqual([]);
+
+    // The template, through the console's own download: the Chinese headers and an example row.
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('import-template-csv').click(),
+    ]);
+    expect(download.suggestedFilename()).toBe('decisions-import-template.csv');
+    const template = (await readFile(await download.path())).toString('utf8').replace(/^\uFEFF/, '');
+    const [header, example] = template.trim().split(/\r?\n/);
+    expect(header.split(',')).toHaveLength(IMPORT_COLUMNS.length);
+    expect(header).toContain('决定文号*');
+    expect(example).toContain('泉州市科学技术局');
+    const [xlsx] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('import-template-xlsx').click(),
+    ]);
+    expect(xlsx.suggestedFilename()).toBe('decisions-import-template.xlsx');
+    expect((await readFile(await xlsx.path())).subarray(0, 2).toString('latin1')).toBe('PK');
+
+    // The template filled: two people in one decision, a third put on the black list by another.
+    const file = (rows: ImportRow[]) => importCsv(rows, `${header}\r\n`);
+    const good = [
+      personRow(first, { idNumber: ids[0] }),
+      personRow(first, { idNumber: ids[1], roles: 'PROJECT_LEAD' }),
+      personRow(second, {
+        idNumber: ids[2],
+        measureType: 'SERIOUS_DB_ENTRY',
+        domains: '',
+        decisionDate: '2022-05-10',
+        measureStart: '2022-06-01',
+        measureEnd: '2025-05-31',
+      }),
+    ];
+    // Mistakes in rows 3 and 4 of the file (the header is row 1).
+    const bad = [
+      good[0],
+      { ...good[1], idNumber: breakCheckChar(ids[1]) },
+      { ...good[2], measureEnd: '2022-01-31' },
+    ];
+
+    await choose('decisions-bad.csv', file(bad));
+    await check();
+    const report = page.getByTestId('import-report');
+    await report.waitFor();
+    await expect(report.getAttribute('data-dry-run')).resolves.toBe('true');
+    await expect(page.getByTestId('import-total-rows').innerText()).resolves.toBe('3');
+    await expect(page.getByTestId('import-total-invalid').innerText()).resolves.toBe('2');
+    const problems = page.getByTestId('import-problem');
+    await expect(problems.count()).resolves.toBe(2);
+    const shown = await problems.evaluateAll((trs) =>
+      trs.map((tr) => [
+        tr.getAttribute('data-row'),
+        tr.querySelector('[data-testid="import-problem-column"]')?.getAttribute('data-column'),
+        tr.querySelector('[data-testid="import-problem-code"]')?.textContent,
+      ]),
+    );
+    expect(shown).toEqual([
+      ['3', 'idNumber', 'RESIDENT_ID_CHECKSUM'],
+      ['4', 'measureEnd', 'MEASURE_END_BEFORE_START'],
+    ]);
+    // Column headers as the template names them; the wrong ID number is never shown whole.
+    expect(await page.getByTestId('import-problems').innerText()).toContain('证件号码');
+    expect(await page.getByTestId('import-problems').innerText()).not.toContain(breakCheckChar(ids[1]));
+    await expect(page.getByTestId('import-run').isDisabled()).resolves.toBe(true);
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, 'records-import-problems');
+
+    // The corrected file: clean, so the import is offered; it asks first, then records all of it.
+    await choose('decisions.csv', file(good));
+    await check();
+    await page.getByTestId('import-clean').waitFor();
+    await expect(page.getByTestId('import-problem').count()).resolves.toBe(0);
+    await expect(page.getByTestId('import-total-new').innerText()).resolves.toBe('3');
+    await expect(
+      run.t.dataSource.query(`SELECT count(*)::int AS n FROM misconduct_case WHERE decision_number = $1`, [
+        first,
+      ]),
+    ).resolves.toEqual([{ n: 0 }]);
+    await page.getByTestId('import-run').click();
+    await page.getByTestId('import-confirm').click();
+    await page.locator('[data-testid="import-report"][data-dry-run="false"]').waitFor();
+    await expect(page.getByTestId('import-total-cases').innerText()).resolves.toBe('2');
+    await expect(page.getByTestId('import-total-subjects').innerText()).resolves.toBe('3');
+    await expect(page.getByTestId('import-total-listings').innerText()).resolves.toBe('1');
+    const outcomes = await page
+      .getByTestId('import-outcome')
+      .evaluateAll((tags) => tags.map((tag) => tag.getAttribute('data-outcome')));
+    expect(outcomes).toEqual(['NEW', 'NEW', 'NEW']);
+    const note = page.getByTestId('import-approval-note');
+    expect(await note.innerText()).toContain('另一位用户审批');
+    await expect(note.getByRole('link').getAttribute('href')).resolves.toBe('#/approvals');
+    await expect(page.getByTestId('import-run').isDisabled()).resolves.toBe(true);
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, 'records-import');
+
+    // The cases are recorded; each row links to its own.
+    const recorded = await run.t.dataSource.query(
+      `SELECT decision_number FROM misconduct_case WHERE decision_number IN ($1, $2) ORDER BY decision_number`,
+      [first, second],
+    );
+    expect(recorded).toEqual([{ decision_number: first }, { decision_number: second }]);
+    await page.getByTestId('import-case-link').last().click();
+    await page.getByTestId('case-details').waitFor();
+    expect(await page.locator('h1').innerText()).toContain(second);
+    await expect(
+      page.getByTestId('case-listing').getByTestId('listing-status').getAttribute('data-status'),
+    ).resolves.toBe('PROPOSED');
+  }, 120_000);
+
+  it('tells a reviewer that only recorders import decisions', async () => {
+    await logIn(page, run.baseUrl, reviewer.username, reviewer.password);
+    await page.goto(`${run.baseUrl}/#/records/import`);
+    const notice = page.getByTestId('records-forbidden');
+    await notice.waitFor();
+    expect(await notice.innerText()).toContain('仅录入员或管理员可以批量导入处理决定');
+    expect(await page.getByTestId('import-dry-run').count()).toBe(0);
+    expect(await seriousViolations(page)).toEqual([]);
+  });
+});
