@@ -39,7 +39,8 @@ export class ImportRowOutcomeDto {
     description: 'NEW: recorded (dry run: would be); UNCHANGED: already recorded the same way',
   })
   outcome: string;
-  @ApiProperty({ nullable: true, description: 'The case the row is recorded in' }) caseId: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'The case the row is recorded in' }) caseId:
+    string | null;
 }
 
 export class ImportReportDto {

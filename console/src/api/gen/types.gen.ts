@@ -538,9 +538,7 @@ export type ImportRowOutcomeDto = {
     /**
      * The case the row is recorded in
      */
-    caseId: {
-        [key: string]: unknown;
-    } | null;
+    caseId: string | null;
 };
 
 export type ImportReportDto = {
