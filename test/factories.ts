@@ -101,6 +101,13 @@ export async function newSubject(
   return res.body.id;
 }
 
+/** A supertest parser that collects a binary answer into a Buffer: `.buffer(true).parse(binary)`. */
+export const binary = (res: request.Response, done: (error: Error | null, body: Buffer) => void) => {
+  const chunks: Buffer[] = [];
+  res.on('data', (chunk: Buffer) => chunks.push(chunk));
+  res.on('end', () => done(null, Buffer.concat(chunks)));
+};
+
 /** Row counts of the given tables, keyed by table name, read in one statement. */
 export async function rowCounts(t: TestApp, tables: readonly string[]): Promise<Record<string, number>> {
   const [row] = await t.dataSource.query(

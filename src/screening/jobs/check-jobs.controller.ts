@@ -27,6 +27,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Access, Ctx } from '../../auth/access.decorators';
 import { Role, Scope } from '../../auth/principal';
 import { AppError } from '../../common/errors/app-error';
+import { XLSX_CONTENT_TYPE as XLSX_TYPE } from '../../common/table-files';
 import { withoutNul } from '../../common/text';
 import { createValidationPipe } from '../../common/errors/validation';
 import type { RequestContext } from '../../common/request-context';
@@ -50,7 +51,6 @@ import { IdempotencyScope } from '../../idempotency/idempotency.interceptor';
 import { Idempotent } from '../../idempotency/idempotent.decorator';
 
 const RUNNERS = { roles: [Role.REVIEWER], scopes: [Scope.CHECKS_RUN] };
-const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 /** A file name fit to store and show: no path, no control characters, at most 255 characters. */
 const cleanFileName = (name: string): string =>
