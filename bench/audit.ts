@@ -4,17 +4,12 @@
  * verification takes. Run: npm run bench:audit  (DATABASE_URL, or an embedded PostgreSQL).
  */
 import 'reflect-metadata';
-import { randomBytes } from 'node:crypto';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Client } from 'pg';
 import { AuditRepository } from '../src/audit/audit.repository';
 import { AuditService } from '../src/audit/audit.service';
 import { Role } from '../src/auth/principal';
 import { RequestContext } from '../src/common/request-context';
 import { createDataSource } from '../src/database/data-source';
-import { startEmbeddedPostgres } from '../src/database/embedded-postgres';
+import { benchDatabase } from './bench-setup';
 
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 16);
 const ENTRIES = Number(process.env.BENCH_ENTRIES ?? 20_000);
@@ -40,26 +35,10 @@ const event = (i: number) => ({
 const rate = (n: number, ms: number) => `${Math.round((n * 1000) / ms).toLocaleString('en-US')}/s`;
 
 async function main(): Promise<void> {
-  let adminUrl = process.env.DATABASE_URL;
-  let stop = async () => undefined as void;
-  let dir: string | undefined;
-  if (!adminUrl) {
-    dir = await mkdtemp(join(tmpdir(), 'registry-bench-'));
-    await chmod(dir, 0o755);
-    const pg = await startEmbeddedPostgres({ dataDir: dir, port: 0, database: 'postgres', ephemeral: true });
-    adminUrl = pg.adminUrl;
-    stop = () => pg.stop();
-  }
-  const name = `registry_bench_${randomBytes(3).toString('hex')}`;
-  const admin = new Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const ds = createDataSource(url.toString(), WORKERS + 2);
+  const database = await benchDatabase();
+  const ds = createDataSource(database.url, WORKERS + 2);
   await ds.initialize();
   try {
-    await ds.runMigrations({ transaction: 'each' });
     const audit = new AuditService(new AuditRepository(ds), ds);
 
     // 1. One entry per transaction from concurrent workers (the shape of single checks), sealer running.
@@ -141,10 +120,7 @@ async function main(): Promise<void> {
     process.stdout.write(lines.join('\n') + '\n');
   } finally {
     await ds.destroy();
-    await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
-    await admin.end();
-    await stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await database.drop();
   }
 }
 

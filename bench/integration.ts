@@ -10,22 +10,13 @@
 import 'reflect-metadata';
 import autocannon from 'autocannon';
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdtemp } from 'node:fs/promises';
-import { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Client } from 'pg';
 import { ApiClientsService } from '../src/api-clients/api-clients.service';
-import { createApp } from '../src/app.factory';
 import { Role, Scope } from '../src/auth/principal';
-import { createLogger } from '../src/common/logging/logger';
 import { systemContext } from '../src/common/request-context';
-import { validateEnv } from '../src/config/env';
-import { createDataSource } from '../src/database/data-source';
-import { startEmbeddedPostgres } from '../src/database/embedded-postgres';
 import { generator, residentId } from '../src/demo/demo-data';
 import { addDays, todayIn } from '../src/rules/rules';
 import { UsersService } from '../src/users/users.service';
+import { benchApp, benchDatabase } from './bench-setup';
 
 const WRITERS = Number(process.env.BENCH_WRITERS ?? 8);
 const WRITES = Number(process.env.BENCH_WRITES ?? 100);
@@ -37,47 +28,14 @@ const quantile = (sorted: number[], q: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 
 async function main(): Promise<void> {
-  let adminUrl = process.env.DATABASE_URL;
-  let stop = async () => undefined as void;
-  if (!adminUrl) {
-    const dir = await mkdtemp(join(tmpdir(), 'registry-bench-'));
-    await chmod(dir, 0o755);
-    const pg = await startEmbeddedPostgres({ dataDir: dir, port: 0, database: 'postgres', ephemeral: true });
-    adminUrl = pg.adminUrl;
-    stop = () => pg.stop();
-  }
-  const name = `registry_bench_${randomBytes(3).toString('hex')}`;
-  const admin = new Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const databaseUrl = url.toString();
-  const migrate = createDataSource(databaseUrl, 2);
-  await migrate.initialize();
-  await migrate.runMigrations({ transaction: 'each' });
-  await migrate.destroy();
+  const database = await benchDatabase();
+  const databaseUrl = database.url;
 
-  const env = validateEnv({
-    NODE_ENV: 'test',
-    DATABASE_URL: databaseUrl,
+  const { app, base } = await benchApp(databaseUrl, {
     DATABASE_POOL_SIZE: '20',
     RATE_LIMIT_PER_MINUTE: '100000000',
     RATE_LIMIT_PUBLIC_PER_MINUTE: '100000000',
-    LOG_LEVEL: 'warn',
   });
-  const secrets = {
-    jwtSecret: randomBytes(32).toString('hex'),
-    piiHmacKey: randomBytes(32),
-    piiEncryptionKeys: [{ id: 'b1', key: randomBytes(32) }],
-    receiptSigningKey: { kid: 'b1', seed: randomBytes(32) },
-  };
-  const app = await createApp(
-    { env, databaseUrl, secrets },
-    createLogger({ LOG_LEVEL: 'warn', LOG_FORMAT: 'json' }),
-  );
-  await app.listen(0, '127.0.0.1');
-  const base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
   const call = async (method: string, path: string, headers: Record<string, string>, body?: unknown) => {
     const res = await fetch(base + path, {
       method,
@@ -223,9 +181,7 @@ async function main(): Promise<void> {
   );
 
   await app.close();
-  await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
-  await admin.end();
-  await stop();
+  await database.drop();
 }
 
 main().catch((error) => {

@@ -115,3 +115,18 @@ export async function rowCounts(t: TestApp, tables: readonly string[]): Promise<
   );
   return row;
 }
+
+/** Polls `probe` until it returns something truthy; fails the test when `ms` pass first. */
+export async function eventually<T>(
+  probe: () => Promise<T | undefined | false>,
+  what: string,
+  ms = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
