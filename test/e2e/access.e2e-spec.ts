@@ -25,6 +25,10 @@ const RULE_READERS = {
 const RECORD_READERS = SUBJECT_READERS;
 const RECORD_WRITERS = SUBJECT_WRITERS;
 const APPROVERS = { roles: [Role.ADMIN, Role.APPROVER], scopes: [] };
+const EXPORTERS = {
+  roles: [Role.ADMIN, Role.RECORDER, Role.APPROVER, Role.AUDITOR],
+  scopes: [Scope.RECORDS_READ, Scope.CHANGES_READ],
+};
 
 /**
  * The access table of the identity issue, written out: who may call each route. Users and API
@@ -61,6 +65,7 @@ const ROUTES: { method: Method; path: string; who: Who }[] = [
   { method: 'post', path: `/api/v1/webhooks/${MISSING}/enable`, who: ADMIN_ONLY },
   { method: 'get', path: `/api/v1/webhooks/${MISSING}/deliveries`, who: ADMIN_ONLY },
   { method: 'post', path: `/api/v1/webhooks/${MISSING}/deliveries/${MISSING}/redeliver`, who: ADMIN_ONLY },
+  { method: 'get', path: `/api/v1/exports/${MISSING}`, who: EXPORTERS },
   { method: 'get', path: '/api/v1/audit', who: AUDITOR_ONLY },
   { method: 'get', path: '/api/v1/audit/export', who: AUDITOR_ONLY },
   { method: 'post', path: '/api/v1/audit/verify', who: AUDITOR_ONLY },

@@ -186,10 +186,8 @@ export class ErrorFilter implements ExceptionFilter {
       details: resolved.details,
       requestId: request?.id,
     };
-    if (
-      resolved.code === CommonErrorCode.DATABASE_UNAVAILABLE ||
-      resolved.code === CommonErrorCode.NOT_READY
-    ) {
+    if (resolved.status === HttpStatus.SERVICE_UNAVAILABLE && !reply.getHeader('retry-after')) {
+      // The database restarting, the service starting, a capacity reached: each passes within seconds.
       void reply.header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
     }
     if (resolved.status === HttpStatus.TOO_MANY_REQUESTS && !reply.getHeader('retry-after')) {
