@@ -335,6 +335,16 @@ export class Env {
   @Max(100)
   EXPORT_MAX_CONCURRENT = 2;
 
+  /**
+   * A bulk export whose reader takes nothing for this long is ended (its transaction and connection
+   * freed), so a stalled client cannot hold a place for ever.
+   */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(100)
+  @Max(3_600_000)
+  EXPORT_IDLE_TIMEOUT_MS = 300_000;
+
   /** How often housekeeping runs (expiry of list entries, purges); 0 turns the schedule off. */
   @Transform(toInteger)
   @IsInt()

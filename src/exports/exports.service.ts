@@ -154,11 +154,23 @@ export class ExportsService {
     }
 
     let rows = 0;
+    // The next page is read when the reader asks for more: a page left waiting EXPORT_IDLE_TIMEOUT_MS ends it.
+    let idle: NodeJS.Timeout | undefined;
+    const stalled = () => {
+      clearTimeout(idle);
+      idle = setTimeout(
+        () => stream.destroy(new Error(`export reader idle for ${this.env.EXPORT_IDLE_TIMEOUT_MS} ms`)),
+        this.env.EXPORT_IDLE_TIMEOUT_MS,
+      ).unref();
+    };
     const reveal = identifiers === 'full' ? (c: Buffer) => this.protector.decrypt(c) : undefined;
     const records = (async function* (): AsyncGenerator<ExportState[]> {
       for await (const page of snapshot.pages(DATASET_ENTITY[dataset], PAGE_SIZE)) {
         rows += page.length;
-        yield page.map((state) => exportRecord(dataset, state, reveal));
+        const shaped = page.map((state) => exportRecord(dataset, state, reveal));
+        stalled();
+        yield shaped;
+        clearTimeout(idle);
       }
     })();
     const stream = this.encode(request, records, () => [
@@ -173,6 +185,7 @@ export class ExportsService {
     let ended = false;
     stream.once('end', () => (ended = true));
     stream.once('close', () => {
+      clearTimeout(idle);
       void (async () => {
         await snapshot.release();
         done();

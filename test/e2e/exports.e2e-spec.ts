@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { Role, Scope } from '../../src/auth/principal';
 import { ExportsService } from '../../src/exports/exports.service';
+import { IdentifierType } from '../../src/identifiers/identifiers';
 import { PersonalDataProtector } from '../../src/personal-data/personal-data.protector';
 import { todayIn } from '../../src/rules/rules';
 import { addDays } from '../../src/rules/rules';
@@ -55,6 +56,55 @@ async function rowsOf(format: string, body: Buffer): Promise<Row[]> {
   );
   expect(summary.rows).toBe(rows.length);
   return rows;
+}
+
+/** Listens on a free port of 127.0.0.1 (for raw HTTP clients); the base URL. */
+async function listen(t: TestApp): Promise<string> {
+  await t.app.listen(0, '127.0.0.1');
+  return `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
+}
+
+/** `n` subjects with a resident ID each, in two statements. */
+async function seedSubjects(t: TestApp, n: number): Promise<void> {
+  // One real ciphertext for every seeded identifier: decrypting it is what a full export does.
+  const protector = t.app.get(PersonalDataProtector);
+  const id = newResidentId();
+  await t.dataSource.query(
+    `WITH s AS (
+       INSERT INTO subject (kind, name, name_key, organisation, organisation_key)
+       SELECT 'NATURAL_PERSON', '批量' || g, 'pl' || g, '某大学', 'mdx' FROM generate_series(1, $1) g
+       RETURNING id)
+     INSERT INTO subject_identifier (subject_id, type, lookup_hash, ciphertext, masked)
+     SELECT id, 'RESIDENT_ID', decode(md5(id::text), 'hex'), $2, $3 FROM s`,
+    [n, protector.encrypt(id), protector.mask(IdentifierType.RESIDENT_ID, id)],
+  );
+}
+
+/** Starts an export over raw HTTP; the response is paused after its first chunk. */
+function openPaused(base: string, who: { auth: Record<string, string> }, path: string) {
+  return new Promise<{ res: http.IncomingMessage; first: Buffer }>((resolve, reject) => {
+    http
+      .get(`${base}/api/v1/exports/${path}`, { headers: who.auth }, (res) => {
+        if (res.statusCode !== 200) {
+          res.once('data', (body: Buffer) => reject(new Error(`${res.statusCode} ${body.toString()}`)));
+          return;
+        }
+        res.once('data', (first: Buffer) => {
+          res.pause();
+          resolve({ res, first });
+        });
+      })
+      .on('error', reject);
+  });
+}
+
+/** Export transactions open on the database now. */
+async function exportTransactions(t: TestApp): Promise<number> {
+  const [row] = await t.dataSource.query(
+    `SELECT count(*)::int AS n FROM pg_stat_activity
+     WHERE datname = current_database() AND xact_start IS NOT NULL AND query ~ '^(DECLARE export_rows|FETCH)'`,
+  );
+  return row.n;
 }
 
 describe('bulk export', () => {
@@ -281,39 +331,11 @@ describe('bulk export', () => {
     const SEEDED = 100_000;
 
     beforeAll(async () => {
-      await t.app.listen(0, '127.0.0.1');
-      base = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
-      // One real ciphertext for every seeded identifier: decrypting it is what a full export does.
-      const protector = t.app.get(PersonalDataProtector);
-      const id = newResidentId();
-      await t.dataSource.query(
-        `WITH s AS (
-           INSERT INTO subject (kind, name, name_key, organisation, organisation_key)
-           SELECT 'NATURAL_PERSON', '批量' || g, 'pl' || g, '某大学', 'mdx' FROM generate_series(1, $1) g
-           RETURNING id)
-         INSERT INTO subject_identifier (subject_id, type, lookup_hash, ciphertext, masked)
-         SELECT id, 'RESIDENT_ID', decode(md5(id::text), 'hex'), $2, $3 FROM s`,
-        [SEEDED, protector.encrypt(id), protector.mask('RESIDENT_ID' as never, id)],
-      );
+      base = await listen(t);
+      await seedSubjects(t, SEEDED);
     }, 120_000);
 
-    /** Starts an export over raw HTTP; the response is paused after its first chunk. */
-    function open(who: { auth: Record<string, string> }, path: string) {
-      return new Promise<{ res: http.IncomingMessage; first: Buffer }>((resolve, reject) => {
-        http
-          .get(`${base}/api/v1/exports/${path}`, { headers: who.auth }, (res) => {
-            if (res.statusCode !== 200) {
-              res.once('data', (body: Buffer) => reject(new Error(`${res.statusCode} ${body.toString()}`)));
-              return;
-            }
-            res.once('data', (first: Buffer) => {
-              res.pause();
-              resolve({ res, first });
-            });
-          })
-          .on('error', reject);
-      });
-    }
+    const open = (who: { auth: Record<string, string> }, path: string) => openPaused(base, who, path);
 
     const rest = (res: http.IncomingMessage) =>
       new Promise<Buffer>((resolve, reject) => {
@@ -324,13 +346,7 @@ describe('bulk export', () => {
         res.resume();
       });
 
-    const openTransactions = async (): Promise<number> => {
-      const [row] = await t.dataSource.query(
-        `SELECT count(*)::int AS n FROM pg_stat_activity
-         WHERE datname = current_database() AND xact_start IS NOT NULL AND query ~ '^(DECLARE export_rows|FETCH)'`,
-      );
-      return row.n;
-    };
+    const openTransactions = () => exportTransactions(t);
 
     it('holds only what was committed when it started, while writes go on', async () => {
       const [{ n: before }] = await t.dataSource.query('SELECT count(*)::int AS n FROM subject');
@@ -433,4 +449,42 @@ describe('bulk export', () => {
       300_000,
     );
   });
+});
+
+describe('bulk export, a reader that stalls', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await createTestApp({ env: { EXPORT_IDLE_TIMEOUT_MS: '500' } });
+    await seedSubjects(t, 100_000);
+  }, 120_000);
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('is ended after EXPORT_IDLE_TIMEOUT_MS without a read: connection freed, recorded incomplete', async () => {
+    const base = await listen(t);
+    const auditor = await newUser(t, [Role.AUDITOR]);
+    const { res } = await openPaused(base, auditor, 'subjects?format=ndjson');
+    try {
+      await eventually(async () => (await exportTransactions(t)) === 1, 'the export reading');
+      await eventually(async () => (await exportTransactions(t)) === 0, 'the transaction ended');
+      // Still paused: nothing but the idle timeout ended it.
+      expect(res.isPaused()).toBe(true);
+    } finally {
+      res.destroy();
+    }
+    expect(t.app.get(ExportsService).active).toBe(0);
+    let audited: { action: string; changes: Record<string, unknown> }[] = [];
+    await eventually(async () => {
+      audited = await t.dataSource.query(
+        `SELECT action, changes FROM audit_entry WHERE action LIKE 'EXPORT_%' ORDER BY seq`,
+      );
+      return audited.length === 2;
+    }, 'EXPORT_FINISHED').catch((error: Error) => {
+      throw new Error(`${error.message}: ${JSON.stringify(audited)}`);
+    });
+    expect(audited[1]).toMatchObject({ action: 'EXPORT_FINISHED', changes: { complete: false } });
+  }, 60_000);
 });

@@ -177,6 +177,9 @@ export class ErrorFilter implements ExceptionFilter {
       const err =
         resolved.code === CommonErrorCode.NOT_READY ? resolved.details : (exception as Error).message;
       this.logger.warn({ err, requestId: request?.id }, `request refused: ${resolved.code}`);
+    } else if (exception instanceof AppError && resolved.status === HttpStatus.SERVICE_UNAVAILABLE) {
+      // A refusal the code chose (a capacity reached): expected, so one line without the stack.
+      this.logger.warn({ requestId: request?.id }, `request refused: ${resolved.code}`);
     } else if (resolved.status >= 500) {
       this.logger.error({ err: exception, requestId: request?.id }, 'request failed');
     }
