@@ -52,7 +52,8 @@ export async function benchDatabase(): Promise<{ databaseUrl: string; drop: () =
   return { databaseUrl: url.toString(), drop };
 }
 
-export async function startBenchApp() {
+/** `env` adds to or overrides the benchmark's settings. */
+export async function startBenchApp(extraEnv: Record<string, string> = {}) {
   const { databaseUrl, drop } = await benchDatabase();
   const migrate = createDataSource(databaseUrl, 2);
   await migrate.initialize();
@@ -66,6 +67,7 @@ export async function startBenchApp() {
     RATE_LIMIT_PER_MINUTE: '100000000',
     RATE_LIMIT_PUBLIC_PER_MINUTE: '100000000',
     LOG_LEVEL: 'warn',
+    ...extraEnv,
   });
   const secrets = {
     jwtSecret: randomBytes(32).toString('hex'),
@@ -102,5 +104,5 @@ export async function startBenchApp() {
     await app.close();
     await drop();
   };
-  return { app, base, call, user, close };
+  return { app, base, databaseUrl, call, user, close };
 }

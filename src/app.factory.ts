@@ -131,7 +131,15 @@ export async function createApp(
   if (origins?.length) {
     app.enableCors({
       origin: origins,
-      exposedHeaders: ['X-Request-Id', 'Retry-After', 'Location', 'Idempotent-Replayed'],
+      exposedHeaders: [
+        'X-Request-Id',
+        'Retry-After',
+        'Location',
+        'Idempotent-Replayed',
+        'X-Export-As-Of',
+        'X-Export-Change-Cursor',
+        'Content-Disposition',
+      ],
     });
   }
   app.setGlobalPrefix(API_PREFIX, {

@@ -20,6 +20,7 @@ import { ConfigModule, RuntimeConfig } from './config/config.module';
 import { dataSourceOptions } from './database/data-source';
 import { DatabaseModule } from './database/database.module';
 import { DisclosureModule } from './disclosure/disclosure.module';
+import { ExportsModule } from './exports/exports.module';
 import { HealthModule } from './health/health.module';
 import { HousekeepingModule } from './housekeeping/housekeeping.module';
 import { IdempotencyModule } from './idempotency/idempotency.module';
@@ -57,6 +58,7 @@ export class AppModule {
         ConfigModule.forRoot(config),
         DatabaseModule,
         DisclosureModule,
+        ExportsModule,
         HealthModule,
         HousekeepingModule,
         IdempotencyModule,

@@ -101,10 +101,32 @@ export async function newSubject(
   return res.body.id;
 }
 
+/** A supertest parser that collects a binary answer into a Buffer: `.buffer(true).parse(binary)`. */
+export const binary = (res: request.Response, done: (error: Error | null, body: Buffer) => void) => {
+  const chunks: Buffer[] = [];
+  res.on('data', (chunk: Buffer) => chunks.push(chunk));
+  res.on('end', () => done(null, Buffer.concat(chunks)));
+};
+
 /** Row counts of the given tables, keyed by table name, read in one statement. */
 export async function rowCounts(t: TestApp, tables: readonly string[]): Promise<Record<string, number>> {
   const [row] = await t.dataSource.query(
     `SELECT ${tables.map((table) => `(SELECT count(*) FROM ${table})::int AS "${table}"`).join(', ')}`,
   );
   return row;
+}
+
+/** Polls `probe` until it returns something truthy; fails the test when `ms` pass first. */
+export async function eventually<T>(
+  probe: () => Promise<T | undefined | false>,
+  what: string,
+  ms = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }

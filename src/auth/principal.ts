@@ -9,6 +9,9 @@ export enum Role {
 
 export const ALL_ROLES = Object.values(Role);
 
+/** The roles that may see identifiers in full: a subject's reveal, a full-identifier export (ADMIN by implication). */
+export const IDENTIFIER_REVEALER_ROLES: readonly Role[] = [Role.RECORDER, Role.APPROVER];
+
 /** What an API client (another system) may do. */
 export enum Scope {
   CHECKS_RUN = 'checks:run',

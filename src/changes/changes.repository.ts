@@ -15,39 +15,60 @@ export interface ChangeRow {
   ruleVersion: number | null;
 }
 
-/** The state of each kind of entity, as the feed shows it, built from the rows the transaction sees. */
-const STATE_SQL: Record<ChangeEntityType, string> = {
-  LISTING: `SELECT jsonb_build_object(
+/**
+ * The state of each kind of entity as the feed shows it: a jsonb expression over one table, read by the
+ * feed for the rows a transaction changed and by exports for all of them (docs/integration.md).
+ */
+export const ENTITY_STATE: Record<ChangeEntityType, { state: string; table: string; alias: string }> = {
+  LISTING: {
+    table: 'listing',
+    alias: 'l',
+    state: `jsonb_build_object(
       'id', l.id, 'subjectId', l.subject_id, 'listType', l.list_type, 'caseId', l.case_id, 'measureId', l.measure_id,
       'designationDocument', l.designation_document,
       'effectiveFrom', to_char(l.effective_from, 'YYYY-MM-DD'), 'effectiveTo', to_char(l.effective_to, 'YYYY-MM-DD'),
       'terminatedFrom', to_char(l.terminated_from, 'YYYY-MM-DD'),
       'publicityFrom', to_char(l.publicity_from, 'YYYY-MM-DD'), 'publicityTo', to_char(l.publicity_to, 'YYYY-MM-DD'),
-      'status', l.status, 'underObjection', l.under_objection, 'decidedAt', l.decided_at, 'version', l.version)
-    FROM listing l WHERE l.id = n.id`,
-  CASE: `SELECT jsonb_build_object(
+      'status', l.status, 'underObjection', l.under_objection, 'decidedAt', l.decided_at, 'version', l.version)`,
+  },
+  CASE: {
+    table: 'misconduct_case',
+    alias: 'c',
+    state: `jsonb_build_object(
       'id', c.id, 'status', c.status, 'decisionNumber', c.decision_number, 'authority', c.authority,
       'decisionDate', to_char(c.decision_date, 'YYYY-MM-DD'), 'severity', c.severity,
       'misconductTypes', to_jsonb(c.misconduct_types), 'legalBasis', c.legal_basis, 'ruleVersion', c.rule_version,
       'version', c.version,
       'subjects', COALESCE((SELECT jsonb_agg(jsonb_build_object('subjectId', x.subject_id, 'roles', x.roles) ORDER BY x.subject_id)
         FROM (SELECT subject_id, jsonb_agg(role ORDER BY role) AS roles FROM case_subject WHERE case_id = c.id GROUP BY subject_id) x), '[]'),
-      'measureIds', COALESCE((SELECT jsonb_agg(me.id ORDER BY me.created_at, me.id) FROM measure me WHERE me.case_id = c.id), '[]'))
-    FROM misconduct_case c WHERE c.id = n.id`,
-  MEASURE: `SELECT jsonb_build_object(
+      'measureIds', COALESCE((SELECT jsonb_agg(me.id ORDER BY me.created_at, me.id) FROM measure me WHERE me.case_id = c.id), '[]'))`,
+  },
+  MEASURE: {
+    table: 'measure',
+    alias: 'me',
+    state: `jsonb_build_object(
       'id', me.id, 'caseId', me.case_id, 'subjectId', me.subject_id, 'type', me.type,
       'startDate', to_char(me.start_date, 'YYYY-MM-DD'), 'endDate', to_char(me.end_date, 'YYYY-MM-DD'),
-      'lifetime', me.lifetime, 'domains', to_jsonb(me.domains))
-    FROM measure me WHERE me.id = n.id`,
+      'lifetime', me.lifetime, 'domains', to_jsonb(me.domains))`,
+  },
   // Identifiers carry their ciphertext here; the feed decrypts it for the authorised reader only.
-  SUBJECT: `SELECT jsonb_build_object(
+  SUBJECT: {
+    table: 'subject',
+    alias: 's',
+    state: `jsonb_build_object(
       'id', s.id, 'kind', s.kind, 'name', s.name, 'organisation', s.organisation, 'version', s.version,
       'formerNames', COALESCE((SELECT jsonb_agg(sn.name ORDER BY sn.id) FROM subject_name sn WHERE sn.subject_id = s.id AND sn.kind = 'FORMER'), '[]'),
       'aliases', COALESCE((SELECT jsonb_agg(sn.name ORDER BY sn.id) FROM subject_name sn WHERE sn.subject_id = s.id AND sn.kind = 'ALIAS'), '[]'),
       'identifiers', COALESCE((SELECT jsonb_agg(jsonb_build_object('type', i.type,
           'issuingCountry', NULLIF(i.issuing_country, ''), 'masked', i.masked, 'ciphertext', encode(i.ciphertext, 'base64'))
-          ORDER BY i.created_at, i.id) FROM subject_identifier i WHERE i.subject_id = s.id), '[]'))
-    FROM subject s WHERE s.id = n.id`,
+          ORDER BY i.created_at, i.id) FROM subject_identifier i WHERE i.subject_id = s.id), '[]'))`,
+  },
+};
+
+/** The SELECT of the state of the entity `n.id`, for the feed. */
+const stateOf = (type: ChangeEntityType): string => {
+  const { state, table, alias } = ENTITY_STATE[type];
+  return `SELECT ${state} FROM ${table} ${alias} WHERE ${alias}.id = n.id`;
 };
 
 /**
@@ -68,7 +89,7 @@ export async function writeChanges(m: EntityManager, notes: ChangeNotes): Promis
     if (of.length === 0) continue;
     const rows: { seq: string }[] = await m.query(
       `INSERT INTO change_event (entity_type, entity_id, actions, state, rule_version)
-       SELECT $1, n.id, ARRAY(SELECT jsonb_array_elements_text(n.actions::jsonb)), (${STATE_SQL[type]}),
+       SELECT $1, n.id, ARRAY(SELECT jsonb_array_elements_text(n.actions::jsonb)), (${stateOf(type)}),
          (SELECT version FROM rule_set WHERE effective_from <= (now() AT TIME ZONE 'Asia/Shanghai')::date
           ORDER BY effective_from DESC, version DESC LIMIT 1)
        FROM unnest($2::uuid[], $3::text[]) WITH ORDINALITY AS n(id, actions, ord)

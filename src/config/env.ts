@@ -362,6 +362,26 @@ export class Env {
   @Max(3650)
   CHECK_JOB_FILE_RETENTION_DAYS = 30;
 
+  /**
+   * Bulk exports running at once in this instance; more answer 503 EXPORT_CAPACITY_REACHED. Each holds
+   * a database connection for its whole length: keep it well below DATABASE_POOL_SIZE.
+   */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  EXPORT_MAX_CONCURRENT = 2;
+
+  /**
+   * A bulk export whose reader takes nothing for this long is ended (its transaction and connection
+   * freed), so a stalled client cannot hold a place for ever.
+   */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(100)
+  @Max(3_600_000)
+  EXPORT_IDLE_TIMEOUT_MS = 300_000;
+
   /** How often housekeeping runs (expiry of list entries, purges); 0 turns the schedule off. */
   @Transform(toInteger)
   @IsInt()

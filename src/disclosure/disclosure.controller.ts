@@ -13,6 +13,7 @@ import { Public } from '../auth/access.decorators';
 import { PublicRateLimit } from '../auth/rate-limit';
 import { csvLine } from '../common/csv';
 import { sendCacheable } from '../common/http-cache';
+import { identifierCell } from '../identifiers/identifiers';
 import { todayIn } from '../rules/rules';
 import {
   PublicEntryDto,
@@ -48,9 +49,7 @@ const csvRow = (e: PublicEntry): string =>
     e.subjectKind,
     e.name,
     e.organisation,
-    e.identifiers
-      .map((i) => `${i.type}:${i.issuingCountry ? `${i.issuingCountry}:` : ''}${i.masked}`)
-      .join(' '),
+    e.identifiers.map((i) => identifierCell(i.type, i.issuingCountry, i.masked)).join(' '),
     e.authority,
     e.decisionNumber,
     e.decisionDate,

@@ -297,3 +297,12 @@ export function issuingCountryOf(type: IdentifierType, given: string | undefined
   }
   return ok(given);
 }
+
+/** An identifier as one cell of a file: `TYPE:value`, or `TYPE:COUNTRY:value` for a foreign one. */
+export function identifierCell(
+  type: string,
+  issuingCountry: string | null | undefined,
+  value: string,
+): string {
+  return `${type}:${issuingCountry ? `${issuingCountry}:` : ''}${value}`;
+}

@@ -4,7 +4,7 @@ import { ArrayMinSize, IsArray, ValidateNested } from 'class-validator';
 import { Type } from 'class-transformer';
 import { ApiProperty } from '@nestjs/swagger';
 import { Access, Ctx } from '../auth/access.decorators';
-import { Role, Scope } from '../auth/principal';
+import { IDENTIFIER_REVEALER_ROLES, Role, Scope } from '../auth/principal';
 import { IF_MATCH, parseIfMatch } from '../common/if-match';
 import type { RequestContext } from '../common/request-context';
 import { UuidParam } from '../common/uuid-param';
@@ -113,7 +113,7 @@ export class SubjectsController {
   }
 
   @Get(':id/identifiers/revealed')
-  @Access({ roles: [Role.RECORDER, Role.APPROVER] })
+  @Access({ roles: [...IDENTIFIER_REVEALER_ROLES] })
   @ApiOperation({
     summary: 'The full identifiers, for recorders and approvers; audited with the purpose given',
   })

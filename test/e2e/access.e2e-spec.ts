@@ -28,6 +28,10 @@ const APPROVERS = { roles: [Role.ADMIN, Role.APPROVER], scopes: [] };
 // Random inspections are worked by people only: no API client scope reaches them.
 const INSPECTION_PLANNERS = { roles: [Role.ADMIN, Role.RECORDER], scopes: [] };
 const INSPECTION_READERS = { roles: [Role.ADMIN, Role.RECORDER, Role.APPROVER], scopes: [] };
+const EXPORTERS = {
+  roles: [Role.ADMIN, Role.RECORDER, Role.APPROVER, Role.AUDITOR],
+  scopes: [Scope.RECORDS_READ, Scope.CHANGES_READ],
+};
 
 /**
  * The access table of the identity issue, written out: who may call each route. Users and API
@@ -64,6 +68,7 @@ const ROUTES: { method: Method; path: string; who: Who }[] = [
   { method: 'post', path: `/api/v1/webhooks/${MISSING}/enable`, who: ADMIN_ONLY },
   { method: 'get', path: `/api/v1/webhooks/${MISSING}/deliveries`, who: ADMIN_ONLY },
   { method: 'post', path: `/api/v1/webhooks/${MISSING}/deliveries/${MISSING}/redeliver`, who: ADMIN_ONLY },
+  { method: 'get', path: `/api/v1/exports/${MISSING}`, who: EXPORTERS },
   { method: 'get', path: '/api/v1/audit', who: AUDITOR_ONLY },
   { method: 'get', path: '/api/v1/audit/export', who: AUDITOR_ONLY },
   { method: 'post', path: '/api/v1/audit/verify', who: AUDITOR_ONLY },

@@ -9,18 +9,9 @@ import { privateKeyFromSeed, rawPublicKey } from '../../src/receipts/receipt-sig
 import { verifyReceiptText } from '../../src/receipts/receipt-verify-offline';
 import { addDays, addMonths, todayIn } from '../../src/rules/rules';
 import { createTestApp, TestApp } from '../app';
-import { auditCount, newResidentId, newUser, TestUser } from '../factories';
+import { auditCount, binary, newResidentId, newUser, TestUser } from '../factories';
 import { pdfText } from '../pdf-text';
 import { registryFixtures } from '../registry-fixtures';
-
-type Res = request.Response;
-
-/** Collects a binary answer into a Buffer. */
-const binary = (res: Res, done: (error: Error | null, body: Buffer) => void) => {
-  const chunks: Buffer[] = [];
-  res.on('data', (chunk: Buffer) => chunks.push(chunk));
-  res.on('end', () => done(null, Buffer.concat(chunks)));
-};
 
 /** Every file of a ZIP by name. */
 function unzip(zip: Buffer): Promise<Map<string, Buffer>> {

@@ -6,17 +6,11 @@ import { addDays, addMonths, todayIn } from '../../src/rules/rules';
 import { ABANDONED_ERROR, CheckJobRunner } from '../../src/screening/jobs/check-job-runner';
 import { createTestApp, TestApp } from '../app';
 import { registryFixtures } from '../registry-fixtures';
-import { newApiClient, newResidentId, newUser, newUscc, TestApiClient, TestUser } from '../factories';
+import { binary, newApiClient, newResidentId, newUser, newUscc, TestApiClient, TestUser } from '../factories';
 
 type Res = request.Response;
 
 /** Collects a binary answer (an XLSX) into a Buffer. */
-const binary = (res: Res, done: (error: Error | null, body: Buffer) => void) => {
-  const chunks: Buffer[] = [];
-  res.on('data', (chunk: Buffer) => chunks.push(chunk));
-  res.on('end', () => done(null, Buffer.concat(chunks)));
-};
-
 const sheetRows = async (buffer: Buffer): Promise<unknown[][]> => {
   const workbook = new ExcelJS.Workbook();
   await workbook.xlsx.load(buffer as unknown as ArrayBuffer);

@@ -7,7 +7,7 @@ import { SubjectsRepository } from '../../src/subjects/subjects.repository';
 import { WebhookSender } from '../../src/webhooks/webhook-sender.service';
 import { verifySignatureHeader } from '../../src/webhooks/webhook-signature';
 import { createTestApp, TestApp } from '../app';
-import { auditCount, newResidentId, newSubject, newUser, TestUser } from '../factories';
+import { auditCount, eventually, newResidentId, newSubject, newUser, TestUser } from '../factories';
 
 const WEBHOOKS = '/api/v1/webhooks';
 const MAX_ATTEMPTS = 5;
@@ -73,21 +73,6 @@ class Receiver {
       else if (answered === 'FAIL') res.writeHead(500).end('down for maintenance');
       // HANG: never answers; the sender's timeout gives up, stop() drops the connection.
     });
-  }
-}
-
-/** Polls `probe` until it returns something truthy; fails the test when `ms` pass first. */
-async function eventually<T>(
-  probe: () => Promise<T | undefined | false>,
-  what: string,
-  ms = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
   }
 }
 

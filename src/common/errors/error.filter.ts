@@ -177,6 +177,9 @@ export class ErrorFilter implements ExceptionFilter {
       const err =
         resolved.code === CommonErrorCode.NOT_READY ? resolved.details : (exception as Error).message;
       this.logger.warn({ err, requestId: request?.id }, `request refused: ${resolved.code}`);
+    } else if (exception instanceof AppError && resolved.status === HttpStatus.SERVICE_UNAVAILABLE) {
+      // A refusal the code chose (a capacity reached): expected, so one line without the stack.
+      this.logger.warn({ requestId: request?.id }, `request refused: ${resolved.code}`);
     } else if (resolved.status >= 500) {
       this.logger.error({ err: exception, requestId: request?.id }, 'request failed');
     }
@@ -186,10 +189,8 @@ export class ErrorFilter implements ExceptionFilter {
       details: resolved.details,
       requestId: request?.id,
     };
-    if (
-      resolved.code === CommonErrorCode.DATABASE_UNAVAILABLE ||
-      resolved.code === CommonErrorCode.NOT_READY
-    ) {
+    if (resolved.status === HttpStatus.SERVICE_UNAVAILABLE && !reply.getHeader('retry-after')) {
+      // The database restarting, the service starting, a capacity reached: each passes within seconds.
       void reply.header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
     }
     if (resolved.status === HttpStatus.TOO_MANY_REQUESTS && !reply.getHeader('retry-after')) {

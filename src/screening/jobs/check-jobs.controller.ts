@@ -24,6 +24,7 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Access, Ctx } from '../../auth/access.decorators';
 import { Role, Scope } from '../../auth/principal';
+import { XLSX_CONTENT_TYPE as XLSX_TYPE } from '../../common/table-files';
 import { createValidationPipe } from '../../common/errors/validation';
 import type { RequestContext } from '../../common/request-context';
 import { UuidParam } from '../../common/uuid-param';
@@ -42,7 +43,6 @@ import { IdempotencyScope } from '../../idempotency/idempotency.interceptor';
 import { Idempotent } from '../../idempotency/idempotent.decorator';
 
 const RUNNERS = { roles: [Role.REVIEWER], scopes: [Scope.CHECKS_RUN] };
-const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 const validation = createValidationPipe();
 

@@ -510,6 +510,79 @@ export type PublicVerifyResponseDto = {
     lists: Array<'BLACK' | 'RED'>;
 };
 
+export type ExportIdentifierDto = {
+    type: 'RESIDENT_ID' | 'USCC' | 'PASSPORT' | 'OTHER';
+    /**
+     * Foreign identifiers only
+     */
+    issuingCountry: string | null;
+    masked: string;
+    /**
+     * With identifiers=full only
+     */
+    value?: string;
+};
+
+export type ExportSubjectRecordDto = {
+    id: string;
+    kind: 'NATURAL_PERSON' | 'LEGAL_PERSON' | 'UNINCORPORATED_ORG';
+    name: string;
+    organisation: string | null;
+    formerNames: Array<string>;
+    aliases: Array<string>;
+    identifiers: Array<ExportIdentifierDto>;
+    version: number;
+};
+
+export type ExportCaseSubjectDto = {
+    subjectId: string;
+    roles: Array<string>;
+};
+
+export type ExportCaseRecordDto = {
+    id: string;
+    status: string;
+    decisionNumber: string | null;
+    authority: string;
+    decisionDate: string | null;
+    severity: string | null;
+    misconductTypes: Array<string>;
+    legalBasis: string | null;
+    ruleVersion: number | null;
+    version: number;
+    subjects: Array<ExportCaseSubjectDto>;
+    measureIds: Array<string>;
+};
+
+export type ExportMeasureRecordDto = {
+    id: string;
+    caseId: string;
+    subjectId: string;
+    type: string;
+    startDate: string | null;
+    endDate: string | null;
+    lifetime: boolean;
+    domains: Array<string>;
+};
+
+export type ExportEntryRecordDto = {
+    id: string;
+    subjectId: string;
+    listType: 'BLACK' | 'WATCH' | 'RED';
+    caseId: string | null;
+    measureId: string | null;
+    designationDocument: string | null;
+    effectiveFrom: string;
+    effectiveTo: string | null;
+    terminatedFrom: string | null;
+    publicityFrom: string | null;
+    publicityTo: string | null;
+    status: string;
+    underObjection: boolean;
+    decidedAt: string | null;
+    version: number;
+};
+
 export type ImportProblemDto = {
     /**
      * Line (CSV) or row number (XLSX) in the file; the header is row 1
@@ -2457,6 +2530,47 @@ export type DisclosureControllerVerifyPublicIdentifierResponses = {
 };
 
 export type DisclosureControllerVerifyPublicIdentifierResponse = DisclosureControllerVerifyPublicIdentifierResponses[keyof DisclosureControllerVerifyPublicIdentifierResponses];
+
+export type ExportsControllerExportDatasetData = {
+    body?: never;
+    path: {
+        /**
+         * `entries` are the list entries (名单条目)
+         */
+        dataset: 'subjects' | 'cases' | 'measures' | 'entries';
+    };
+    query?: {
+        /**
+         * csv: UTF-8 with a BOM, formula-safe; xlsx: one sheet of rows and an `export` sheet; ndjson
+         */
+        format?: 'csv' | 'xlsx' | 'ndjson';
+        /**
+         * full: subjects with their identifiers in full, for ADMIN, RECORDER, APPROVER and changes:read; needs `purpose`
+         */
+        identifiers?: 'masked' | 'full';
+        /**
+         * Why the export is made: written to the audit trail; required with identifiers=full
+         */
+        purpose?: string;
+    };
+    url: '/api/v1/exports/{dataset}';
+};
+
+export type ExportsControllerExportDatasetErrors = {
+    /**
+     * 503 EXPORT_CAPACITY_REACHED, with Retry-After
+     */
+    503: unknown;
+};
+
+export type ExportsControllerExportDatasetResponses = {
+    /**
+     * The file, as an attachment; with ndjson, one record a line
+     */
+    200: string;
+};
+
+export type ExportsControllerExportDatasetResponse = ExportsControllerExportDatasetResponses[keyof ExportsControllerExportDatasetResponses];
 
 export type HealthControllerGetLivenessData = {
     body?: never;
