@@ -170,6 +170,45 @@ describe('console: bulk import of decisions', () => {
     ).resolves.toBe('PROPOSED');
   }, 120_000);
 
+  it('exports the cases as CSV, and the subjects with full ID numbers only with a purpose (数据导出)', async () => {
+    await logIn(page, run.baseUrl, recorder.username, recorder.password);
+    await page.goto(`${run.baseUrl}/#/records/export`);
+    await page.getByRole('heading', { name: '数据导出' }).waitFor();
+    await page.getByText('案件', { exact: true }).click();
+    await page.getByText('CSV', { exact: true }).click();
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('export-download').click(),
+    ]);
+    expect(download.suggestedFilename()).toMatch(/^cases-\d{8}-\d{6}\.csv$/);
+    const lines = (await readFile(await download.path()))
+      .toString('utf8')
+      .replace(/^\uFEFF/, '')
+      .split(/\r?\n/)
+      .filter(Boolean);
+    const [{ n }] = await run.t.dataSource.query('SELECT count(*)::int AS n FROM misconduct_case');
+    expect(lines.length - 1).toBe(n);
+    await page.getByTestId('export-done').waitFor();
+
+    // Full ID numbers: subjects only, and never without a purpose.
+    await page.getByText('主体', { exact: true }).click();
+    await page.getByText('完整（须说明用途）').click();
+    await page.getByTestId('export-download').click();
+    await page.getByText('请说明导出完整号码的用途').waitFor();
+    await page.getByLabel('用途', { exact: true }).fill('核对导入结果');
+    const [full] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('export-download').click(),
+    ]);
+    expect(full.suggestedFilename()).toMatch(/^subjects-.*\.csv$/);
+    const [audited] = await run.t.dataSource.query(
+      `SELECT purpose FROM audit_entry WHERE action = 'EXPORT_STARTED' AND purpose IS NOT NULL ORDER BY seq DESC LIMIT 1`,
+    );
+    expect(audited).toEqual({ purpose: '核对导入结果' });
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, 'records-export');
+  }, 120_000);
+
   it('tells a reviewer that only recorders import decisions', async () => {
     await logIn(page, run.baseUrl, reviewer.username, reviewer.password);
     await page.goto(`${run.baseUrl}/#/records/import`);

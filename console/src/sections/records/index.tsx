@@ -1,6 +1,7 @@
 import type { Section } from '../types';
 import { CaseNewPage } from './CaseNewPage';
 import { CasePage } from './CasePage';
+import { ExportPage } from './ExportPage';
 import { ImportPage } from './ImportPage';
 import { SubjectPage } from './SubjectPage';
 import { SubjectSearchPage } from './SubjectSearchPage';
@@ -17,6 +18,7 @@ export const records: Section = {
     { path: '/records/subjects', label: { zh: '主体查询', en: 'Find subjects' } },
     { path: '/records/cases/new', label: { zh: '录入处理决定', en: 'Record a decision' } },
     { path: '/records/import', label: { zh: '批量导入处理决定', en: 'Import decisions' } },
+    { path: '/records/export', label: { zh: '数据导出', en: 'Export data' } },
   ],
   routes: [
     { path: 'records/subjects', element: <SubjectSearchPage /> },
@@ -24,5 +26,6 @@ export const records: Section = {
     { path: 'records/cases/new', element: <CaseNewPage /> },
     { path: 'records/cases/:id', element: <CasePage /> },
     { path: 'records/import', element: <ImportPage /> },
+    { path: 'records/export', element: <ExportPage /> },
   ],
 };
