@@ -153,6 +153,27 @@ describe('console: random inspections', () => {
     expect(await seriousViolations(approverPage)).toEqual([]);
     await screenshot(approverPage, 'inspection-plan-drawn');
 
+    // An inspector declines: the approver records it and the replacement is drawn and shown.
+    const declined = (
+      await request(run.t.http).get(`/api/v1/inspections/plans/${planId}`).set(approver.auth).expect(200)
+    ).body.assignments[0] as { targetKey: string; inspectors: { key: string }[] };
+    const pick = async (testId: string, option: string) => {
+      await approverPage.getByTestId(testId).click();
+      await approverPage
+        .locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option')
+        .filter({ hasText: option })
+        .first()
+        .click();
+    };
+    await pick('redraw-target', declined.targetKey);
+    await pick('redraw-inspector', declined.inspectors[0].key);
+    await approverPage.getByTestId('redraw-reason').fill('出差无法参加');
+    await approverPage.getByTestId('redraw-submit').click();
+    const redrawRow = approverPage.locator('[data-testid="draw-redraws"] tbody tr[data-row-key="1"]');
+    await redrawRow.waitFor();
+    expect(await redrawRow.innerText()).toContain(declined.inspectors[0].key);
+    expect(await redrawRow.innerText()).toContain('出差无法参加');
+
     // The recorder records a suspected misconduct, which opens a case, linked from the plan.
     await page.reload();
     await page.locator('[data-testid="plan-status"][data-status="DRAWN"]').waitFor();
