@@ -215,10 +215,16 @@ describe('console: random inspections', () => {
     }
 
     // The approver closes the plan.
+    expect(await approverPage.getByTestId('finding-form').count()).toBe(0);
     await approverPage.reload();
     await approverPage.getByTestId('plan-close').click();
     await approverPage.locator('[data-testid="plan-status"][data-status="CLOSED"]').waitFor();
     await request(run.t.http).get(`/api/v1/public/inspections/${planId}`).expect(200);
+
+    // An approver reads the pools but is offered no upload.
+    await approverPage.goto(`${run.baseUrl}/#/inspections/pools`);
+    await approverPage.locator('[data-testid="pools-table"]').getByText(targetPool).waitFor();
+    expect(await approverPage.getByTestId('pool-upload-submit').count()).toBe(0);
     await approverPage.context().close();
   }, 60_000);
 });

@@ -11,6 +11,7 @@ import {
   type PoolResponseDto,
   type PoolVersionDto,
 } from '../../api/client';
+import { useAuth } from '../../auth';
 import { CardTitle, PageTitle } from '../../components/Titles';
 import { formatInstant } from '../../time';
 import { useSectionText } from '../types';
@@ -21,6 +22,9 @@ import { messages, POOL_KIND_LABELS } from './messages';
 export function PoolsPage() {
   const text = useSectionText(messages);
   const codeLabel = useCodeLabel();
+  const { hasRole } = useAuth();
+  // Approvers read the pools; only recorders (and administrators) create and upload them.
+  const canUpload = hasRole('RECORDER') || hasRole('ADMIN');
   const [pools, setPools] = useState<PoolResponseDto[]>([]);
   const [loading, setLoading] = useState(false);
   const [loadError, setLoadError] = useState<unknown>();
@@ -117,98 +121,107 @@ export function PoolsPage() {
       <Typography.Paragraph style={{ margin: 0 }}>{text('poolsIntro')}</Typography.Paragraph>
       {loadError !== undefined && <ErrorBox error={loadError} testId="pools-load-error" />}
 
-      <Card title={<CardTitle>{text('poolCreate')}</CardTitle>}>
-        <Form form={createForm} layout="inline" onFinish={(v) => void create(v)} data-testid="pool-create">
-          <Form.Item
-            name="kind"
-            label={text('poolKind')}
-            rules={[{ required: true, message: text('required') }]}
-          >
-            <Select
-              style={{ width: 180 }}
-              data-testid="pool-kind"
-              options={['TARGET', 'INSPECTOR'].map((k) => ({
-                value: k,
-                label: codeLabel(POOL_KIND_LABELS, k),
-              }))}
-            />
-          </Form.Item>
-          <Form.Item
-            name="name"
-            label={text('poolName')}
-            rules={[{ required: true, message: text('required') }]}
-          >
-            <Input style={{ width: 320 }} maxLength={200} data-testid="pool-name" />
-          </Form.Item>
-          <Button type="primary" htmlType="submit" loading={busy} data-testid="pool-create-submit">
-            {text('create')}
-          </Button>
-        </Form>
-        {createError !== undefined && (
-          <div style={{ marginTop: 12 }}>
-            <ErrorBox error={createError} testId="pool-create-error" />
-          </div>
-        )}
-      </Card>
-
-      <Card title={<CardTitle>{text('upload')}</CardTitle>}>
-        <Space wrap align="center">
-          <label htmlFor="pool-upload-target">{text('uploadFor')}</label>
-          <Select
-            id="pool-upload-target"
-            style={{ width: 360 }}
-            value={uploadPool}
-            onChange={setUploadPool}
-            data-testid="pool-upload-target"
-            options={pools.map((p) => ({
-              value: p.id,
-              label: `${p.name} (${codeLabel(POOL_KIND_LABELS, p.kind)})`,
-            }))}
-          />
-          <Upload
-            accept=".csv,.xlsx"
-            maxCount={1}
-            fileList={file ? [{ uid: '1', name: file.name, status: 'done' }] : []}
-            beforeUpload={(f) => {
-              setFile(f);
-              return false;
-            }}
-            onRemove={() => setFile(null)}
-          >
-            <Button icon={<UploadOutlined />} data-testid="pool-file">
-              {text('uploadFile')}
-            </Button>
-          </Upload>
-          <Button
-            type="primary"
-            disabled={!uploadPool || !file}
-            loading={busy}
-            onClick={() => void upload()}
-            data-testid="pool-upload-submit"
-          >
-            {text('upload')}
-          </Button>
-        </Space>
-        {uploaded && (
-          <Alert
-            style={{ marginTop: 12 }}
-            type="success"
-            showIcon
-            data-testid="pool-uploaded"
-            title={text('uploaded', { version: uploaded.version, rows: uploaded.rowCount })}
-          />
-        )}
-        {uploadError !== undefined && (
-          <div style={{ marginTop: 12 }}>
-            {uploadError instanceof ApiError &&
-            uploadError.details.some((d) => d.field.startsWith('rows.')) ? (
-              <RowProblems error={uploadError} />
-            ) : (
-              <ErrorBox error={uploadError} testId="pool-upload-error" />
+      {canUpload && (
+        <>
+          <Card title={<CardTitle>{text('poolCreate')}</CardTitle>}>
+            <Form
+              form={createForm}
+              layout="inline"
+              onFinish={(v) => void create(v)}
+              data-testid="pool-create"
+            >
+              <Form.Item
+                name="kind"
+                label={text('poolKind')}
+                rules={[{ required: true, message: text('required') }]}
+              >
+                <Select
+                  style={{ width: 180 }}
+                  data-testid="pool-kind"
+                  options={['TARGET', 'INSPECTOR'].map((k) => ({
+                    value: k,
+                    label: codeLabel(POOL_KIND_LABELS, k),
+                  }))}
+                />
+              </Form.Item>
+              <Form.Item
+                name="name"
+                label={text('poolName')}
+                rules={[{ required: true, message: text('required') }]}
+              >
+                <Input style={{ width: 320 }} maxLength={200} data-testid="pool-name" />
+              </Form.Item>
+              <Button type="primary" htmlType="submit" loading={busy} data-testid="pool-create-submit">
+                {text('create')}
+              </Button>
+            </Form>
+            {createError !== undefined && (
+              <div style={{ marginTop: 12 }}>
+                <ErrorBox error={createError} testId="pool-create-error" />
+              </div>
             )}
-          </div>
-        )}
-      </Card>
+          </Card>
+
+          <Card title={<CardTitle>{text('upload')}</CardTitle>}>
+            <Space wrap align="center">
+              <label htmlFor="pool-upload-target">{text('uploadFor')}</label>
+              <Select
+                id="pool-upload-target"
+                style={{ width: 360 }}
+                value={uploadPool}
+                onChange={setUploadPool}
+                data-testid="pool-upload-target"
+                options={pools.map((p) => ({
+                  value: p.id,
+                  label: `${p.name} (${codeLabel(POOL_KIND_LABELS, p.kind)})`,
+                }))}
+              />
+              <Upload
+                accept=".csv,.xlsx"
+                maxCount={1}
+                fileList={file ? [{ uid: '1', name: file.name, status: 'done' }] : []}
+                beforeUpload={(f) => {
+                  setFile(f);
+                  return false;
+                }}
+                onRemove={() => setFile(null)}
+              >
+                <Button icon={<UploadOutlined />} data-testid="pool-file">
+                  {text('uploadFile')}
+                </Button>
+              </Upload>
+              <Button
+                type="primary"
+                disabled={!uploadPool || !file}
+                loading={busy}
+                onClick={() => void upload()}
+                data-testid="pool-upload-submit"
+              >
+                {text('upload')}
+              </Button>
+            </Space>
+            {uploaded && (
+              <Alert
+                style={{ marginTop: 12 }}
+                type="success"
+                showIcon
+                data-testid="pool-uploaded"
+                title={text('uploaded', { version: uploaded.version, rows: uploaded.rowCount })}
+              />
+            )}
+            {uploadError !== undefined && (
+              <div style={{ marginTop: 12 }}>
+                {uploadError instanceof ApiError &&
+                uploadError.details.some((d) => d.field.startsWith('rows.')) ? (
+                  <RowProblems error={uploadError} />
+                ) : (
+                  <ErrorBox error={uploadError} testId="pool-upload-error" />
+                )}
+              </div>
+            )}
+          </Card>
+        </>
+      )}
 
       <Table<PoolResponseDto>
         rowKey="id"
