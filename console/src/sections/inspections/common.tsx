@@ -1,0 +1,87 @@
+import { Alert, Table, type TableColumnsType } from 'antd';
+import { ApiError, type ApiErrorDetail } from '../../api/client';
+import { useI18n } from '../../i18n';
+import { useSectionText } from '../types';
+import { messages } from './messages';
+
+type Labels = { zh: Record<string, string>; en: Record<string, string> };
+
+/** The label of a code in the console's language; an unknown code is shown as it is. */
+export function useCodeLabel(): (labels: Labels, code: string | null | undefined) => string {
+  const { lang } = useI18n();
+  return (labels, code) => (code ? ((lang === 'en' ? labels.en : labels.zh)[code] ?? code) : '—');
+}
+
+/** The server's message of a refusal, worded as it sent it. */
+export const errorText = (e: unknown): string => (e instanceof ApiError ? e.message : String(e));
+
+/** A refusal: its message and, when the server listed them, each problem (field, code, message). */
+export function ErrorBox({ error, testId }: { error: unknown; testId: string }) {
+  const text = useSectionText(messages);
+  const details = error instanceof ApiError ? error.details : [];
+  return (
+    <Alert
+      type="error"
+      showIcon
+      role="alert"
+      data-testid={testId}
+      title={errorText(error)}
+      description={
+        details.length > 0 ? (
+          <ul style={{ margin: 0, paddingLeft: 20 }}>
+            {details.map((d, i) => (
+              <li key={i}>
+                {d.field ? `${d.field}: ` : ''}
+                {d.message} ({d.code})
+              </li>
+            ))}
+          </ul>
+        ) : (
+          text('actionFailed')
+        )
+      }
+    />
+  );
+}
+
+interface RowProblem extends ApiErrorDetail {
+  key: number;
+  row: string;
+  column: string;
+}
+
+/** A pool file's problems (`rows.<row>.<column>`) as a table of row, column, code and message. */
+export function RowProblems({ error }: { error: ApiError }) {
+  const text = useSectionText(messages);
+  const problems: RowProblem[] = error.details.map((d, key) => {
+    const [, row = '', ...column] = d.field.split('.');
+    return { ...d, key, row, column: column.join('.') };
+  });
+  const columns: TableColumnsType<RowProblem> = [
+    { key: 'row', title: text('row'), dataIndex: 'row', width: 80 },
+    { key: 'column', title: text('column'), dataIndex: 'column', width: 180 },
+    { key: 'code', title: text('code'), dataIndex: 'code', width: 220 },
+    { key: 'message', title: text('message'), dataIndex: 'message' },
+  ];
+  return (
+    <div data-testid="pool-row-problems">
+      <Alert type="error" showIcon role="alert" title={error.message} description={text('rowProblems')} />
+      <Table<RowProblem>
+        size="small"
+        rowKey="key"
+        columns={columns}
+        dataSource={problems}
+        pagination={false}
+        aria-label={text('rowProblems')}
+        style={{ marginTop: 8 }}
+      />
+    </div>
+  );
+}
+
+/** Lines of a text area, trimmed, blank ones dropped. */
+export const lines = (value: string | undefined): string[] =>
+  (value ?? '')
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean);
