@@ -1,6 +1,6 @@
 import { Button, Card, Descriptions, Form, Input, Select, Space, Table, Tag, Typography } from 'antd';
 import type { TableColumnsType } from 'antd';
-import { useCallback, useEffect, useState } from 'react';
+import { useState } from 'react';
 import { useParams } from 'react-router-dom';
 import {
   call,
@@ -14,7 +14,6 @@ import {
   type ExclusionDto,
   type FindingCaseDto,
   type FindingCreateDto,
-  type PlanResponseDto,
   type RedrawDto,
   type StratumCountDto,
 } from '../../api/client';
@@ -22,7 +21,7 @@ import { useAuth } from '../../auth';
 import { CardTitle, PageTitle } from '../../components/Titles';
 import { formatInstant } from '../../time';
 import { useSectionText } from '../types';
-import { ErrorBox, useCodeLabel } from './common';
+import { ErrorBox, useCodeLabel, useLoaded } from './common';
 import { EXCLUSION_LABELS, messages, OUTCOME_LABELS, STATUS_LABELS, STRATUM_FIELD_LABELS } from './messages';
 
 /** A nullable value of the answer (the OpenAPI document types nullable fields loosely) as text. */
@@ -77,8 +76,11 @@ export function PlanPage() {
   const { hasRole } = useAuth();
   const approver = hasRole('APPROVER') || hasRole('ADMIN');
   const recorder = hasRole('RECORDER') || hasRole('ADMIN');
-  const [plan, setPlan] = useState<PlanResponseDto>();
-  const [loadError, setLoadError] = useState<unknown>();
+  const {
+    data: plan,
+    error: loadError,
+    reload: load,
+  } = useLoaded(id, () => call(inspectionsControllerGetInspectionPlan({ path: { id } })));
   const [actionError, setActionError] = useState<unknown>();
   const [busy, setBusy] = useState<string>();
   const [publicValue, setPublicValue] = useState('');
@@ -86,18 +88,6 @@ export function PlanPage() {
   const [findingForm] = Form.useForm<{ targetKey: string; outcome: string; note?: string; case?: string }>();
   const redrawTarget = Form.useWatch('targetKey', redrawForm);
   const outcome = Form.useWatch('outcome', findingForm);
-
-  const load = useCallback(async () => {
-    try {
-      setPlan(await call(inspectionsControllerGetInspectionPlan({ path: { id } })));
-      setLoadError(undefined);
-    } catch (e) {
-      setLoadError(e);
-    }
-  }, [id]);
-  useEffect(() => {
-    void load();
-  }, [load]);
 
   /** Runs one step; the server's refusal is shown as it words it. */
   const step = async (name: string, run: () => Promise<unknown>, after?: () => void) => {

@@ -14,7 +14,7 @@ import {
   Typography,
 } from 'antd';
 import type { TableColumnsType } from 'antd';
-import { useCallback, useEffect, useState } from 'react';
+import { useState } from 'react';
 import { Link, useNavigate } from 'react-router-dom';
 import {
   call,
@@ -29,7 +29,7 @@ import { useAuth } from '../../auth';
 import { CardTitle, PageTitle } from '../../components/Titles';
 import { formatInstant } from '../../time';
 import { useSectionText } from '../types';
-import { ErrorBox, lines, useCodeLabel } from './common';
+import { ErrorBox, lines, useCodeLabel, useLoaded } from './common';
 import { messages, STATUS_LABELS, STRATUM_FIELD_LABELS } from './messages';
 
 interface Values {
@@ -80,34 +80,23 @@ export function PlansPage() {
   const navigate = useNavigate();
   const { hasRole } = useAuth();
   const canPlan = hasRole('RECORDER') || hasRole('ADMIN');
-  const [plans, setPlans] = useState<PlanSummaryDto[]>([]);
-  const [pools, setPools] = useState<PoolResponseDto[]>([]);
-  const [loading, setLoading] = useState(false);
-  const [loadError, setLoadError] = useState<unknown>();
+  const {
+    data,
+    loading,
+    error: loadError,
+  } = useLoaded('plans', async () => {
+    const [planPage, poolPage] = await Promise.all([
+      call(inspectionsControllerGetInspectionPlans({ query: { pageSize: 100 } })),
+      call(inspectionsControllerGetInspectionPools({ query: { pageSize: 100 } })),
+    ]);
+    return { plans: planPage.items, pools: poolPage.items };
+  });
+  const plans: PlanSummaryDto[] = data?.plans ?? [];
+  const pools: PoolResponseDto[] = data?.pools ?? [];
   const [createError, setCreateError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
   const [form] = Form.useForm<Values>();
   const quotaMode = Form.useWatch('quotaMode', form);
-
-  const load = useCallback(async () => {
-    setLoading(true);
-    try {
-      const [planPage, poolPage] = await Promise.all([
-        call(inspectionsControllerGetInspectionPlans({ query: { pageSize: 100 } })),
-        call(inspectionsControllerGetInspectionPools({ query: { pageSize: 100 } })),
-      ]);
-      setPlans(planPage.items);
-      setPools(poolPage.items);
-      setLoadError(undefined);
-    } catch (e) {
-      setLoadError(e);
-    } finally {
-      setLoading(false);
-    }
-  }, []);
-  useEffect(() => {
-    void load();
-  }, [load]);
 
   const create = async (v: Values) => {
     setBusy(true);

@@ -1,7 +1,7 @@
 import { UploadOutlined } from '@ant-design/icons';
 import { Alert, Button, Card, Form, Input, Select, Space, Table, Tag, Typography, Upload } from 'antd';
 import type { TableColumnsType } from 'antd';
-import { useCallback, useEffect, useState } from 'react';
+import { useState } from 'react';
 import {
   ApiError,
   call,
@@ -15,7 +15,7 @@ import { useAuth } from '../../auth';
 import { CardTitle, PageTitle } from '../../components/Titles';
 import { formatInstant } from '../../time';
 import { useSectionText } from '../types';
-import { ErrorBox, RowProblems, useCodeLabel } from './common';
+import { ErrorBox, RowProblems, useCodeLabel, useLoaded } from './common';
 import { messages, POOL_KIND_LABELS } from './messages';
 
 /** The pools: list them with their versions, create one, upload the next version of one. */
@@ -25,9 +25,15 @@ export function PoolsPage() {
   const { hasRole } = useAuth();
   // Approvers read the pools; only recorders (and administrators) create and upload them.
   const canUpload = hasRole('RECORDER') || hasRole('ADMIN');
-  const [pools, setPools] = useState<PoolResponseDto[]>([]);
-  const [loading, setLoading] = useState(false);
-  const [loadError, setLoadError] = useState<unknown>();
+  const {
+    data: pools = [],
+    loading,
+    error: loadError,
+    reload: load,
+  } = useLoaded(
+    'pools',
+    async () => (await call(inspectionsControllerGetInspectionPools({ query: { pageSize: 100 } }))).items,
+  );
   const [createForm] = Form.useForm<{ kind: 'TARGET' | 'INSPECTOR'; name: string }>();
   const [createError, setCreateError] = useState<unknown>();
   const [uploadPool, setUploadPool] = useState<string>();
@@ -35,21 +41,6 @@ export function PoolsPage() {
   const [uploadError, setUploadError] = useState<unknown>();
   const [uploaded, setUploaded] = useState<PoolVersionDto>();
   const [busy, setBusy] = useState(false);
-
-  const load = useCallback(async () => {
-    setLoading(true);
-    try {
-      setPools((await call(inspectionsControllerGetInspectionPools({ query: { pageSize: 100 } }))).items);
-      setLoadError(undefined);
-    } catch (e) {
-      setLoadError(e);
-    } finally {
-      setLoading(false);
-    }
-  }, []);
-  useEffect(() => {
-    void load();
-  }, [load]);
 
   const create = async (values: { kind: 'TARGET' | 'INSPECTOR'; name: string }) => {
     setBusy(true);

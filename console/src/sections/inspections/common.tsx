@@ -1,4 +1,5 @@
 import { Alert, Table, type TableColumnsType } from 'antd';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError, type ApiErrorDetail } from '../../api/client';
 import { useI18n } from '../../i18n';
 import { useSectionText } from '../types';
@@ -85,3 +86,28 @@ export const lines = (value: string | undefined): string[] =>
     .split(/\r?\n/)
     .map((l) => l.trim())
     .filter(Boolean);
+
+/**
+ * What a page shows, read through `fetch` when the page opens and whenever `key` changes: the data,
+ * whether it is loading, the error of the last read (cleared by a good one), and `reload` for after
+ * a change. The last data stays shown while a reload runs or fails.
+ */
+export function useLoaded<T>(key: string, fetch: () => Promise<T>) {
+  const latest = useRef(fetch);
+  useEffect(() => {
+    latest.current = fetch;
+  });
+  const [state, setState] = useState<{ data?: T; error?: unknown; loading: boolean }>({ loading: true });
+  const reload = useCallback(async () => {
+    setState((s) => ({ ...s, loading: true }));
+    try {
+      setState({ data: await latest.current(), loading: false });
+    } catch (error) {
+      setState((s) => ({ ...s, error, loading: false }));
+    }
+  }, []);
+  useEffect(() => {
+    void reload();
+  }, [key, reload]);
+  return { ...state, reload };
+}
