@@ -11,7 +11,7 @@ import { AuthModule } from './auth/auth.module';
 import { CasesModule } from './cases/cases.module';
 import { ChangesModule } from './changes/changes.module';
 import { RateLimitGuard, rateLimitOptions } from './auth/rate-limit';
-import { PostgresThrottlerStorage } from './auth/rate-limit-store';
+import { MemoryThrottlerStorage, PostgresThrottlerStorage } from './auth/rate-limit-store';
 import { DataSource } from 'typeorm';
 import { ErrorFilter } from './common/errors/error.filter';
 import { createValidationPipe } from './common/errors/validation';
@@ -88,7 +88,7 @@ export class AppModule {
             storage:
               config.env.RATE_LIMIT_STORE === 'postgres'
                 ? new PostgresThrottlerStorage(dataSource)
-                : undefined,
+                : new MemoryThrottlerStorage(),
           }),
         }),
         UsersModule,
