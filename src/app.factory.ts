@@ -3,7 +3,7 @@ import { basename, dirname, join } from 'node:path';
 import { ModuleMetadata, RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import helmet from '@fastify/helmet';
+import helmet from 'helmet';
 import multipart from '@fastify/multipart';
 import fastifyStatic from '@fastify/static';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -57,6 +57,24 @@ export async function createApp(
     void reply.header('x-request-id', request.id);
     done();
   });
+  // helmet's headers on every answer, its middleware built once (the Fastify plugin builds it anew, CSP
+  // parsed again, for every request). Swagger UI needs inline styles and scripts of its own; everything
+  // else gets helmet's defaults.
+  const securityHeaders = helmet({
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        scriptSrc: ["'self'", "'unsafe-inline'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+      },
+    },
+  });
+  adapter
+    .getInstance()
+    .addHook('onRequest', (request, reply, done) =>
+      securityHeaders(request.raw, reply.raw, (error) => done(error as Error | undefined)),
+    );
 
   // Nest's own lines (start-up, errors while the modules load) go through the same pino logger, and
   // a failure rejects here instead of exiting, so the caller reports it and stops the database.
@@ -72,17 +90,6 @@ export async function createApp(
     { bodyLimit: config.env.BODY_LIMIT_BYTES },
     boundedJsonParser(adapter.getInstance()),
   );
-  // Swagger UI needs inline styles and scripts of its own; everything else gets helmet's defaults.
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:'],
-        scriptSrc: ["'self'", "'unsafe-inline'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-      },
-    },
-  });
   // File uploads (check jobs) have limits of their own: BODY_LIMIT_BYTES bounds JSON bodies only. Routes
   // read the parts themselves, after the access guard, so an unauthenticated upload is never read.
   await app.register(multipart, {
