@@ -74,7 +74,7 @@ export class ScreeningController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<CheckResponseDto> {
     const read: ReadPreference = { minPosition };
-    const answer = await this.screening.check(ctx, await parseCheckRequest(body), read);
+    const answer = await this.screening.check(ctx, parseCheckRequest(body), read);
     void reply.header('registry-read-from', read.servedBy?.name ?? 'primary');
     if (read.servedBy?.position) void reply.header('registry-read-position', read.servedBy.position);
     return answer;
