@@ -97,14 +97,20 @@ export function loggedUrl(url: string): string {
   return maskResidentIdsIn(`${url.slice(0, at)}?${pairs.join('&')}`);
 }
 
-/** nestjs-pino options: every line of a request carries its id (`req.id`, set by Fastify). */
+/**
+ * nestjs-pino options: every line of a request carries its id (`req.id`, set by Fastify). The line
+ * per request is written at `info`; below that level (LOG_LEVEL=warn or error) the per-request
+ * listener that would build it is not attached at all.
+ */
 export function httpLoggerOptions(logger: Logger): Params {
   return {
     pinoHttp: {
       logger,
       quietReqLogger: true,
       // Nest mounts the middleware so that `url` is relative to it; `originalUrl` is the full path.
-      autoLogging: { ignore: (req) => requestPath(req).startsWith('/health/') },
+      autoLogging: logger.isLevelEnabled('info') && {
+        ignore: (req) => requestPath(req).startsWith('/health/'),
+      },
       serializers: {
         req: (req: {
           id: string;
