@@ -20,7 +20,10 @@ export function sharedBuffersFor(totalBytes: number): string {
 /**
  * Server settings for the embedded PostgreSQL. `random_page_cost = 1.1` suits data held in memory or
  * on SSD and makes the planner pick index scans for large `= ANY($1)` look-ups; the same settings are
- * recommended for an external server in docs/operations.md.
+ * recommended for an external server in docs/operations.md. `pg_prewarm` preloaded runs its
+ * autoprewarm worker: it writes the list of pages in shared buffers to `autoprewarm.blocks` every
+ * five minutes and at shutdown, and reads them back after a restart, so the first checks after a
+ * restart or an upgrade find the registry's pages in memory as the last ones before it did.
  */
 export const EMBEDDED_PG_SETTINGS: Record<string, string> = {
   listen_addresses: '127.0.0.1',
@@ -28,6 +31,7 @@ export const EMBEDDED_PG_SETTINGS: Record<string, string> = {
   random_page_cost: '1.1',
   max_connections: '200',
   shared_buffers: sharedBuffersFor(totalmem()),
+  shared_preload_libraries: 'pg_prewarm',
   fsync: 'on',
 };
 

@@ -19,6 +19,7 @@ export class PostgresCluster {
     readonly port: number,
     private readonly bin: string,
     private readonly owner?: { uid: number; gid: number },
+    private readonly settings: Record<string, string> = {},
   ) {}
 
   /**
@@ -62,7 +63,8 @@ export class PostgresCluster {
     return replica;
   }
 
-  static async create(): Promise<PostgresCluster> {
+  /** `settings`: server settings (`-c name=value`) besides the few every cluster here has. */
+  static async create(settings: Record<string, string> = {}): Promise<PostgresCluster> {
     const bin = join(
       __dirname,
       '..',
@@ -83,7 +85,7 @@ export class PostgresCluster {
     const parent = await mkdtemp(join(tmpdir(), 'registry-faults-pg-'));
     await chmod(parent, 0o755);
     const dir = join(parent, 'data');
-    const cluster = new PostgresCluster(dir, await freePort(), bin, owner);
+    const cluster = new PostgresCluster(dir, await freePort(), bin, owner, settings);
     if (owner) await chown(parent, owner.uid, owner.gid);
     execFileSync(
       join(bin, 'initdb'),
@@ -114,6 +116,7 @@ export class PostgresCluster {
         'unix_socket_directories=',
         '-c',
         'max_connections=100',
+        ...Object.entries(this.settings).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
       ],
       { stdio: ['ignore', 'pipe', 'pipe'], ...this.owner },
     );
