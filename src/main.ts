@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.factory';
 import { createLogger } from './common/logging/logger';
@@ -55,8 +56,15 @@ async function bootstrap(): Promise<void> {
       process.exit(1);
     }, env.SHUTDOWN_TIMEOUT_MS);
     timer.unref();
+    // Closing the server closes the keep-alive connections idle at that moment only; one whose
+    // request was still in flight would stay open once answered (until its client or the keep-alive
+    // timeout, 72 s, closes it) and hold the close. So idle connections are closed until it is done.
+    const server = app.getHttpServer() as Server;
+    const closeIdle = setInterval(() => server.closeIdleConnections(), 100);
+    closeIdle.unref();
     app
       .close()
+      .finally(() => clearInterval(closeIdle))
       .then(() => database.stop())
       .then(() => {
         logger.info({ uptimeMs: Date.now() - started }, 'stopped');
