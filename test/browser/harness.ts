@@ -51,10 +51,16 @@ export async function startConsole(): Promise<ConsoleRun> {
   };
 }
 
+/**
+ * The window's width: 1366 (a common office laptop), or BROWSER_WIDTH to look at the pages in a
+ * narrower window (e.g. 1024, with SCREENSHOTS unset so docs/screenshots keep the usual size).
+ */
+const WIDTH = Number(process.env.BROWSER_WIDTH ?? 1366);
+
 /** A fresh page at a laptop's size, in Chinese, on Beijing time. */
 export async function newPage(run: ConsoleRun, locale = 'zh-CN'): Promise<Page> {
   const context = await run.browser.newContext({
-    viewport: { width: 1366, height: 800 },
+    viewport: { width: WIDTH, height: 800 },
     locale,
     timezoneId: 'Asia/Shanghai',
     reducedMotion: 'reduce',

@@ -79,6 +79,7 @@ describe('console: random inspections', () => {
     const problemText = await problems.innerText();
     expect(problemText).toContain('KEY_DUPLICATE');
     expect(problemText).toMatch(/\b3\s+key\b/);
+    await screenshot(page, 'inspection-pool-problems');
 
     const targets = [['key', 'kind', 'name', 'organisation', 'district', 'category']];
     for (let n = 0; n < TARGETS; n++) {
@@ -112,6 +113,7 @@ describe('console: random inspections', () => {
     await choose('plan-target-pool', targetPool);
     await choose('plan-inspector-pool', inspectorPool);
     await page.getByTestId('plan-ratio').fill('0.1');
+    await screenshot(page, 'inspection-plan-new');
     await page.getByTestId('plan-create-submit').click();
     await page.waitForURL(/#\/inspections\/plans\/[0-9a-f-]{36}$/);
     const planId = page.url().split('/').pop()!;
