@@ -118,7 +118,7 @@ describe('console: random inspections', () => {
     await page.waitForURL(/#\/inspections\/plans\/[0-9a-f-]{36}$/);
     const planId = page.url().split('/').pop()!;
     await page.locator('[data-testid="plan-status"][data-status="DRAFT"]').waitFor();
-    expect(await page.getByTestId('plan-expected-strata').innerText()).toMatch(/\*\s+50\s+5/);
+    expect(await page.getByTestId('plan-expected-strata').innerText()).toMatch(/全部（不分层）\s+50\s+5/);
 
     // Its planner may not approve it: the server's refusal is shown as worded.
     await page.getByTestId('plan-approve').click();

@@ -1,4 +1,4 @@
-import { Button, Card, Descriptions, Form, Input, Select, Space, Table, Tag, Typography } from 'antd';
+import { Button, Card, Descriptions, Form, Input, Select, Space, Spin, Table, Tag, Typography } from 'antd';
 import type { TableColumnsType } from 'antd';
 import { useState } from 'react';
 import { useParams } from 'react-router-dom';
@@ -10,6 +10,7 @@ import {
   inspectionsControllerCreateInspectionRedraw,
   inspectionsControllerDrawInspectionPlan,
   inspectionsControllerGetInspectionPlan,
+  inspectionsControllerGetInspectionPools,
   type CurrentAssignmentDto,
   type ExclusionDto,
   type FindingCaseDto,
@@ -21,7 +22,7 @@ import { useAuth } from '../../auth';
 import { CardTitle, PageTitle } from '../../components/Titles';
 import { formatInstant } from '../../time';
 import { useSectionText } from '../types';
-import { ErrorBox, useCodeLabel, useLoaded } from './common';
+import { ErrorBox, useCodeLabel, useLoaded, versionOptions } from './common';
 import { EXCLUSION_LABELS, messages, OUTCOME_LABELS, STATUS_LABELS, STRATUM_FIELD_LABELS } from './messages';
 
 /** A nullable value of the answer (the OpenAPI document types nullable fields loosely) as text. */
@@ -60,7 +61,7 @@ function SmallTable<T extends object>(props: {
         rowKey={props.rowKey}
         columns={props.columns}
         dataSource={props.rows}
-        pagination={false}
+        pagination={{ pageSize: 50, hideOnSinglePage: true, showSizeChanger: false }}
         data-testid={props.testId}
         aria-label={props.title}
       />
@@ -77,10 +78,17 @@ export function PlanPage() {
   const approver = hasRole('APPROVER') || hasRole('ADMIN');
   const recorder = hasRole('RECORDER') || hasRole('ADMIN');
   const {
-    data: plan,
+    data,
     error: loadError,
     reload: load,
-  } = useLoaded(id, () => call(inspectionsControllerGetInspectionPlan({ path: { id } })));
+  } = useLoaded(id, async () => {
+    const [plan, pools] = await Promise.all([
+      call(inspectionsControllerGetInspectionPlan({ path: { id } })),
+      call(inspectionsControllerGetInspectionPools({ query: { pageSize: 100 } })),
+    ]);
+    return { plan, versions: new Map(versionOptions(pools.items).map((o) => [o.value, o.label])) };
+  });
+  const plan = data?.plan;
   const [actionError, setActionError] = useState<unknown>();
   const [busy, setBusy] = useState<string>();
   const [publicValue, setPublicValue] = useState('');
@@ -105,7 +113,11 @@ export function PlanPage() {
   };
 
   if (loadError !== undefined) return <ErrorBox error={loadError} testId="plan-load-error" />;
-  if (!plan) return null;
+  if (!plan) return <Spin />;
+  /** A pool version by its name and number; its id when the pool is not among those read. */
+  const version = (versionId: string) => data?.versions.get(versionId) ?? versionId;
+  /** A stratum's label: `*` is the whole pool of an unstratified plan. */
+  const stratumLabel = (stratum: string) => (stratum === '*' ? text('wholePool') : stratum);
 
   const draw = plan.draw;
   const assignments = new Map(plan.assignments.map((a) => [a.targetKey, a]));
@@ -126,14 +138,14 @@ export function PlanPage() {
   const p = plan.parameters;
 
   const strataColumns: TableColumnsType<StratumCountDto> = [
-    { key: 'stratum', title: text('stratum'), dataIndex: 'stratum' },
+    { key: 'stratum', title: text('stratum'), dataIndex: 'stratum', render: stratumLabel },
     { key: 'size', title: text('size'), dataIndex: 'size', width: 100 },
     { key: 'count', title: text('count'), dataIndex: 'count', width: 100 },
   ];
   const targetColumns: TableColumnsType<TargetRow> = [
     { key: 'key', title: text('targetKey'), dataIndex: 'key' },
     { key: 'name', title: text('targetName'), dataIndex: 'name' },
-    { key: 'stratum', title: text('stratum'), dataIndex: 'stratum' },
+    { key: 'stratum', title: text('stratum'), dataIndex: 'stratum', render: stratumLabel },
     { key: 'inspectors', title: text('inspectors'), dataIndex: 'inspectors' },
     {
       key: 'outcome',
@@ -219,8 +231,12 @@ export function PlanPage() {
             { key: 'scope', label: text('scope'), children: plan.scope, span: 'filled' as const },
             { key: 'year', label: text('year'), children: plan.year },
             { key: 'items', label: text('itemsShown'), children: plan.items.join('；') },
-            { key: 'tpv', label: text('targetPoolVersion'), children: plan.targetPoolVersionId },
-            { key: 'ipv', label: text('inspectorPoolVersion'), children: plan.inspectorPoolVersionId },
+            { key: 'tpv', label: text('targetPoolVersion'), children: version(plan.targetPoolVersionId) },
+            {
+              key: 'ipv',
+              label: text('inspectorPoolVersion'),
+              children: version(plan.inspectorPoolVersionId),
+            },
             {
               key: 'stratifyBy',
               label: text('stratifyBy'),
@@ -370,12 +386,11 @@ export function PlanPage() {
                   children: (
                     <Space orientation="vertical" size={0}>
                       <span>
-                        {text('targetPoolVersion')}: {draw.targetPool.versionId} ({draw.targetPool.rows}) ·{' '}
+                        {text('targetPoolVersion')}: {version(draw.targetPool.versionId)} ·{' '}
                         <Typography.Text code>{draw.targetPool.hash.slice(0, 16)}…</Typography.Text>
                       </span>
                       <span>
-                        {text('inspectorPoolVersion')}: {draw.inspectorPool.versionId} (
-                        {draw.inspectorPool.rows}) ·{' '}
+                        {text('inspectorPoolVersion')}: {version(draw.inspectorPool.versionId)} ·{' '}
                         <Typography.Text code>{draw.inspectorPool.hash.slice(0, 16)}…</Typography.Text>
                       </span>
                     </Space>
@@ -447,7 +462,11 @@ export function PlanPage() {
             }
           >
             <Form.Item name="targetKey" label={text('targetKey')} rules={required}>
-              <Select options={drawnKeys} data-testid="redraw-target" />
+              <Select
+                options={drawnKeys}
+                data-testid="redraw-target"
+                onChange={() => redrawForm.setFieldValue('inspectorKey', undefined)}
+              />
             </Form.Item>
             <Form.Item name="inspectorKey" label={text('inspectorKey')} rules={required}>
               <Select options={inspectorsOf(redrawTarget)} data-testid="redraw-inspector" />

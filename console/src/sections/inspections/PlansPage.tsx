@@ -29,7 +29,7 @@ import { useAuth } from '../../auth';
 import { CardTitle, PageTitle } from '../../components/Titles';
 import { formatInstant } from '../../time';
 import { useSectionText } from '../types';
-import { ErrorBox, lines, useCodeLabel, useLoaded } from './common';
+import { ErrorBox, lines, useCodeLabel, useLoaded, versionOptions } from './common';
 import { messages, STATUS_LABELS, STRATUM_FIELD_LABELS } from './messages';
 
 interface Values {
@@ -64,15 +64,6 @@ function strataOf(value: string | undefined): PlanCreateDto['strata'] {
 }
 
 /** The versions of the pools of one kind, newest first, as options. */
-const versionOptions = (pools: PoolResponseDto[], kind: string) =>
-  pools
-    .filter((p) => p.kind === kind)
-    .flatMap((p) =>
-      [...p.versions]
-        .reverse()
-        .map((v) => ({ value: v.id, label: `${p.name} · v${v.version} (${v.rowCount})` })),
-    );
-
 /** The plans, newest first, and (for recorders) the form that drafts one. */
 export function PlansPage() {
   const text = useSectionText(messages);

@@ -1,6 +1,6 @@
 import { Alert, Table, type TableColumnsType } from 'antd';
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { ApiError, type ApiErrorDetail } from '../../api/client';
+import { ApiError, type ApiErrorDetail, type PoolResponseDto } from '../../api/client';
 import { useI18n } from '../../i18n';
 import { useSectionText } from '../types';
 import { messages } from './messages';
@@ -12,6 +12,16 @@ export function useCodeLabel(): (labels: Labels, code: string | null | undefined
   const { lang } = useI18n();
   return (labels, code) => (code ? ((lang === 'en' ? labels.en : labels.zh)[code] ?? code) : '—');
 }
+
+/** A pool's frozen versions of one kind, newest first, as options labelled `name · vN (rows)`. */
+export const versionOptions = (pools: PoolResponseDto[], kind?: string) =>
+  pools
+    .filter((p) => kind === undefined || p.kind === kind)
+    .flatMap((p) =>
+      [...p.versions]
+        .reverse()
+        .map((v) => ({ value: v.id, label: `${p.name} · v${v.version} (${v.rowCount})` })),
+    );
 
 /** The server's message of a refusal, worded as it sent it. */
 export const errorText = (e: unknown): string => (e instanceof ApiError ? e.message : String(e));
