@@ -2,9 +2,9 @@ import { DownloadOutlined } from '@ant-design/icons';
 import { Alert, Button, Card, Form, Input, Radio, Space, Typography } from 'antd';
 import dayjs from 'dayjs';
 import { useState } from 'react';
+import { clearFieldErrors, showFieldErrors } from '../../components/CheckFields';
 import {
   call,
-  errorLines,
   exportsControllerExportDataset,
   saveBlob,
   type ExportsControllerExportDatasetData,
@@ -52,6 +52,7 @@ function ExportForm({ mayReveal }: { mayReveal: boolean }) {
   const download = async (v: Values) => {
     setBusy(true);
     setErrors([]);
+    clearFieldErrors(form);
     setDone(null);
     try {
       const full = v.dataset === 'subjects' && v.identifiers === 'full';
@@ -66,14 +67,15 @@ function ExportForm({ mayReveal }: { mayReveal: boolean }) {
       saveBlob(blob as unknown as Blob, file);
       setDone(file);
     } catch (e) {
-      setErrors(errorLines(e));
+      // A refused purpose is shown beside its field; anything else in the alert below the form.
+      setErrors(showFieldErrors(form, e, (field) => (field === 'purpose' ? ['purpose'] : undefined)));
     } finally {
       setBusy(false);
     }
   };
 
   return (
-    <Space direction="vertical" size="middle" style={{ width: '100%' }}>
+    <Space orientation="vertical" size="middle" style={{ width: '100%' }}>
       <PageTitle>{s('exportTitle')}</PageTitle>
       <Typography.Paragraph>{s('exportIntro')}</Typography.Paragraph>
       <Card title={<CardTitle>{s('exportWhat')}</CardTitle>}>
@@ -139,15 +141,18 @@ function ExportForm({ mayReveal }: { mayReveal: boolean }) {
         </Form>
       </Card>
       {done && (
-        <Alert type="success" showIcon message={s('exportDone', { file: done })} data-testid="export-done" />
+        <Alert type="success" showIcon title={s('exportDone', { file: done })} data-testid="export-done" />
       )}
       {errors.length > 0 && (
         <Alert
           type="error"
           showIcon
           role="alert"
-          message={errors[0]}
-          description={errors.slice(1).join('\n')}
+          data-testid="export-error"
+          title={errors[0]}
+          description={errors.slice(1).map((line, i) => (
+            <div key={i}>{line}</div>
+          ))}
         />
       )}
     </Space>
