@@ -111,7 +111,7 @@ const zh = {
   revealAudited: '本次查看及其用途已记入审计日志。',
   menuExport: '数据导出',
   exportTitle: '数据导出',
-  exportNotAllowed: '仅录入员、审批人或管理员可以导出数据。',
+  exportNotAllowed: '仅录入员、审批人、审计员或管理员可以导出数据。',
   exportIntro:
     '导出为同一时刻的一致快照，逐行流式下载，百万行亦可。证件号码默认脱敏；导出完整号码须说明用途，导出及其用途记入审计日志。',
   exportWhat: '导出内容',
@@ -296,7 +296,7 @@ export const messages: SectionMessages<Key> = {
     revealAudited: 'This view and its purpose are in the audit trail.',
     menuExport: 'Export data',
     exportTitle: 'Export data',
-    exportNotAllowed: 'Only a recorder, an approver or an administrator may export data.',
+    exportNotAllowed: 'Only a recorder, an approver, an auditor or an administrator may export data.',
     exportIntro:
       'An export is one consistent snapshot, streamed row by row, a million rows included. ID numbers are masked unless you ask for them in full and state why; the export and its purpose are written to the audit trail.',
     exportWhat: 'What to export',
