@@ -1,4 +1,5 @@
-import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import { CallHandler, ExecutionContext, Injectable, NestInterceptor, SetMetadata } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { mergeMap, Observable } from 'rxjs';
 import { ReplicaSet } from './replicas';
@@ -7,6 +8,14 @@ import { ReplicaSet } from './replicas';
 export const POSITION_HEADER = 'registry-position';
 
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
+const NO_POSITION = 'registry:no-position';
+
+/**
+ * Marks a POST that changes nothing a later check reads (POST /checks itself: it stores only its
+ * receipt): no position is read for it, so a client that passes on the last position it was given does
+ * not make its next check wait for a replica to replay a receipt.
+ */
+export const NoWritePosition = () => SetMetadata(NO_POSITION, true);
 
 /**
  * With read replicas configured, every successful write answers with `Registry-Position`: the
@@ -16,15 +25,28 @@ const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
  */
 @Injectable()
 export class PositionInterceptor implements NestInterceptor {
-  constructor(private readonly replicas: ReplicaSet) {}
+  constructor(
+    private readonly replicas: ReplicaSet,
+    private readonly reflector: Reflector,
+  ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    if (!this.replicas.configured || READS.has(request.method)) return next.handle();
+    if (
+      !this.replicas.configured ||
+      READS.has(request.method) ||
+      this.reflector.get<boolean>(NO_POSITION, context.getHandler())
+    ) {
+      return next.handle();
+    }
     const reply = context.switchToHttp().getResponse<FastifyReply>();
     return next.handle().pipe(
       mergeMap(async (body: unknown) => {
-        void reply.header(POSITION_HEADER, await this.replicas.primaryPosition());
+        // The write has committed: failing to read the position must not turn it into an error
+        // (a client would retry it). Without the header, a later check simply reads from the primary
+        // or any replica within the lag bound.
+        const position = await this.replicas.primaryPosition().catch(() => undefined);
+        if (position) void reply.header(POSITION_HEADER, position);
         return body;
       }),
     );

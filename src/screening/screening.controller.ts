@@ -27,6 +27,7 @@ import {
 } from './screening.dto';
 import { ReadPreference, ScreeningService } from './screening.service';
 import { Idempotent } from '../idempotency/idempotent.decorator';
+import { NoWritePosition } from '../database/position.interceptor';
 
 /**
  * The body of POST /checks as it arrives. Typed as an interface on purpose: the global ValidationPipe
@@ -43,6 +44,7 @@ export class ScreeningController {
 
   @Post()
   @Idempotent()
+  @NoWritePosition()
   @HttpCode(200)
   @Access({ roles: [Role.REVIEWER], scopes: [Scope.CHECKS_RUN] })
   @ApiOperation({
