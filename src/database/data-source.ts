@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { PoolConfig } from 'pg';
 import { DataSource, DataSourceOptions } from 'typeorm';
 
 const ROOT = join(__dirname, '..', '..');
@@ -58,4 +59,18 @@ export function dataSourceOptions(
 
 export function createDataSource(url: string, poolSize?: number): DataSource {
   return new DataSource(dataSourceOptions(url, poolSize));
+}
+
+/**
+ * A pool for the check statement: the main pool's settings (size, timeouts, credentials) with the
+ * statement run as a generic plan, planned once per connection. `overrides`: another server (a read
+ * replica's URL) or name.
+ */
+export function screeningPoolConfig(main: PoolConfig, overrides: PoolConfig = {}): PoolConfig {
+  return {
+    ...main,
+    application_name: `${main.application_name ?? 'registry'} screening`,
+    options: '-c plan_cache_mode=force_generic_plan',
+    ...overrides,
+  };
 }

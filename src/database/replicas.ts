@@ -1,8 +1,9 @@
-import { HttpStatus, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { HttpStatus, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Pool, type PoolConfig } from 'pg';
 import { DataSource } from 'typeorm';
 import { AppError } from '../common/errors/app-error';
 import { Env } from '../config/env';
+import { screeningPoolConfig } from './data-source';
 
 /** A WAL position as PostgreSQL writes it (`16/B374D848`): two hexadecimal halves of a 64-bit number. */
 const LSN = /^([0-9A-F]{1,8})\/([0-9A-F]{1,8})$/i;
@@ -65,7 +66,7 @@ export function caughtUpAt(samples: readonly Sample[], replay: bigint): number |
  * qualifies, the primary answers, or with REPLICA_LAG_POLICY=refuse a 503 REPLICA_LAGGING.
  */
 @Injectable()
-export class ReplicaSet implements OnModuleInit, OnModuleDestroy {
+export class ReplicaSet implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(ReplicaSet.name);
   private readonly replicas: Replica[];
   private samples: Sample[] = [];
@@ -81,15 +82,13 @@ export class ReplicaSet implements OnModuleInit, OnModuleDestroy {
     const urls = (env.DATABASE_REPLICA_URLS ?? '').split(',').filter(Boolean);
     const main = (this.dataSource.driver as unknown as { master?: { options?: PoolConfig } }).master;
     this.replicas = urls.map((url, i) => {
-      const pool = new Pool({
-        connectionString: url,
-        max: env.DATABASE_POOL_SIZE,
-        connectionTimeoutMillis: main?.options?.connectionTimeoutMillis,
-        statement_timeout: env.DATABASE_STATEMENT_TIMEOUT_MS || undefined,
-        application_name: 'registry screening (replica)',
-        // The screening statements run as generic plans, as on the primary's screening pool.
-        options: '-c plan_cache_mode=force_generic_plan',
-      });
+      // The primary's pool settings (size, timeouts) and plans, on the replica's server.
+      const pool = new Pool(
+        screeningPoolConfig(main?.options ?? {}, {
+          connectionString: url,
+          application_name: 'registry screening (replica)',
+        }),
+      );
       pool.on('error', () => undefined); // an idle client's lost connection; the pool replaces it
       return { name: `replica-${i + 1}`, pool, healthy: false };
     });
@@ -114,7 +113,8 @@ export class ReplicaSet implements OnModuleInit, OnModuleDestroy {
     tick();
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /** After the HTTP server has closed (Nest's last hook), so a check in flight still has its pool. */
+  async onApplicationShutdown(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
     await this.polling;

@@ -1,7 +1,8 @@
-import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Pool, type PoolConfig, type QueryResultRow } from 'pg';
 import { DataSource } from 'typeorm';
 import { AuditInsert, auditInsertStatement } from '../audit/audit.repository';
+import { screeningPoolConfig } from '../database/data-source';
 import { ScreeningCase, ScreeningListing, ScreeningMeasure } from './verdict';
 
 /** A registry subject an applicant's identifier or name (with an agreeing organisation) points to. */
@@ -147,7 +148,7 @@ export const SCREEN_PART_SIZE = 2_500;
  * that a burst of checks cannot take every connection the rest of the service needs.
  */
 @Injectable()
-export class ScreeningRepository implements OnModuleDestroy {
+export class ScreeningRepository implements OnApplicationShutdown {
   private screeningPool?: Pool;
 
   constructor(private readonly dataSource: DataSource) {}
@@ -155,17 +156,14 @@ export class ScreeningRepository implements OnModuleDestroy {
   private get pool(): Pool {
     if (!this.screeningPool) {
       const main = (this.dataSource.driver as unknown as { master: Pool & { options: PoolConfig } }).master;
-      this.screeningPool = new Pool({
-        ...main.options,
-        application_name: `${main.options.application_name ?? 'registry'} screening`,
-        options: '-c plan_cache_mode=force_generic_plan',
-      });
+      this.screeningPool = new Pool(screeningPoolConfig(main.options));
       this.screeningPool.on('error', () => undefined); // an idle client's lost connection; the pool replaces it
     }
     return this.screeningPool;
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /** After the HTTP server has closed (Nest's last hook), so a check in flight still has its pool. */
+  async onApplicationShutdown(): Promise<void> {
     const pool = this.screeningPool;
     this.screeningPool = undefined;
     await pool?.end();
