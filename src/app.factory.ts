@@ -146,6 +146,9 @@ export async function createApp(
         'X-Export-As-Of',
         'X-Export-Change-Cursor',
         'Content-Disposition',
+        'Registry-Position',
+        'Registry-Read-From',
+        'Registry-Read-Position',
       ],
     });
   }

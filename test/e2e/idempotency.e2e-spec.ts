@@ -351,5 +351,9 @@ describe('Idempotent-Replayed across origins', () => {
       .expect(200);
     const exposed = String(res.headers['access-control-expose-headers']).toLowerCase().split(/,\s*/);
     expect(exposed).toEqual(expect.arrayContaining(['idempotent-replayed', 'location', 'retry-after']));
+    // Read-your-writes across origins: a write's position, and where a check was read from.
+    expect(exposed).toEqual(
+      expect.arrayContaining(['registry-position', 'registry-read-from', 'registry-read-position']),
+    );
   });
 });
