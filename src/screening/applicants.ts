@@ -24,6 +24,8 @@ import {
   ApplicantIdentifierDto,
   CheckCreateDto,
   CheckEnvelopeDto,
+  DOMAIN_MESSAGE,
+  KNOWN_AT_MESSAGE,
   MAX_APPLICANTS,
 } from './screening.dto';
 import { MAX_LOOKBACK_YEARS } from './verdict';
@@ -83,16 +85,30 @@ function text(
   return null;
 }
 
+/** Each field of `value` the DTO does not declare; `path` '' for the body's own fields. */
 function unknownFields(value: Plain, known: Set<string>, path: string, details: ErrorDetail[]): void {
   for (const key of Object.keys(value)) {
     if (!known.has(key)) {
       details.push({
-        field: `${path}.${key}`,
+        field: path ? `${path}.${key}` : key,
         code: 'UNKNOWN_FIELD',
         message: `property ${key} should not exist`,
       });
     }
   }
+}
+
+/** An optional string field (absent and null pass): its first failure, as `text` finds it. */
+function optionalText(
+  value: unknown,
+  property: string,
+  limit: number,
+  field: string,
+  details: ErrorDetail[],
+) {
+  if (absent(value)) return;
+  const error = text(value, property, limit, false);
+  if (error) details.push({ field, ...error });
 }
 
 function identifierOf(value: Plain, path: string, details: ErrorDetail[]): ApplicantIdentifierDto {
@@ -126,10 +142,7 @@ function applicantOf(value: Plain, path: string, details: ErrorDetail[]): Applic
   unknownFields(value, APPLICANT_FIELDS, path, details);
   // Keys are copied as given (null stays null), trimmed where the DTO trims.
   const applicant: Plain = { name: trimName({ value: value.name }) };
-  if (!absent(value.ref)) {
-    const error = text(value.ref, 'ref', 100, false);
-    if (error) details.push({ field: `${path}.ref`, ...error });
-  }
+  optionalText(value.ref, 'ref', 100, `${path}.ref`, details);
   if (value.ref !== undefined) applicant.ref = value.ref;
   if (!absent(value.kind) && !isIn(value.kind, KINDS)) {
     details.push({
@@ -146,10 +159,7 @@ function applicantOf(value: Plain, path: string, details: ErrorDetail[]): Applic
       : { code: 'HAS_LETTER_OR_DIGIT', message: 'name must contain a letter or a digit' });
   if (nameError) details.push({ field: `${path}.name`, ...nameError });
   const organisation = trimName({ value: value.organisation });
-  if (!absent(organisation)) {
-    const error = text(organisation, 'organisation', 200, false);
-    if (error) details.push({ field: `${path}.organisation`, ...error });
-  }
+  optionalText(organisation, 'organisation', 200, `${path}.organisation`, details);
   if (organisation !== undefined) applicant.organisation = organisation;
   const identifier = value.identifier;
   if (isObject(identifier)) {
@@ -191,35 +201,24 @@ export function validateApplicants(values: readonly unknown[]): {
 
 /** Everything of a check request but its applicants, as the ValidationPipe checks CheckEnvelopeDto. */
 function envelopeOf(value: Plain, details: ErrorDetail[]): CheckEnvelopeDto {
-  for (const key of Object.keys(value)) {
-    if (!ENVELOPE_FIELDS.has(key)) {
-      details.push({ field: key, code: 'UNKNOWN_FIELD', message: `property ${key} should not exist` });
-    }
-  }
+  unknownFields(value, ENVELOPE_FIELDS, '', details);
   // Keys are copied as given (null stays null), the purpose trimmed as the DTO trims it.
   const envelope: Plain = {};
   for (const key of ENVELOPE_FIELDS) if (value[key] !== undefined) envelope[key] = value[key];
   if (!matches(value.domain as string, RULE_CODE_PATTERN)) {
-    details.push({ field: 'domain', code: 'MATCHES', message: 'domain must be a review domain code' });
+    details.push({ field: 'domain', code: 'MATCHES', message: DOMAIN_MESSAGE });
   }
   if (!absent(value.asOf) && !isIsoDate(value.asOf)) {
     details.push({ field: 'asOf', code: 'IS_CALENDAR_DATE', message: 'asOf must be a date YYYY-MM-DD' });
   }
   if (!absent(value.knownAt) && !isZonedTimestamp(value.knownAt)) {
-    details.push({
-      field: 'knownAt',
-      code: 'IS_ZONED_TIMESTAMP',
-      message: 'knownAt must be an ISO 8601 timestamp with a zone, e.g. 2026-11-27T09:30:00+08:00',
-    });
+    details.push({ field: 'knownAt', code: 'IS_ZONED_TIMESTAMP', message: KNOWN_AT_MESSAGE });
   }
   const purpose = trim({ value: value.purpose });
   if (purpose !== undefined) envelope.purpose = purpose;
   const purposeError = text(purpose, 'purpose', 500, true);
   if (purposeError) details.push({ field: 'purpose', ...purposeError });
-  if (!absent(value.reference)) {
-    const error = text(value.reference, 'reference', 100, false);
-    if (error) details.push({ field: 'reference', ...error });
-  }
+  optionalText(value.reference, 'reference', 100, 'reference', details);
   const years = value.lookbackYears;
   if (!absent(years)) {
     if (!isInt(years)) {

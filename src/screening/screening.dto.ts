@@ -84,9 +84,14 @@ export class ApplicantDto {
   identifier?: ApplicantIdentifierDto;
 }
 
+/** Messages of CheckCreateDto's own validators, shared with the one-pass validator (applicants.ts). */
+export const DOMAIN_MESSAGE = 'domain must be a review domain code';
+export const KNOWN_AT_MESSAGE =
+  'knownAt must be an ISO 8601 timestamp with a zone, e.g. 2026-11-27T09:30:00+08:00';
+
 export class CheckCreateDto {
   @ApiProperty({ example: 'PROJECT_FUNDING', description: 'A review domain of the rule data' })
-  @Matches(RULE_CODE_PATTERN, { message: 'domain must be a review domain code' })
+  @Matches(RULE_CODE_PATTERN, { message: DOMAIN_MESSAGE })
   domain: string;
 
   @ApiPropertyOptional({
@@ -111,7 +116,7 @@ export class CheckCreateDto {
       name: 'isZonedTimestamp',
       validator: { validate: isZonedTimestamp },
     },
-    { message: 'knownAt must be an ISO 8601 timestamp with a zone, e.g. 2026-11-27T09:30:00+08:00' },
+    { message: KNOWN_AT_MESSAGE },
   )
   knownAt?: string;
 
@@ -152,7 +157,7 @@ export class CheckCreateDto {
   applicants: ApplicantDto[];
 }
 
-/** A check request but its applicants: what the ValidationPipe checks of POST /checks. */
+/** A check request but its applicants (what `parseCheckRequest` checks besides the list). */
 export class CheckEnvelopeDto extends OmitType(CheckCreateDto, ['applicants'] as const) {}
 
 export class CheckCountsDto {
