@@ -13,7 +13,7 @@
 import { createHash, createHmac, generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import Fastify from 'fastify';
 import { Pool } from 'pg';
-import { Batcher } from '../src/common/batcher';
+import { Batcher, RECEIPT_BATCH } from '../src/common/batcher';
 
 const LOOKUP = `
   SELECT i.subject_id AS "subjectId", s.name AS "subjectName", i.type, i.masked,
@@ -62,13 +62,10 @@ async function main(): Promise<void> {
   const guarantees = process.env.GUARANTEES === '1';
   if (guarantees) await pool.query(TABLES);
   const { privateKey } = generateKeyPairSync('ed25519');
-  // The service's receipt batcher settings (src/screening/screening.service.ts).
-  const receipts = new Batcher<Receipt>(
-    async (items) => {
-      await pool.query(STORE, [JSON.stringify(items)]);
-    },
-    { maxWaitMs: 2, maxBatch: 200, maxConcurrent: 4 },
-  );
+  // The service's receipt batcher settings.
+  const receipts = new Batcher<Receipt>(async (items) => {
+    await pool.query(STORE, [JSON.stringify(items)]);
+  }, RECEIPT_BATCH);
   const app = Fastify({ logger: false, bodyLimit: 4_194_304 });
   app.post<{ Body: Body }>('/check', async (request, reply) => {
     const identifier = request.body?.applicants?.[0]?.identifier;

@@ -2,7 +2,7 @@ import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import { AuditInsert } from '../audit/audit.repository';
 import { actorOf, AuditService } from '../audit/audit.service';
-import { Batcher } from '../common/batcher';
+import { Batcher, RECEIPT_BATCH } from '../common/batcher';
 import { ReadSource, ReplicaSet } from '../database/replicas';
 import type { Pool } from 'pg';
 import { AppError } from '../common/errors/app-error';
@@ -108,7 +108,7 @@ export class ScreeningService implements OnModuleDestroy {
           items.map((i) => i.run),
           items.map((i) => i.audit),
         ),
-      { maxWaitMs: 2, maxBatch: 200, maxConcurrent: 4 },
+      RECEIPT_BATCH,
     );
   }
 
