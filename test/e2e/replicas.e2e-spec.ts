@@ -5,7 +5,7 @@ import { createDataSource } from '../../src/database/data-source';
 import { ReplicaSet } from '../../src/database/replicas';
 import { addDays, addMonths, todayIn } from '../../src/rules/rules';
 import { createTestApp, TestApp } from '../app';
-import { newResidentId, newUser, TestUser } from '../factories';
+import { eventually, newResidentId, newUser, TestUser } from '../factories';
 import { PostgresCluster } from '../faults/postgres-cluster';
 import { registryFixtures } from '../registry-fixtures';
 
@@ -24,13 +24,6 @@ describe('read replicas for checks', () => {
 
   const pauseReplay = () => standby.query('SELECT pg_wal_replay_pause()');
   const resumeReplay = () => standby.query('SELECT pg_wal_replay_resume()');
-  const until = async (what: string, ok: () => boolean | Promise<boolean>) => {
-    for (let i = 0; i < 300; i++) {
-      if (await ok()) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`waited 15 s for ${what}`);
-  };
 
   beforeAll(async () => {
     primary = await PostgresCluster.create();
@@ -111,7 +104,7 @@ describe('read replicas for checks', () => {
     it('answers checks from the replica once it has caught up, stating its replay position', async () => {
       const id = newResidentId();
       await barred(id);
-      await until('the replica to catch up', replicaFresh);
+      await eventually(async () => replicaFresh(), 'the replica to catch up', 15_000);
       const res = await check(id).expect(200);
       expect(res.headers['registry-read-from']).toBe('replica-1');
       expect(res.headers['registry-read-position']).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
@@ -125,7 +118,7 @@ describe('read replicas for checks', () => {
     });
 
     it('writes answer with the primary position; a check carrying it never misses the write', async () => {
-      await until('the replica to catch up', replicaFresh);
+      await eventually(async () => replicaFresh(), 'the replica to catch up', 15_000);
       await pauseReplay();
       const id = newResidentId();
       // Recorded and approved while the replica replays nothing: only the primary knows of it.
@@ -174,7 +167,7 @@ describe('read replicas for checks', () => {
         expect(mine.body).toMatchObject({ code: 'REPLICA_LAGGING' });
       }
       // Without a position, the replica answers until it is further behind than the bound…
-      await until('the paused replica to pass the lag bound', () => !replicaFresh());
+      await eventually(async () => !replicaFresh(), 'the paused replica to pass the lag bound', 15_000);
       const late = await check(id);
       if (policy === 'primary') {
         expect(late.status).toBe(200);
@@ -186,10 +179,12 @@ describe('read replicas for checks', () => {
       }
       // …and once it replays again, it answers the same, write included.
       await resumeReplay();
-      await until('the replica to catch up', replicaFresh);
+      await eventually(async () => replicaFresh(), 'the replica to catch up', 15_000);
       const caughtUp = await check(id, position).expect(200);
       expect(caughtUp.headers['registry-read-from']).toBe('replica-1');
       expect(caughtUp.body.results[0].verdict).toBe('BLOCK');
+      // A check stores only its receipt: it gives no position to wait for.
+      expect(caughtUp.headers['registry-position']).toBeUndefined();
     });
 
     it('refuses a minimum position that is not a WAL position with 400, naming the header', async () => {
