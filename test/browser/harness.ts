@@ -2,7 +2,9 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Browser, Page } from 'playwright-core';
+import { Role } from '../../src/auth/principal';
 import { createTestApp, TestApp } from '../app';
+import { newUser, TestUser } from '../factories';
 import { CHROMIUM, launchChromium } from './chromium';
 
 /**
@@ -75,6 +77,38 @@ export async function newPage(run: ConsoleRun, locale = 'zh-CN'): Promise<Page> 
     });`,
   });
   return context.newPage();
+}
+
+/** What a describe block of console tests shares: the app and browser, its users, a fresh page a test. */
+export interface ConsoleSuite<K extends string> {
+  run: ConsoleRun;
+  users: Record<K, TestUser>;
+  page: Page;
+}
+
+/**
+ * Registers the hooks of a describe block of console tests: the console and Chromium started once,
+ * one user per entry of `roles`, and each test on a fresh page (closed after it). The returned object
+ * is filled in by the hooks: read its members inside tests, not at describe time.
+ */
+export function consoleSuite<K extends string>(roles: Record<K, Role[]>): ConsoleSuite<K> {
+  const suite = {} as ConsoleSuite<K>;
+  beforeAll(async () => {
+    suite.run = await startConsole();
+    const entries = Object.entries(roles) as [K, Role[]][];
+    const users = await Promise.all(entries.map(([, r]) => newUser(suite.run.t, r)));
+    suite.users = Object.fromEntries(entries.map(([k], i) => [k, users[i]])) as Record<K, TestUser>;
+  });
+  afterAll(async () => {
+    await suite.run?.close();
+  });
+  beforeEach(async () => {
+    suite.page = await newPage(suite.run);
+  });
+  afterEach(async () => {
+    await suite.page?.context().close();
+  });
+  return suite;
 }
 
 /** Logs in through the console's own form and waits for the menu. */

@@ -1,51 +1,32 @@
 import { readFile } from 'node:fs/promises';
-import { Page } from 'playwright-core';
 import { Role } from '../../src/auth/principal';
 import { IMPORT_COLUMNS } from '../../src/imports/import-columns';
-import { newResidentId, newUser, TestUser } from '../factories';
+import { newResidentId, newSubject } from '../factories';
 import { breakCheckChar, importCsv, ImportRow, personRow } from '../import-rows';
-import { ConsoleRun, logIn, newPage, screenshot, seriousViolations, startConsole } from './harness';
+import { consoleSuite, logIn, screenshot, seriousViolations } from './harness';
 
 /**
  * The bulk import page (批量导入处理决定) in a real Chromium: a recorder downloads the template, fills it,
  * checks a file with two mistakes, sees each by row and column, checks the corrected file and imports it.
  */
 describe('console: bulk import of decisions', () => {
-  let run: ConsoleRun;
-  let recorder: TestUser;
-  let reviewer: TestUser;
-  let page: Page;
+  const suite = consoleSuite({ recorder: [Role.RECORDER], reviewer: [Role.REVIEWER] });
 
-  beforeAll(async () => {
-    run = await startConsole();
-    [recorder, reviewer] = await Promise.all([
-      newUser(run.t, [Role.RECORDER]),
-      newUser(run.t, [Role.REVIEWER]),
-    ]);
-  });
-
-  afterAll(async () => {
-    await run?.close();
-  });
-
-  beforeEach(async () => {
-    page = await newPage(run);
-  });
-
-  afterEach(async () => {
-    await page?.context().close();
-  });
-
-  /** Chooses a file in the page's upload field, as the file dialog would. */
+  /** Chooses a file in the suite.page's upload field, as the file dialog would. */
   async function choose(name: string, buffer: Buffer): Promise<void> {
-    await page.locator('input[type=file]').setInputFiles({ name, mimeType: 'text/csv', buffer });
-    await page.locator('.ant-upload-list').getByText(name).waitFor();
+    await suite.page.locator('input[type=file]').setInputFiles({ name, mimeType: 'text/csv', buffer });
+    await suite.page.locator('.ant-upload-list').getByText(name).waitFor();
   }
 
   /** Clicks the check button and waits until the check has answered. */
   async function check(): Promise<void> {
-    await page.getByTestId('import-dry-run').click();
-    await page.locator('[data-testid="import-dry-run"]:not(.ant-btn-loading)').waitFor();
+    await Promise.all([
+      suite.page.waitForResponse(
+        (r) => r.request().method() === 'POST' && r.url().includes('/api/v1/imports/decisions'),
+      ),
+      suite.page.getByTestId('import-dry-run').click(),
+    ]);
+    await suite.page.locator('[data-testid="import-dry-run"]:not(.ant-btn-loading)').waitFor();
   }
 
   it('checks a file with two mistakes, then imports the corrected file', async () => {
@@ -54,18 +35,18 @@ describe('console: bulk import of decisions', () => {
     const second = `东科〔2022〕${unique}号`;
     const ids = [newResidentId(), newResidentId(), newResidentId()];
 
-    await logIn(page, run.baseUrl, recorder.username, recorder.password);
-    await page.getByTestId('side-menu').getByText('批量导入处理决定').click();
-    await page.getByTestId('import-dry-run').waitFor();
-    expect(await page.locator('h1').innerText()).toBe('批量导入处理决定');
+    await logIn(suite.page, suite.run.baseUrl, suite.users.recorder.username, suite.users.recorder.password);
+    await suite.page.getByTestId('side-menu').getByText('批量导入处理决定').click();
+    await suite.page.getByTestId('import-dry-run').waitFor();
+    expect(await suite.page.locator('h1').innerText()).toBe('批量导入处理决定');
     // Nothing to import before a clean check.
-    await expect(page.getByTestId('import-run').isDisabled()).resolves.toBe(true);
-    expect(await seriousViolations(page)).toEqual([]);
+    await expect(suite.page.getByTestId('import-run').isDisabled()).resolves.toBe(true);
+    expect(await seriousViolations(suite.page)).toEqual([]);
 
     // The template, through the console's own download: the Chinese headers and an example row.
     const [download] = await Promise.all([
-      page.waitForEvent('download'),
-      page.getByTestId('import-template-csv').click(),
+      suite.page.waitForEvent('download'),
+      suite.page.getByTestId('import-template-csv').click(),
     ]);
     expect(download.suggestedFilename()).toBe('decisions-import-template.csv');
     const template = (await readFile(await download.path())).toString('utf8').replace(/^\uFEFF/, '');
@@ -74,8 +55,8 @@ describe('console: bulk import of decisions', () => {
     expect(header).toContain('决定文号*');
     expect(example).toContain('泉州市科学技术局');
     const [xlsx] = await Promise.all([
-      page.waitForEvent('download'),
-      page.getByTestId('import-template-xlsx').click(),
+      suite.page.waitForEvent('download'),
+      suite.page.getByTestId('import-template-xlsx').click(),
     ]);
     expect(xlsx.suggestedFilename()).toBe('decisions-import-template.xlsx');
     expect((await readFile(await xlsx.path())).subarray(0, 2).toString('latin1')).toBe('PK');
@@ -103,12 +84,12 @@ describe('console: bulk import of decisions', () => {
 
     await choose('decisions-bad.csv', file(bad));
     await check();
-    const report = page.getByTestId('import-report');
+    const report = suite.page.getByTestId('import-report');
     await report.waitFor();
     await expect(report.getAttribute('data-dry-run')).resolves.toBe('true');
-    await expect(page.getByTestId('import-total-rows').innerText()).resolves.toBe('3');
-    await expect(page.getByTestId('import-total-invalid').innerText()).resolves.toBe('2');
-    const problems = page.getByTestId('import-problem');
+    await expect(suite.page.getByTestId('import-total-rows').innerText()).resolves.toBe('3');
+    await expect(suite.page.getByTestId('import-total-invalid').innerText()).resolves.toBe('2');
+    const problems = suite.page.getByTestId('import-problem');
     await expect(problems.count()).resolves.toBe(2);
     const shown = await problems.evaluateAll((trs) =>
       trs.map((tr) => [
@@ -122,100 +103,116 @@ describe('console: bulk import of decisions', () => {
       ['4', 'measureEnd', 'MEASURE_END_BEFORE_START'],
     ]);
     // Column headers as the template names them; the wrong ID number is never shown whole.
-    expect(await page.getByTestId('import-problems').innerText()).toContain('证件号码');
-    expect(await page.getByTestId('import-problems').innerText()).not.toContain(breakCheckChar(ids[1]));
-    await expect(page.getByTestId('import-run').isDisabled()).resolves.toBe(true);
-    expect(await seriousViolations(page)).toEqual([]);
-    await screenshot(page, 'records-import-problems');
+    expect(await suite.page.getByTestId('import-problems').innerText()).toContain('证件号码');
+    expect(await suite.page.getByTestId('import-problems').innerText()).not.toContain(breakCheckChar(ids[1]));
+    await expect(suite.page.getByTestId('import-run').isDisabled()).resolves.toBe(true);
+    expect(await seriousViolations(suite.page)).toEqual([]);
+    await screenshot(suite.page, 'records-import-problems');
 
     // The corrected file: clean, so the import is offered; it asks first, then records all of it.
     await choose('decisions.csv', file(good));
     await check();
-    await page.getByTestId('import-clean').waitFor();
-    await expect(page.getByTestId('import-problem').count()).resolves.toBe(0);
-    await expect(page.getByTestId('import-total-new').innerText()).resolves.toBe('3');
+    await suite.page.getByTestId('import-clean').waitFor();
+    await expect(suite.page.getByTestId('import-problem').count()).resolves.toBe(0);
+    await expect(suite.page.getByTestId('import-total-new').innerText()).resolves.toBe('3');
     await expect(
-      run.t.dataSource.query(`SELECT count(*)::int AS n FROM misconduct_case WHERE decision_number = $1`, [
-        first,
-      ]),
+      suite.run.t.dataSource.query(
+        `SELECT count(*)::int AS n FROM misconduct_case WHERE decision_number = $1`,
+        [first],
+      ),
     ).resolves.toEqual([{ n: 0 }]);
-    await page.getByTestId('import-run').click();
-    await page.getByTestId('import-confirm').click();
-    await page.locator('[data-testid="import-report"][data-dry-run="false"]').waitFor();
-    await expect(page.getByTestId('import-total-cases').innerText()).resolves.toBe('2');
-    await expect(page.getByTestId('import-total-subjects').innerText()).resolves.toBe('3');
-    await expect(page.getByTestId('import-total-listings').innerText()).resolves.toBe('1');
-    const outcomes = await page
+    await suite.page.getByTestId('import-run').click();
+    await suite.page.getByTestId('import-confirm').click();
+    await suite.page.locator('[data-testid="import-report"][data-dry-run="false"]').waitFor();
+    await expect(suite.page.getByTestId('import-total-cases').innerText()).resolves.toBe('2');
+    await expect(suite.page.getByTestId('import-total-subjects').innerText()).resolves.toBe('3');
+    await expect(suite.page.getByTestId('import-total-listings').innerText()).resolves.toBe('1');
+    const outcomes = await suite.page
       .getByTestId('import-outcome')
       .evaluateAll((tags) => tags.map((tag) => tag.getAttribute('data-outcome')));
     expect(outcomes).toEqual(['NEW', 'NEW', 'NEW']);
-    const note = page.getByTestId('import-approval-note');
+    const note = suite.page.getByTestId('import-approval-note');
     expect(await note.innerText()).toContain('另一位用户审批');
     await expect(note.getByRole('link').getAttribute('href')).resolves.toBe('#/approvals');
-    await expect(page.getByTestId('import-run').isDisabled()).resolves.toBe(true);
-    expect(await seriousViolations(page)).toEqual([]);
-    await screenshot(page, 'records-import');
+    await expect(suite.page.getByTestId('import-run').isDisabled()).resolves.toBe(true);
+    expect(await seriousViolations(suite.page)).toEqual([]);
+    await screenshot(suite.page, 'records-import');
 
     // The cases are recorded; each row links to its own.
-    const recorded = await run.t.dataSource.query(
+    const recorded = await suite.run.t.dataSource.query(
       `SELECT decision_number FROM misconduct_case WHERE decision_number IN ($1, $2) ORDER BY decision_number`,
       [first, second],
     );
     expect(recorded).toEqual([{ decision_number: first }, { decision_number: second }]);
-    await page.getByTestId('import-case-link').last().click();
-    await page.getByTestId('case-details').waitFor();
-    expect(await page.locator('h1').innerText()).toContain(second);
+    await suite.page.getByTestId('import-case-link').last().click();
+    await suite.page.getByTestId('case-details').waitFor();
+    expect(await suite.page.locator('h1').innerText()).toContain(second);
     await expect(
-      page.getByTestId('case-listing').getByTestId('listing-status').getAttribute('data-status'),
+      suite.page.getByTestId('case-listing').getByTestId('listing-status').getAttribute('data-status'),
     ).resolves.toBe('PROPOSED');
   }, 120_000);
 
   it('exports the cases as CSV, and the subjects with full ID numbers only with a purpose (数据导出)', async () => {
-    await logIn(page, run.baseUrl, recorder.username, recorder.password);
-    await page.goto(`${run.baseUrl}/#/records/export`);
-    await page.getByRole('heading', { name: '数据导出' }).waitFor();
-    await page.getByText('案件', { exact: true }).click();
-    await page.getByText('CSV', { exact: true }).click();
+    const id = newResidentId();
+    await newSubject(suite.run.t, suite.users.recorder, {
+      identifiers: [{ type: 'RESIDENT_ID', value: id }],
+    });
+    const fileText = async (download: { path(): Promise<string> }) =>
+      (await readFile(await download.path())).toString('utf8').replace(/^\uFEFF/, '');
+    await logIn(suite.page, suite.run.baseUrl, suite.users.recorder.username, suite.users.recorder.password);
+    await suite.page.goto(`${suite.run.baseUrl}/#/records/export`);
+    await suite.page.getByRole('heading', { name: '数据导出' }).waitFor();
+    await suite.page.getByText('案件', { exact: true }).click();
+    await suite.page.getByText('CSV', { exact: true }).click();
     const [download] = await Promise.all([
-      page.waitForEvent('download'),
-      page.getByTestId('export-download').click(),
+      suite.page.waitForEvent('download'),
+      suite.page.getByTestId('export-download').click(),
     ]);
     expect(download.suggestedFilename()).toMatch(/^cases-\d{8}-\d{6}\.csv$/);
-    const lines = (await readFile(await download.path()))
-      .toString('utf8')
-      .replace(/^\uFEFF/, '')
-      .split(/\r?\n/)
-      .filter(Boolean);
-    const [{ n }] = await run.t.dataSource.query('SELECT count(*)::int AS n FROM misconduct_case');
+    const lines = (await fileText(download)).split(/\r?\n/).filter(Boolean);
+    const [{ n }] = await suite.run.t.dataSource.query('SELECT count(*)::int AS n FROM misconduct_case');
     expect(lines.length - 1).toBe(n);
-    await page.getByTestId('export-done').waitFor();
+    await suite.page.getByTestId('export-done').waitFor();
 
-    // Full ID numbers: subjects only, and never without a purpose.
-    await page.getByText('主体', { exact: true }).click();
-    await page.getByText('完整（须说明用途）').click();
-    await page.getByTestId('export-download').click();
-    await page.getByText('请说明导出完整号码的用途').waitFor();
-    await page.getByLabel('用途', { exact: true }).fill('核对导入结果');
+    // Subjects: ID numbers masked by default…
+    await suite.page.getByText('主体', { exact: true }).click();
+    const [masked] = await Promise.all([
+      suite.page.waitForEvent('download'),
+      suite.page.getByTestId('export-download').click(),
+    ]);
+    const maskedText = await fileText(masked);
+    const [{ subjects }] = await suite.run.t.dataSource.query(
+      'SELECT count(*)::int AS subjects FROM subject',
+    );
+    expect(maskedText.split(/\r?\n/).filter(Boolean).length - 1).toBe(subjects);
+    expect(maskedText).not.toContain(id);
+
+    // …in full only with a purpose.
+    await suite.page.getByText('完整（须说明用途）').click();
+    await suite.page.getByTestId('export-download').click();
+    await suite.page.getByText('请说明导出完整号码的用途').waitFor();
+    await suite.page.getByLabel('用途', { exact: true }).fill('核对导入结果');
     const [full] = await Promise.all([
-      page.waitForEvent('download'),
-      page.getByTestId('export-download').click(),
+      suite.page.waitForEvent('download'),
+      suite.page.getByTestId('export-download').click(),
     ]);
     expect(full.suggestedFilename()).toMatch(/^subjects-.*\.csv$/);
-    const [audited] = await run.t.dataSource.query(
+    expect(await fileText(full)).toContain(id);
+    const [audited] = await suite.run.t.dataSource.query(
       `SELECT purpose FROM audit_entry WHERE action = 'EXPORT_STARTED' AND purpose IS NOT NULL ORDER BY seq DESC LIMIT 1`,
     );
     expect(audited).toEqual({ purpose: '核对导入结果' });
-    expect(await seriousViolations(page)).toEqual([]);
-    await screenshot(page, 'records-export');
+    expect(await seriousViolations(suite.page)).toEqual([]);
+    await screenshot(suite.page, 'records-export');
   }, 120_000);
 
   it('tells a reviewer that only recorders import decisions', async () => {
-    await logIn(page, run.baseUrl, reviewer.username, reviewer.password);
-    await page.goto(`${run.baseUrl}/#/records/import`);
-    const notice = page.getByTestId('records-forbidden');
+    await logIn(suite.page, suite.run.baseUrl, suite.users.reviewer.username, suite.users.reviewer.password);
+    await suite.page.goto(`${suite.run.baseUrl}/#/records/import`);
+    const notice = suite.page.getByTestId('records-forbidden');
     await notice.waitFor();
     expect(await notice.innerText()).toContain('仅录入员或管理员可以批量导入处理决定');
-    expect(await page.getByTestId('import-dry-run').count()).toBe(0);
-    expect(await seriousViolations(page)).toEqual([]);
+    expect(await suite.page.getByTestId('import-dry-run').count()).toBe(0);
+    expect(await seriousViolations(suite.page)).toEqual([]);
   });
 });

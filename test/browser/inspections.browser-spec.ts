@@ -1,8 +1,6 @@
-import { Page } from 'playwright-core';
 import request from 'supertest';
 import { Role } from '../../src/auth/principal';
-import { newUser, TestUser } from '../factories';
-import { ConsoleRun, logIn, newPage, screenshot, seriousViolations, startConsole } from './harness';
+import { consoleSuite, logIn, newPage, screenshot, seriousViolations } from './harness';
 
 const csv = (rows: string[][]) => Buffer.from(rows.map((r) => r.join(',')).join('\n') + '\n');
 const TARGETS = 50;
@@ -14,35 +12,12 @@ const INSPECTORS = 10;
  * suspected misconduct that opens a case, and the approver closes the plan.
  */
 describe('console: random inspections', () => {
-  let run: ConsoleRun;
-  let recorder: TestUser;
-  let approver: TestUser;
-  let page: Page;
-
-  beforeAll(async () => {
-    run = await startConsole();
-    [recorder, approver] = await Promise.all([
-      newUser(run.t, [Role.RECORDER, Role.APPROVER]),
-      newUser(run.t, [Role.APPROVER]),
-    ]);
-  });
-
-  afterAll(async () => {
-    await run?.close();
-  });
-
-  beforeEach(async () => {
-    page = await newPage(run);
-  });
-
-  afterEach(async () => {
-    await page?.context().close();
-  });
+  const suite = consoleSuite({ recorder: [Role.RECORDER, Role.APPROVER], approver: [Role.APPROVER] });
 
   /** Picks an option of the antd Select with this test id. */
   async function choose(testId: string, option: string): Promise<void> {
-    await page.getByTestId(testId).click();
-    await page
+    await suite.page.getByTestId(testId).click();
+    await suite.page
       .locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option')
       .filter({ hasText: option })
       .first()
@@ -50,10 +25,10 @@ describe('console: random inspections', () => {
   }
 
   async function uploadFile(rows: string[][]): Promise<void> {
-    await page
+    await suite.page
       .locator('input[type=file]')
       .setInputFiles({ name: 'pool.csv', mimeType: 'text/csv', buffer: csv(rows) });
-    await page.getByTestId('pool-upload-submit').click();
+    await suite.page.getByTestId('pool-upload-submit').click();
   }
 
   it('runs a plan from the pools to the close', async () => {
@@ -62,24 +37,24 @@ describe('console: random inspections', () => {
     const inspectorPool = `专家库${tag}`;
 
     // The recorder creates the target pool; a file with a bad row is refused with the row named.
-    await logIn(page, run.baseUrl, recorder.username, recorder.password);
-    await page.getByTestId('side-menu').getByRole('link', { name: '名录库' }).click();
-    await page.getByRole('heading', { level: 1, name: '检查对象库与检查人员库' }).waitFor();
+    await logIn(suite.page, suite.run.baseUrl, suite.users.recorder.username, suite.users.recorder.password);
+    await suite.page.getByTestId('side-menu').getByRole('link', { name: '名录库' }).click();
+    await suite.page.getByRole('heading', { level: 1, name: '检查对象库与检查人员库' }).waitFor();
     await choose('pool-kind', '检查对象库');
-    await page.getByTestId('pool-name').fill(targetPool);
-    await page.getByTestId('pool-create-submit').click();
-    await page.locator('[data-testid="pools-table"]').getByText(targetPool).waitFor();
+    await suite.page.getByTestId('pool-name').fill(targetPool);
+    await suite.page.getByTestId('pool-create-submit').click();
+    await suite.page.locator('[data-testid="pools-table"]').getByText(targetPool).waitFor();
     await uploadFile([
       ['key', 'kind', 'name'],
       ['T1', 'PROJECT', '项目甲'],
       ['T1', 'SHIP', '船'],
     ]);
-    const problems = page.getByTestId('pool-row-problems');
+    const problems = suite.page.getByTestId('pool-row-problems');
     await problems.waitFor();
     const problemText = await problems.innerText();
     expect(problemText).toContain('KEY_DUPLICATE');
     expect(problemText).toMatch(/\b3\s+key\b/);
-    await screenshot(page, 'inspection-pool-problems');
+    await screenshot(suite.page, 'inspection-pool-problems');
 
     const targets = [['key', 'kind', 'name', 'organisation', 'district', 'category']];
     for (let n = 0; n < TARGETS; n++) {
@@ -93,48 +68,55 @@ describe('console: random inspections', () => {
       ]);
     }
     await uploadFile(targets);
-    expect(await page.getByTestId('pool-uploaded').innerText()).toContain(`共 ${TARGETS} 行`);
-    await page.getByTestId('pool-row-problems').waitFor({ state: 'detached' });
+    expect(await suite.page.getByTestId('pool-uploaded').innerText()).toContain(`共 ${TARGETS} 行`);
+    await suite.page.getByTestId('pool-row-problems').waitFor({ state: 'detached' });
 
     await choose('pool-kind', '检查人员库');
-    await page.getByTestId('pool-name').fill(inspectorPool);
-    await page.getByTestId('pool-create-submit').click();
-    await page.locator('[data-testid="pools-table"]').getByText(inspectorPool).waitFor();
+    await suite.page.getByTestId('pool-name').fill(inspectorPool);
+    await suite.page.getByTestId('pool-create-submit').click();
+    await suite.page.locator('[data-testid="pools-table"]').getByText(inspectorPool).waitFor();
     const inspectors = [['编号', '姓名', '工作单位', '专业领域']];
     for (let i = 0; i < INSPECTORS; i++) inspectors.push([`E${i}`, `专家${i}`, `专家单位${i}`, '材料科学']);
     await uploadFile(inspectors);
-    await page.getByTestId('pool-uploaded').getByText(`共 ${INSPECTORS} 行`).waitFor();
+    await suite.page.getByTestId('pool-uploaded').getByText(`共 ${INSPECTORS} 行`).waitFor();
 
     // The plan: 10 % of 50 targets, 2 inspectors each.
-    await page.getByTestId('side-menu').getByRole('link', { name: '抽查计划' }).click();
-    await page.getByTestId('plan-title').fill(`浏览器测试抽查计划 ${tag}`);
-    await page.getByTestId('plan-scope').fill('2025年立项的省级科技计划项目');
-    await page.getByTestId('plan-items').fill('项目实施进展\n经费使用');
+    await suite.page.getByTestId('side-menu').getByRole('link', { name: '抽查计划' }).click();
+    await suite.page.getByTestId('plan-title').fill(`浏览器测试抽查计划 ${tag}`);
+    await suite.page.getByTestId('plan-scope').fill('2025年立项的省级科技计划项目');
+    await suite.page.getByTestId('plan-items').fill('项目实施进展\n经费使用');
     await choose('plan-target-pool', targetPool);
     await choose('plan-inspector-pool', inspectorPool);
-    await page.getByTestId('plan-ratio').fill('0.1');
-    await screenshot(page, 'inspection-plan-new');
-    await page.getByTestId('plan-create-submit').click();
-    await page.waitForURL(/#\/inspections\/plans\/[0-9a-f-]{36}$/);
-    const planId = page.url().split('/').pop()!;
-    await page.locator('[data-testid="plan-status"][data-status="DRAFT"]').waitFor();
-    expect(await page.getByTestId('plan-expected-strata').innerText()).toMatch(/全部（不分层）\s+50\s+5/);
+    await suite.page.getByTestId('plan-ratio').fill('0.1');
+    await screenshot(suite.page, 'inspection-plan-new');
+    await suite.page.getByTestId('plan-create-submit').click();
+    await suite.page.waitForURL(/#\/inspections\/plans\/[0-9a-f-]{36}$/);
+    const planId = suite.page.url().split('/').pop()!;
+    await suite.page.locator('[data-testid="plan-status"][data-status="DRAFT"]').waitFor();
+    expect(await suite.page.getByTestId('plan-expected-strata').innerText()).toMatch(
+      /全部（不分层）\s+50\s+5/,
+    );
 
     // Its planner may not approve it: the server's refusal is shown as worded.
-    await page.getByTestId('plan-approve').click();
-    const refusal = page.getByTestId('plan-action-error');
+    await suite.page.getByTestId('plan-approve').click();
+    const refusal = suite.page.getByTestId('plan-action-error');
     await refusal.waitFor();
-    const own = await request(run.t.http)
+    const own = await request(suite.run.t.http)
       .post(`/api/v1/inspections/plans/${planId}/approve`)
-      .set(recorder.auth)
+      .set(suite.users.recorder.auth)
       .expect(403);
     expect(own.body.code).toBe('INSPECTION_OWN_PLAN');
     expect(await refusal.innerText()).toContain(own.body.message);
 
     // Another approver approves and draws.
-    const approverPage = await newPage(run);
-    await logIn(approverPage, run.baseUrl, approver.username, approver.password);
-    await approverPage.goto(`${run.baseUrl}/#/inspections/plans/${planId}`);
+    const approverPage = await newPage(suite.run);
+    await logIn(
+      approverPage,
+      suite.run.baseUrl,
+      suite.users.approver.username,
+      suite.users.approver.password,
+    );
+    await approverPage.goto(`${suite.run.baseUrl}/#/inspections/plans/${planId}`);
     await approverPage.getByTestId('plan-approve').click();
     await approverPage.locator('[data-testid="plan-status"][data-status="APPROVED"]').waitFor();
     await approverPage.getByTestId('plan-draw').click();
@@ -143,7 +125,10 @@ describe('console: random inspections', () => {
     const drawnRows = approverPage.locator('[data-testid="draw-targets"] tbody tr[data-row-key]');
     expect(await drawnRows.count()).toBe(5);
     const plan = (
-      await request(run.t.http).get(`/api/v1/inspections/plans/${planId}`).set(approver.auth).expect(200)
+      await request(suite.run.t.http)
+        .get(`/api/v1/inspections/plans/${planId}`)
+        .set(suite.users.approver.auth)
+        .expect(200)
     ).body as { draw: { result: { targets: { key: string }[] } } };
     const drawn = plan.draw.result.targets.map((t) => t.key);
     expect(await drawnRows.evaluateAll((rows) => rows.map((r) => r.getAttribute('data-row-key')))).toEqual(
@@ -157,7 +142,10 @@ describe('console: random inspections', () => {
 
     // An inspector declines: the approver records it and the replacement is drawn and shown.
     const declined = (
-      await request(run.t.http).get(`/api/v1/inspections/plans/${planId}`).set(approver.auth).expect(200)
+      await request(suite.run.t.http)
+        .get(`/api/v1/inspections/plans/${planId}`)
+        .set(suite.users.approver.auth)
+        .expect(200)
     ).body.assignments[0] as { targetKey: string; inspectors: { key: string }[] };
     const pick = async (testId: string, option: string) => {
       await approverPage.getByTestId(testId).click();
@@ -177,12 +165,12 @@ describe('console: random inspections', () => {
     expect(await redrawRow.innerText()).toContain('出差无法参加');
 
     // The recorder records a suspected misconduct, which opens a case, linked from the plan.
-    await page.reload();
-    await page.locator('[data-testid="plan-status"][data-status="DRAWN"]').waitFor();
+    await suite.page.reload();
+    await suite.page.locator('[data-testid="plan-status"][data-status="DRAWN"]').waitFor();
     await choose('finding-target', drawn[0]);
     await choose('finding-outcome-select', '涉嫌科研失信');
-    await page.getByTestId('finding-note').fill('经费使用异常');
-    await page.getByTestId('finding-case').fill(
+    await suite.page.getByTestId('finding-note').fill('经费使用异常');
+    await suite.page.getByTestId('finding-case').fill(
       JSON.stringify({
         authority: '某省科学技术厅',
         misconductTypes: ['FUNDS_MISUSE'],
@@ -195,23 +183,26 @@ describe('console: random inspections', () => {
         ],
       }),
     );
-    await page.getByTestId('finding-submit').click();
-    const link = page.locator(
+    await suite.page.getByTestId('finding-submit').click();
+    const link = suite.page.locator(
       `[data-testid="draw-targets"] tr[data-row-key="${drawn[0]}"] [data-testid="finding-case-link"]`,
     );
     await link.waitFor();
     const withFindings = (
-      await request(run.t.http).get(`/api/v1/inspections/plans/${planId}`).set(recorder.auth).expect(200)
+      await request(suite.run.t.http)
+        .get(`/api/v1/inspections/plans/${planId}`)
+        .set(suite.users.recorder.auth)
+        .expect(200)
     ).body as { findings: { targetKey: string; outcome: string; caseId: string }[] };
     expect(withFindings.findings).toEqual([
       expect.objectContaining({ targetKey: drawn[0], outcome: 'SUSPECTED_MISCONDUCT' }),
     ]);
     expect(await link.getAttribute('href')).toBe(`#/records/cases/${withFindings.findings[0].caseId}`);
-    expect(await seriousViolations(page)).toEqual([]);
+    expect(await seriousViolations(suite.page)).toEqual([]);
     for (const key of drawn.slice(1)) {
-      await request(run.t.http)
+      await request(suite.run.t.http)
         .post(`/api/v1/inspections/plans/${planId}/findings`)
-        .set(recorder.auth)
+        .set(suite.users.recorder.auth)
         .send({ targetKey: key, outcome: 'NO_PROBLEM' })
         .expect(201);
     }
@@ -221,10 +212,10 @@ describe('console: random inspections', () => {
     await approverPage.reload();
     await approverPage.getByTestId('plan-close').click();
     await approverPage.locator('[data-testid="plan-status"][data-status="CLOSED"]').waitFor();
-    await request(run.t.http).get(`/api/v1/public/inspections/${planId}`).expect(200);
+    await request(suite.run.t.http).get(`/api/v1/public/inspections/${planId}`).expect(200);
 
     // An approver reads the pools but is offered no upload.
-    await approverPage.goto(`${run.baseUrl}/#/inspections/pools`);
+    await approverPage.goto(`${suite.run.baseUrl}/#/inspections/pools`);
     await approverPage.locator('[data-testid="pools-table"]').getByText(targetPool).waitFor();
     expect(await approverPage.getByTestId('pool-upload-submit').count()).toBe(0);
     await approverPage.context().close();
