@@ -11,6 +11,7 @@ import { PersonalDataProtector } from '../personal-data/personal-data.protector'
 import { maskName } from '../receipts/check-receipt';
 import { todayIn } from '../rules/rules';
 import { ApplicantDto, MAX_APPLICANTS } from '../screening/screening.dto';
+import type { CheckJobUpload } from '../screening/jobs/check-jobs.service';
 import { ScreeningService } from '../screening/screening.service';
 import { SubjectKind } from '../subjects/subjects.types';
 import {
@@ -28,7 +29,7 @@ import {
   StratumCount,
   targetRows,
 } from './draw';
-import { DRAW_DOCUMENT_FORMAT, DrawDocument, POOL_EXPORT_FORMAT, Redraw } from './draw-document';
+import { DRAW_DOCUMENT_FORMAT, DrawDocument, POOL_EXPORT_FORMAT, PoolExport, Redraw } from './draw-document';
 import {
   DrawCreateDto,
   FindingCreateDto,
@@ -54,11 +55,6 @@ import { readInspectorPool, readTargetPool } from './pool-file';
 
 /** The review domain whose bars keep an inspector out of a draw (DOMAIN.md, Review domains). */
 export const INSPECTOR_DOMAIN = 'REVIEWER_SELECTION';
-
-export interface PoolUpload {
-  fileName: string;
-  buffer: Buffer;
-}
 
 /** A pool file read and checked, ready to store as a version. */
 interface ReadPool {
@@ -144,7 +140,7 @@ export class InspectionsService {
    * Reads an uploaded file into a new version of the pool: every row valid, or nothing stored.
    * @throws AppError 400 POOL_ROWS_INVALID with each problem as `rows.<row>.<column>`
    */
-  async uploadVersion(ctx: RequestContext, poolId: string, upload: PoolUpload): Promise<PoolResponseDto> {
+  async uploadVersion(ctx: RequestContext, poolId: string, upload: CheckJobUpload): Promise<PoolResponseDto> {
     const pool = await this.pool(poolId);
     userId(ctx);
     const read = pool.kind === 'TARGET' ? await this.readTargets(upload) : await this.readInspectors(upload);
@@ -174,7 +170,7 @@ export class InspectionsService {
     });
   }
 
-  private async readTargets(upload: PoolUpload): Promise<ReadPool> {
+  private async readTargets(upload: CheckJobUpload): Promise<ReadPool> {
     const file = await readTargetPool(upload.buffer);
     const rows = file.rows.map((r) => ({
       ...r,
@@ -188,7 +184,7 @@ export class InspectionsService {
     };
   }
 
-  private async readInspectors(upload: PoolUpload): Promise<ReadPool> {
+  private async readInspectors(upload: CheckJobUpload): Promise<ReadPool> {
     const file = await readInspectorPool(upload.buffer);
     const linked = file.rows.flatMap((r, i) => (r.subjectId ? [{ id: r.subjectId, i }] : []));
     const existing = await this.repository.existingSubjects(linked.map((l) => l.id));
@@ -775,7 +771,7 @@ export class InspectionsService {
     versionId: string,
     read: (versionId: string) => Promise<S[]>,
     show: (row: S) => R,
-  ): Promise<{ format: string; versionId: string; kind: PoolKind; hash: string; rows: R[] }> {
+  ): Promise<PoolExport<R>> {
     const version = (await this.repository.findVersion(versionId))!;
     const rows = await read(version.id);
     return {
