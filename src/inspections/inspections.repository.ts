@@ -375,6 +375,15 @@ export class InspectionsRepository {
     );
   }
 
+  async findingExists(m: EntityManager, planId: string, targetKey: string): Promise<boolean> {
+    const [row] = await m.query('SELECT 1 FROM inspection_finding WHERE plan_id = $1 AND target_key = $2', [
+      planId,
+      targetKey,
+    ]);
+    return row !== undefined;
+  }
+
+  /** Stores a finding; answers its recorded_at as the database set it. */
   async insertFinding(
     m: EntityManager,
     planId: string,
@@ -385,11 +394,12 @@ export class InspectionsRepository {
       caseId: string | null;
       recordedBy: string;
     },
-  ): Promise<void> {
-    await m.query(
+  ): Promise<Date> {
+    const [row] = await m.query(
       `INSERT INTO inspection_finding (plan_id, target_key, outcome, note, case_id, recorded_by)
-       VALUES ($1, $2, $3, $4, $5, $6)`,
+       VALUES ($1, $2, $3, $4, $5, $6) RETURNING recorded_at AS "recordedAt"`,
       [planId, f.targetKey, f.outcome, f.note, f.caseId, f.recordedBy],
     );
+    return row.recordedAt;
   }
 }

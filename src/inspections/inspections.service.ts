@@ -579,7 +579,7 @@ export class InspectionsService {
           'targetKey',
         );
       }
-      if ((await this.repository.findings(id, m)).some((f) => f.targetKey === dto.targetKey)) {
+      if (await this.repository.findingExists(m, id, dto.targetKey)) {
         throw AppError.conflict(
           InspectionErrorCode.INSPECTION_FINDING_EXISTS,
           `Target ${dto.targetKey} has its finding already`,
@@ -607,7 +607,7 @@ export class InspectionsService {
         caseId: opened?.id ?? null,
         recordedBy: userId(ctx),
       };
-      await this.repository.insertFinding(m, id, finding);
+      const recordedAt = await this.repository.insertFinding(m, id, finding);
       await this.audit.record(m, ctx, {
         action: 'INSPECTION_FINDING_RECORDED',
         targetType: 'INSPECTION_PLAN',
@@ -619,7 +619,7 @@ export class InspectionsService {
         outcome: finding.outcome,
         note: finding.note,
         caseId: finding.caseId,
-        recordedAt: new Date().toISOString(),
+        recordedAt: iso(recordedAt)!,
       };
     });
   }

@@ -385,6 +385,18 @@ describe('random inspections (双随机一公开)', () => {
       })
       .expect(201);
     caseId = suspected.body.caseId;
+    // The finding answered is the one stored: the plan shows the same, recordedAt included.
+    const stored = await request(t.http)
+      .get(`/api/v1/inspections/plans/${plan.id}`)
+      .set(recorder.auth)
+      .expect(200);
+    expect(stored.body.findings).toEqual([suspected.body]);
+    const again = await request(t.http)
+      .post(`/api/v1/inspections/plans/${plan.id}/findings`)
+      .set(recorder.auth)
+      .send({ targetKey: targets[0].key, outcome: 'NO_PROBLEM' })
+      .expect(409);
+    expect(again.body.code).toBe('INSPECTION_FINDING_EXISTS');
     const opened = await request(t.http).get(`/api/v1/cases/${caseId}`).set(recorder.auth).expect(200);
     expect(opened.body).toMatchObject({
       status: 'REPORTED',
