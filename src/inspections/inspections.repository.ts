@@ -6,7 +6,7 @@ import type { FindingOutcome, PlanStatus, PoolKind } from './inspections.types';
 import type { ProtectedIdentifier } from '../personal-data/personal-data.protector';
 import type { PoolInspectorRow, PoolTargetRow } from './pool-file';
 
-export interface PoolVersionRow {
+interface PoolVersionRow {
   id: string;
   poolId: string;
   kind: PoolKind;
@@ -28,7 +28,7 @@ export interface PoolRow {
 }
 
 /** A stored target, as the draw, the internal view and the public export read it. */
-export type StoredTarget = Omit<PoolTargetRow, 'piIdNumber'> & { piIdMasked: string | null };
+export type StoredTarget = Omit<PoolTargetRow, 'piIdNumber'>;
 
 /** A stored inspector, with the ciphertexts the bar check decrypts. */
 export type StoredInspector = Omit<PoolInspectorRow, 'identifier'> & {
@@ -41,9 +41,9 @@ export type StoredInspector = Omit<PoolInspectorRow, 'identifier'> & {
   subjectIdCiphertext: Buffer | null;
 };
 
-export type TargetInsert = Omit<PoolTargetRow, 'piIdNumber'> & { piId: ProtectedIdentifier | null };
+type TargetInsert = Omit<PoolTargetRow, 'piIdNumber'> & { piId: ProtectedIdentifier | null };
 
-export type InspectorInsert = Omit<PoolInspectorRow, 'identifier'> & {
+type InspectorInsert = Omit<PoolInspectorRow, 'identifier'> & {
   id: (ProtectedIdentifier & { type: string; country: string }) | null;
 };
 
@@ -67,14 +67,14 @@ export interface PlanRow {
   version: number;
 }
 
-export interface DrawRow {
+interface DrawRow {
   document: DrawDocument;
   screeningCheckIds: string[];
   drawnBy: string;
   drawnAt: Date;
 }
 
-export interface FindingRow {
+interface FindingRow {
   targetKey: string;
   outcome: FindingOutcome;
   note: string | null;
@@ -233,7 +233,7 @@ export class InspectionsRepository {
   targets(versionId: string, m?: EntityManager): Promise<StoredTarget[]> {
     return this.q(m).query(
       `SELECT key, kind, name, organisation, organisation_key AS "organisationKey", uscc, district, category,
-         principal_investigator AS "principalInvestigator", pi_id_masked AS "piIdMasked"
+         principal_investigator AS "principalInvestigator"
        FROM inspection_pool_target WHERE version_id = $1 ORDER BY key COLLATE "C"`,
       [versionId],
     );

@@ -54,7 +54,7 @@ import { InspectionErrorCode, PLAN_LIFECYCLE, PlanStatus, PoolKind } from './ins
 import { readInspectorPool, readTargetPool } from './pool-file';
 
 /** The review domain whose bars keep an inspector out of a draw (DOMAIN.md, Review domains). */
-export const INSPECTOR_DOMAIN = 'REVIEWER_SELECTION';
+const INSPECTOR_DOMAIN = 'REVIEWER_SELECTION';
 
 /** A pool file read and checked, ready to store as a version. */
 interface ReadPool {
@@ -787,7 +787,7 @@ export class InspectionsService {
     return this.poolExport(
       plan.targetPoolVersionId,
       (id) => this.repository.targets(id),
-      ({ piIdMasked: _, principalInvestigator, ...t }) => ({
+      ({ principalInvestigator, ...t }) => ({
         ...t,
         principalInvestigator: principalInvestigator === null ? null : maskName(principalInvestigator),
       }),

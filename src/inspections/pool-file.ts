@@ -29,7 +29,7 @@ import { InspectionErrorCode } from './inspections.types';
 
 export const TARGET_KINDS = ['PROJECT', 'ENTERPRISE', 'PLATFORM'] as const;
 export type TargetKind = (typeof TARGET_KINDS)[number];
-export const TARGET_KIND_LABELS: Readonly<Record<TargetKind, string>> = {
+const TARGET_KIND_LABELS: Readonly<Record<TargetKind, string>> = {
   PROJECT: '科研项目',
   ENTERPRISE: '企业',
   PLATFORM: '创新平台',
