@@ -1,3 +1,4 @@
+import canonicalize from 'canonicalize';
 import fc from 'fast-check';
 import { createCipheriv, createHash } from 'node:crypto';
 import {
@@ -346,6 +347,12 @@ describe('verification of a published draw', () => {
       rows: iRows,
     },
   };
+
+  it('hashes the JCS form the canonicalize package writes', () => {
+    const jcs = (v: unknown) => createHash('sha256').update(canonicalize(v)!).digest('hex');
+    for (const v of [tRows, iRows, result, doc, { 名称: '鼓楼区', n: 1e21, x: [0.1, -0, null] }])
+      expect(canonicalHash(v)).toBe(jcs(v));
+  });
 
   it('reproduces a faithful document', () => {
     const verified = verifyDrawDocument(doc, pools.targets, pools.inspectors);

@@ -14,8 +14,8 @@
  * - Inspectors: for each drawn target in key order, a partial Fisher–Yates shuffle over the eligible
  *   inspectors sorted by key.
  */
-import canonicalize from 'canonicalize';
 import { createCipheriv, createHash } from 'node:crypto';
+import { canonicalJson } from '../receipts/receipt-signature';
 
 const DRAW_ALGORITHM = 'registry-draw/1';
 
@@ -450,7 +450,7 @@ export function applyDeclines(
 
 /** SHA-256 of the JCS (RFC 8785) form of a value, hex: pool hashes and the result hash. */
 export function canonicalHash(value: unknown): string {
-  return sha256(canonicalize(value) ?? '').toString('hex');
+  return sha256(canonicalJson(value) ?? '').toString('hex');
 }
 
 /** The draw rows of a target pool, by key, as hashed and published. */
