@@ -30,8 +30,11 @@ export interface PoolRow {
 /** A stored target, as the draw, the internal view and the public export read it. */
 export type StoredTarget = Omit<PoolTargetRow, 'piIdNumber'>;
 
-/** A stored inspector, with the ciphertexts the bar check decrypts. */
-export type StoredInspector = Omit<PoolInspectorRow, 'identifier'> & {
+/** A stored inspector, as the draw, the internal view and the public export read it. */
+export type StoredInspector = Omit<PoolInspectorRow, 'identifier'>;
+
+/** A stored inspector with the ciphertexts the bar check decrypts. */
+export type IdentifiedInspector = StoredInspector & {
   idType: string | null;
   idCountry: string;
   idCiphertext: Buffer | null;
@@ -241,6 +244,16 @@ export class InspectionsRepository {
 
   inspectors(versionId: string, m?: EntityManager): Promise<StoredInspector[]> {
     return this.q(m).query(
+      `SELECT key, name, organisation, organisation_key AS "organisationKey", field, subject_id AS "subjectId",
+         conflict_keys AS "conflictKeys"
+       FROM inspection_pool_inspector WHERE version_id = $1 ORDER BY key COLLATE "C"`,
+      [versionId],
+    );
+  }
+
+  /** The inspectors of a version with their identifiers (their own, else one of the linked subject). */
+  inspectorsWithIdentifiers(versionId: string): Promise<IdentifiedInspector[]> {
+    return this.dataSource.query(
       `SELECT i.key, i.name, i.organisation, i.organisation_key AS "organisationKey", i.field,
          i.subject_id AS "subjectId", i.conflict_keys AS "conflictKeys", i.id_type AS "idType",
          i.id_country AS "idCountry", i.id_ciphertext AS "idCiphertext",

@@ -47,7 +47,7 @@ import {
   InspectionsRepository,
   PlanRow,
   PoolRow,
-  StoredInspector,
+  IdentifiedInspector,
   StoredTarget,
 } from './inspections.repository';
 import { InspectionErrorCode, PLAN_LIFECYCLE, PlanStatus, PoolKind } from './inspections.types';
@@ -388,7 +388,7 @@ export class InspectionsService {
     }
     const [targets, inspectors, targetVersion, inspectorVersion] = await Promise.all([
       this.repository.targets(before.targetPoolVersionId),
-      this.repository.inspectors(before.inspectorPoolVersionId),
+      this.repository.inspectorsWithIdentifiers(before.inspectorPoolVersionId),
       this.repository.findVersion(before.targetPoolVersionId),
       this.repository.findVersion(before.inspectorPoolVersionId),
     ]);
@@ -459,7 +459,7 @@ export class InspectionsService {
   private async barredInspectors(
     ctx: RequestContext,
     plan: PlanRow,
-    inspectors: StoredInspector[],
+    inspectors: IdentifiedInspector[],
     asOf: string,
   ): Promise<{ barred: string[]; checkIds: string[] }> {
     const excluded = new Set(plan.parameters.excludedInspectorKeys);
@@ -482,7 +482,7 @@ export class InspectionsService {
   }
 
   /** An inspector as a check's applicant: the row's identifier, else the linked subject's. */
-  private applicantOf(i: StoredInspector): ApplicantDto {
+  private applicantOf(i: IdentifiedInspector): ApplicantDto {
     const applicant: ApplicantDto = { ref: i.key, kind: SubjectKind.NATURAL_PERSON, name: i.name };
     if (i.organisation) applicant.organisation = i.organisation;
     const [type, country, blob] = i.idCiphertext
