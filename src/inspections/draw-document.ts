@@ -71,7 +71,7 @@ export interface VerifyStep {
 const same = (a: unknown, b: unknown) => canonicalize(a) === canonicalize(b);
 
 /** The draw's input rebuilt from a document and the two pool exports. */
-export function drawInputOf(
+function drawInputOf(
   doc: DrawDocument,
   targets: readonly DrawTarget[],
   inspectors: readonly DrawInspector[],

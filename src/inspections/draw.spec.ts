@@ -1,3 +1,4 @@
+import canonicalize from 'canonicalize';
 import fc from 'fast-check';
 import { createCipheriv, createHash } from 'node:crypto';
 import {
@@ -79,15 +80,25 @@ describe('the generator', () => {
   });
 
   it('rejects the top of the range instead of folding it (no modulo bias)', () => {
-    // 3 does not divide 2^32: values at or above 2^32 - (2^32 mod 3) are drawn again.
+    // n = 3·2^30 leaves 2^32 mod n = 2^30: a quarter of all uint32 values lie at or above the limit
+    // and must be drawn again, where a plain x % n would fold them onto [0, 2^30).
+    const n = 3 * 2 ** 30;
     const stream = new DrawStream(seedOf(3), 'x');
     const replay = new DrawStream(seedOf(3), 'x');
-    const limit = 2 ** 32 - (2 ** 32 % 3);
+    const limit = 2 ** 32 - (2 ** 32 % n);
+    expect(limit).toBe(n);
+    let rejected = 0;
     for (let i = 0; i < 1000; i++) {
       let x = replay.nextUint32();
-      while (x >= limit) x = replay.nextUint32();
-      expect(stream.below(3)).toBe(x % 3);
+      while (x >= limit) {
+        rejected++;
+        x = replay.nextUint32();
+      }
+      expect(stream.below(n)).toBe(x % n);
     }
+    // Rejection really happened, and the stream consumed exactly the values the reference did.
+    expect(rejected).toBeGreaterThan(100);
+    expect(stream.nextUint32()).toBe(replay.nextUint32());
   });
 });
 
@@ -336,6 +347,12 @@ describe('verification of a published draw', () => {
       rows: iRows,
     },
   };
+
+  it('hashes the JCS form the canonicalize package writes', () => {
+    const jcs = (v: unknown) => createHash('sha256').update(canonicalize(v)!).digest('hex');
+    for (const v of [tRows, iRows, result, doc, { 名称: '鼓楼区', n: 1e21, x: [0.1, -0, null] }])
+      expect(canonicalHash(v)).toBe(jcs(v));
+  });
 
   it('reproduces a faithful document', () => {
     const verified = verifyDrawDocument(doc, pools.targets, pools.inspectors);

@@ -14,10 +14,10 @@
  * - Inspectors: for each drawn target in key order, a partial Fisher–Yates shuffle over the eligible
  *   inspectors sorted by key.
  */
-import canonicalize from 'canonicalize';
 import { createCipheriv, createHash } from 'node:crypto';
+import { canonicalJson } from '../receipts/receipt-signature';
 
-export const DRAW_ALGORITHM = 'registry-draw/1';
+const DRAW_ALGORITHM = 'registry-draw/1';
 
 /** Fields of a target that may define strata. */
 export const STRATUM_FIELDS = ['kind', 'district', 'category'] as const;
@@ -26,7 +26,7 @@ export type StratumField = (typeof STRATUM_FIELDS)[number];
 /** Separates the values of a stratum key; refused inside stratum values at import. */
 export const STRATUM_SEPARATOR = '|';
 /** The key of the one stratum of a plan that does not stratify. */
-export const WHOLE_POOL = '*';
+const WHOLE_POOL = '*';
 /** Ratios are whole parts per ten thousand (0.05 = 500), so every count is integer arithmetic. */
 export const RATIO_SCALE = 10_000;
 
@@ -200,7 +200,7 @@ function partialShuffle<T>(items: T[], k: number, stream: DrawStream): T[] {
 }
 
 /** The stratum key of a target: its values of `stratifyBy` joined by `|`, or `*`. */
-export function stratumOf(target: DrawTarget, stratifyBy: readonly StratumField[]): string {
+function stratumOf(target: DrawTarget, stratifyBy: readonly StratumField[]): string {
   return stratifyBy.length === 0 ? WHOLE_POOL : stratifyBy.map((f) => target[f]).join(STRATUM_SEPARATOR);
 }
 
@@ -450,7 +450,7 @@ export function applyDeclines(
 
 /** SHA-256 of the JCS (RFC 8785) form of a value, hex: pool hashes and the result hash. */
 export function canonicalHash(value: unknown): string {
-  return sha256(canonicalize(value) ?? '').toString('hex');
+  return sha256(canonicalJson(value) ?? '').toString('hex');
 }
 
 /** The draw rows of a target pool, by key, as hashed and published. */

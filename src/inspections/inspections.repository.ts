@@ -6,7 +6,7 @@ import type { FindingOutcome, PlanStatus, PoolKind } from './inspections.types';
 import type { ProtectedIdentifier } from '../personal-data/personal-data.protector';
 import type { PoolInspectorRow, PoolTargetRow } from './pool-file';
 
-export interface PoolVersionRow {
+interface PoolVersionRow {
   id: string;
   poolId: string;
   kind: PoolKind;
@@ -28,10 +28,13 @@ export interface PoolRow {
 }
 
 /** A stored target, as the draw, the internal view and the public export read it. */
-export type StoredTarget = Omit<PoolTargetRow, 'piIdNumber'> & { piIdMasked: string | null };
+export type StoredTarget = Omit<PoolTargetRow, 'piIdNumber'>;
 
-/** A stored inspector, with the ciphertexts the bar check decrypts. */
-export type StoredInspector = Omit<PoolInspectorRow, 'identifier'> & {
+/** A stored inspector, as the draw, the internal view and the public export read it. */
+export type StoredInspector = Omit<PoolInspectorRow, 'identifier'>;
+
+/** A stored inspector with the ciphertexts the bar check decrypts. */
+export type IdentifiedInspector = StoredInspector & {
   idType: string | null;
   idCountry: string;
   idCiphertext: Buffer | null;
@@ -41,9 +44,9 @@ export type StoredInspector = Omit<PoolInspectorRow, 'identifier'> & {
   subjectIdCiphertext: Buffer | null;
 };
 
-export type TargetInsert = Omit<PoolTargetRow, 'piIdNumber'> & { piId: ProtectedIdentifier | null };
+type TargetInsert = Omit<PoolTargetRow, 'piIdNumber'> & { piId: ProtectedIdentifier | null };
 
-export type InspectorInsert = Omit<PoolInspectorRow, 'identifier'> & {
+type InspectorInsert = Omit<PoolInspectorRow, 'identifier'> & {
   id: (ProtectedIdentifier & { type: string; country: string }) | null;
 };
 
@@ -67,14 +70,14 @@ export interface PlanRow {
   version: number;
 }
 
-export interface DrawRow {
+interface DrawRow {
   document: DrawDocument;
   screeningCheckIds: string[];
   drawnBy: string;
   drawnAt: Date;
 }
 
-export interface FindingRow {
+interface FindingRow {
   targetKey: string;
   outcome: FindingOutcome;
   note: string | null;
@@ -233,7 +236,7 @@ export class InspectionsRepository {
   targets(versionId: string, m?: EntityManager): Promise<StoredTarget[]> {
     return this.q(m).query(
       `SELECT key, kind, name, organisation, organisation_key AS "organisationKey", uscc, district, category,
-         principal_investigator AS "principalInvestigator", pi_id_masked AS "piIdMasked"
+         principal_investigator AS "principalInvestigator"
        FROM inspection_pool_target WHERE version_id = $1 ORDER BY key COLLATE "C"`,
       [versionId],
     );
@@ -241,6 +244,16 @@ export class InspectionsRepository {
 
   inspectors(versionId: string, m?: EntityManager): Promise<StoredInspector[]> {
     return this.q(m).query(
+      `SELECT key, name, organisation, organisation_key AS "organisationKey", field, subject_id AS "subjectId",
+         conflict_keys AS "conflictKeys"
+       FROM inspection_pool_inspector WHERE version_id = $1 ORDER BY key COLLATE "C"`,
+      [versionId],
+    );
+  }
+
+  /** The inspectors of a version with their identifiers (their own, else one of the linked subject). */
+  inspectorsWithIdentifiers(versionId: string): Promise<IdentifiedInspector[]> {
+    return this.dataSource.query(
       `SELECT i.key, i.name, i.organisation, i.organisation_key AS "organisationKey", i.field,
          i.subject_id AS "subjectId", i.conflict_keys AS "conflictKeys", i.id_type AS "idType",
          i.id_country AS "idCountry", i.id_ciphertext AS "idCiphertext",
@@ -375,6 +388,15 @@ export class InspectionsRepository {
     );
   }
 
+  async findingExists(m: EntityManager, planId: string, targetKey: string): Promise<boolean> {
+    const [row] = await m.query('SELECT 1 FROM inspection_finding WHERE plan_id = $1 AND target_key = $2', [
+      planId,
+      targetKey,
+    ]);
+    return row !== undefined;
+  }
+
+  /** Stores a finding; answers its recorded_at as the database set it. */
   async insertFinding(
     m: EntityManager,
     planId: string,
@@ -385,11 +407,12 @@ export class InspectionsRepository {
       caseId: string | null;
       recordedBy: string;
     },
-  ): Promise<void> {
-    await m.query(
+  ): Promise<Date> {
+    const [row] = await m.query(
       `INSERT INTO inspection_finding (plan_id, target_key, outcome, note, case_id, recorded_by)
-       VALUES ($1, $2, $3, $4, $5, $6)`,
+       VALUES ($1, $2, $3, $4, $5, $6) RETURNING recorded_at AS "recordedAt"`,
       [planId, f.targetKey, f.outcome, f.note, f.caseId, f.recordedBy],
     );
+    return row.recordedAt;
   }
 }

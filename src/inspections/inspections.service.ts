@@ -11,6 +11,7 @@ import { PersonalDataProtector } from '../personal-data/personal-data.protector'
 import { maskName } from '../receipts/check-receipt';
 import { todayIn } from '../rules/rules';
 import { ApplicantDto, MAX_APPLICANTS } from '../screening/screening.dto';
+import type { CheckJobUpload } from '../screening/jobs/check-jobs.service';
 import { ScreeningService } from '../screening/screening.service';
 import { SubjectKind } from '../subjects/subjects.types';
 import {
@@ -28,7 +29,7 @@ import {
   StratumCount,
   targetRows,
 } from './draw';
-import { DRAW_DOCUMENT_FORMAT, DrawDocument, POOL_EXPORT_FORMAT, Redraw } from './draw-document';
+import { DRAW_DOCUMENT_FORMAT, DrawDocument, POOL_EXPORT_FORMAT, PoolExport, Redraw } from './draw-document';
 import {
   DrawCreateDto,
   FindingCreateDto,
@@ -46,19 +47,14 @@ import {
   InspectionsRepository,
   PlanRow,
   PoolRow,
-  StoredInspector,
+  IdentifiedInspector,
   StoredTarget,
 } from './inspections.repository';
 import { InspectionErrorCode, PLAN_LIFECYCLE, PlanStatus, PoolKind } from './inspections.types';
 import { readInspectorPool, readTargetPool } from './pool-file';
 
 /** The review domain whose bars keep an inspector out of a draw (DOMAIN.md, Review domains). */
-export const INSPECTOR_DOMAIN = 'REVIEWER_SELECTION';
-
-export interface PoolUpload {
-  fileName: string;
-  buffer: Buffer;
-}
+const INSPECTOR_DOMAIN = 'REVIEWER_SELECTION';
 
 /** A pool file read and checked, ready to store as a version. */
 interface ReadPool {
@@ -144,7 +140,7 @@ export class InspectionsService {
    * Reads an uploaded file into a new version of the pool: every row valid, or nothing stored.
    * @throws AppError 400 POOL_ROWS_INVALID with each problem as `rows.<row>.<column>`
    */
-  async uploadVersion(ctx: RequestContext, poolId: string, upload: PoolUpload): Promise<PoolResponseDto> {
+  async uploadVersion(ctx: RequestContext, poolId: string, upload: CheckJobUpload): Promise<PoolResponseDto> {
     const pool = await this.pool(poolId);
     userId(ctx);
     const read = pool.kind === 'TARGET' ? await this.readTargets(upload) : await this.readInspectors(upload);
@@ -174,7 +170,7 @@ export class InspectionsService {
     });
   }
 
-  private async readTargets(upload: PoolUpload): Promise<ReadPool> {
+  private async readTargets(upload: CheckJobUpload): Promise<ReadPool> {
     const file = await readTargetPool(upload.buffer);
     const rows = file.rows.map((r) => ({
       ...r,
@@ -188,7 +184,7 @@ export class InspectionsService {
     };
   }
 
-  private async readInspectors(upload: PoolUpload): Promise<ReadPool> {
+  private async readInspectors(upload: CheckJobUpload): Promise<ReadPool> {
     const file = await readInspectorPool(upload.buffer);
     const linked = file.rows.flatMap((r, i) => (r.subjectId ? [{ id: r.subjectId, i }] : []));
     const existing = await this.repository.existingSubjects(linked.map((l) => l.id));
@@ -392,7 +388,7 @@ export class InspectionsService {
     }
     const [targets, inspectors, targetVersion, inspectorVersion] = await Promise.all([
       this.repository.targets(before.targetPoolVersionId),
-      this.repository.inspectors(before.inspectorPoolVersionId),
+      this.repository.inspectorsWithIdentifiers(before.inspectorPoolVersionId),
       this.repository.findVersion(before.targetPoolVersionId),
       this.repository.findVersion(before.inspectorPoolVersionId),
     ]);
@@ -463,7 +459,7 @@ export class InspectionsService {
   private async barredInspectors(
     ctx: RequestContext,
     plan: PlanRow,
-    inspectors: StoredInspector[],
+    inspectors: IdentifiedInspector[],
     asOf: string,
   ): Promise<{ barred: string[]; checkIds: string[] }> {
     const excluded = new Set(plan.parameters.excludedInspectorKeys);
@@ -486,7 +482,7 @@ export class InspectionsService {
   }
 
   /** An inspector as a check's applicant: the row's identifier, else the linked subject's. */
-  private applicantOf(i: StoredInspector): ApplicantDto {
+  private applicantOf(i: IdentifiedInspector): ApplicantDto {
     const applicant: ApplicantDto = { ref: i.key, kind: SubjectKind.NATURAL_PERSON, name: i.name };
     if (i.organisation) applicant.organisation = i.organisation;
     const [type, country, blob] = i.idCiphertext
@@ -583,7 +579,7 @@ export class InspectionsService {
           'targetKey',
         );
       }
-      if ((await this.repository.findings(id, m)).some((f) => f.targetKey === dto.targetKey)) {
+      if (await this.repository.findingExists(m, id, dto.targetKey)) {
         throw AppError.conflict(
           InspectionErrorCode.INSPECTION_FINDING_EXISTS,
           `Target ${dto.targetKey} has its finding already`,
@@ -611,7 +607,7 @@ export class InspectionsService {
         caseId: opened?.id ?? null,
         recordedBy: userId(ctx),
       };
-      await this.repository.insertFinding(m, id, finding);
+      const recordedAt = await this.repository.insertFinding(m, id, finding);
       await this.audit.record(m, ctx, {
         action: 'INSPECTION_FINDING_RECORDED',
         targetType: 'INSPECTION_PLAN',
@@ -623,7 +619,7 @@ export class InspectionsService {
         outcome: finding.outcome,
         note: finding.note,
         caseId: finding.caseId,
-        recordedAt: new Date().toISOString(),
+        recordedAt: iso(recordedAt)!,
       };
     });
   }
@@ -775,7 +771,7 @@ export class InspectionsService {
     versionId: string,
     read: (versionId: string) => Promise<S[]>,
     show: (row: S) => R,
-  ): Promise<{ format: string; versionId: string; kind: PoolKind; hash: string; rows: R[] }> {
+  ): Promise<PoolExport<R>> {
     const version = (await this.repository.findVersion(versionId))!;
     const rows = await read(version.id);
     return {
@@ -791,7 +787,7 @@ export class InspectionsService {
     return this.poolExport(
       plan.targetPoolVersionId,
       (id) => this.repository.targets(id),
-      ({ piIdMasked: _, principalInvestigator, ...t }) => ({
+      ({ principalInvestigator, ...t }) => ({
         ...t,
         principalInvestigator: principalInvestigator === null ? null : maskName(principalInvestigator),
       }),

@@ -12,7 +12,7 @@ export const PlanStatus = {
 export type PlanStatus = (typeof PlanStatus)[keyof typeof PlanStatus];
 export const PLAN_STATUSES: readonly PlanStatus[] = Object.values(PlanStatus);
 
-export const PLAN_STATUS_LABELS: Readonly<Record<PlanStatus, string>> = {
+const PLAN_STATUS_LABELS: Readonly<Record<PlanStatus, string>> = {
   DRAFT: '计划拟定',
   APPROVED: '计划已批准',
   DRAWN: '已抽取',
@@ -20,7 +20,7 @@ export const PLAN_STATUS_LABELS: Readonly<Record<PlanStatus, string>> = {
 };
 
 /** DRAFT → APPROVED (another user) → DRAWN (the draw) → CLOSED (every finding recorded; then public). */
-export const PLAN_TRANSITIONS: Readonly<Record<PlanStatus, readonly PlanStatus[]>> = {
+const PLAN_TRANSITIONS: Readonly<Record<PlanStatus, readonly PlanStatus[]>> = {
   DRAFT: ['APPROVED'],
   APPROVED: ['DRAWN'],
   DRAWN: ['CLOSED'],
@@ -39,11 +39,6 @@ export type PoolKind = (typeof POOL_KINDS)[number];
 
 export const FINDING_OUTCOMES = ['NO_PROBLEM', 'RECTIFICATION_REQUIRED', 'SUSPECTED_MISCONDUCT'] as const;
 export type FindingOutcome = (typeof FINDING_OUTCOMES)[number];
-export const FINDING_OUTCOME_LABELS: Readonly<Record<FindingOutcome, string>> = {
-  NO_PROBLEM: '未发现问题',
-  RECTIFICATION_REQUIRED: '责令整改',
-  SUSPECTED_MISCONDUCT: '涉嫌科研失信',
-};
 
 export enum InspectionErrorCode {
   POOL_NOT_FOUND = 'POOL_NOT_FOUND',

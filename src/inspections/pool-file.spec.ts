@@ -69,7 +69,16 @@ describe('target pool files', () => {
       'rows.2.piIdNumber RESIDENT_ID_CHECKSUM',
       'rows.2.principalInvestigator REQUIRED',
     ]);
-    expect(JSON.stringify(next)).not.toContain('110105194912310021');
+    for (const text of [next.message, JSON.stringify(next.details)])
+      expect(text).not.toContain('110105194912310021');
+    // An ID number given as the kind: the one column whose value the first problem's message quotes back.
+    const quoted = await refusal(readTargetPool(csv('key,kind,name\nT3,11010519491231002X,c\n')));
+    expect(quoted.details.map((d) => `${d.field} ${d.code}`)).toEqual(['rows.2.kind KIND_UNKNOWN']);
+    expect(quoted.message).toContain('rows.2.kind');
+    for (const text of [quoted.message, JSON.stringify(quoted.details)]) {
+      expect(text).toContain('110105');
+      expect(text).not.toMatch(/11010519491231002X/i);
+    }
   });
 
   it('refuses unknown and missing columns before any row', async () => {

@@ -14,7 +14,14 @@ import {
   normalizeUscc,
 } from '../identifiers/identifiers';
 import { maskResidentIdsIn } from '../personal-data/personal-data.protector';
-import { Cell, cellText, MAX_JOB_ROWS, quotable } from '../screening/jobs/check-job-columns';
+import {
+  Cell,
+  cellText,
+  headerKey,
+  MAX_JOB_ROWS,
+  quotable,
+  valueKey,
+} from '../screening/jobs/check-job-columns';
 import { detectFormat, JobFileFormat, sheetRows } from '../screening/jobs/check-job-file';
 import { nameKey } from '../subjects/name-key';
 import { STRATUM_SEPARATOR } from './draw';
@@ -22,7 +29,7 @@ import { InspectionErrorCode } from './inspections.types';
 
 export const TARGET_KINDS = ['PROJECT', 'ENTERPRISE', 'PLATFORM'] as const;
 export type TargetKind = (typeof TARGET_KINDS)[number];
-export const TARGET_KIND_LABELS: Readonly<Record<TargetKind, string>> = {
+const TARGET_KIND_LABELS: Readonly<Record<TargetKind, string>> = {
   PROJECT: '科研项目',
   ENTERPRISE: '企业',
   PLATFORM: '创新平台',
@@ -90,10 +97,6 @@ const INSPECTOR_COLUMNS: Column<InspectorColumn | 'idType' | 'idNumber' | 'count
   { key: 'country', headers: ['country', '签发国家'] },
   { key: 'conflicts', headers: ['conflicts', '申报回避', '回避'] },
 ];
-
-const headerKey = (text: string): string =>
-  text.normalize('NFKC').replace(/\s+/g, '').replace(/\*+$/, '').toLowerCase();
-const valueKey = (text: string): string => text.normalize('NFKC').replace(/\s+/g, '').toUpperCase();
 
 const KIND_VALUES: Readonly<Record<string, TargetKind>> = Object.fromEntries([
   ...TARGET_KINDS.map((k) => [k, k]),

@@ -284,13 +284,52 @@ describe('random inspections (双随机一公开)', () => {
     ]);
     expect(await auditCount(t, 'INSPECTION_REDRAWN')).toBe(1);
     expect(await auditCount(t, 'INSPECTION_PLAN_READ')).toBe(1);
-    // The planner may not redraw.
+    // A recorder lacks the role to redraw.
     await request(t.http)
       .post(`/api/v1/inspections/plans/${plan.id}/redraws`)
       .set(recorder.auth)
       .send({ targetKey: first.targetKey, inspectorKey: first.inspectorKeys[1], reason: 'x' })
       .expect(403);
   });
+
+  it('the planner, though an approver, may not draw, redraw for or close their own plan', async () => {
+    const planner = await newUser(t, [Role.RECORDER, Role.APPROVER]);
+    const own = (
+      await request(t.http).post('/api/v1/inspections/plans').set(planner.auth).send(planBody()).expect(201)
+    ).body;
+    await request(t.http).post(`/api/v1/inspections/plans/${own.id}/approve`).set(approver.auth).expect(200);
+    const ownPlan = async (path: string, body: Body) => {
+      const res = await request(t.http)
+        .post(`/api/v1/inspections/plans/${own.id}/${path}`)
+        .set(planner.auth)
+        .send(body)
+        .expect(403);
+      expect(res.body.code).toBe('INSPECTION_OWN_PLAN');
+    };
+    await ownPlan('draw', { publicValue: '03 07 12 19 25 31 + 09' });
+    const decline = { targetKey: tKey(0), inspectorKey: eKey(0), reason: 'x' };
+    await ownPlan('redraws', decline);
+    // Another approver draws it; the planner still may neither redraw nor close.
+    const other = await request(t.http)
+      .post(`/api/v1/inspections/plans/${own.id}/draw`)
+      .set(approver.auth)
+      .send({ publicValue: '03 07 12 19 25 31 + 09' })
+      .expect(200);
+    expect(other.body.status).toBe('DRAWN');
+    const first = other.body.draw.result.assignments[0];
+    await ownPlan('redraws', {
+      targetKey: first.targetKey,
+      inspectorKey: first.inspectorKeys[0],
+      reason: 'x',
+    });
+    await ownPlan('close', {});
+    const after = await request(t.http)
+      .get(`/api/v1/inspections/plans/${own.id}`)
+      .set(approver.auth)
+      .expect(200);
+    expect(after.body.status).toBe('DRAWN');
+    expect(after.body.draw.redraws).toEqual([]);
+  }, 60_000);
 
   let caseId: string;
 
@@ -346,6 +385,18 @@ describe('random inspections (双随机一公开)', () => {
       })
       .expect(201);
     caseId = suspected.body.caseId;
+    // The finding answered is the one stored: the plan shows the same, recordedAt included.
+    const stored = await request(t.http)
+      .get(`/api/v1/inspections/plans/${plan.id}`)
+      .set(recorder.auth)
+      .expect(200);
+    expect(stored.body.findings).toEqual([suspected.body]);
+    const again = await request(t.http)
+      .post(`/api/v1/inspections/plans/${plan.id}/findings`)
+      .set(recorder.auth)
+      .send({ targetKey: targets[0].key, outcome: 'NO_PROBLEM' })
+      .expect(409);
+    expect(again.body.code).toBe('INSPECTION_FINDING_EXISTS');
     const opened = await request(t.http).get(`/api/v1/cases/${caseId}`).set(recorder.auth).expect(200);
     expect(opened.body).toMatchObject({
       status: 'REPORTED',
@@ -376,7 +427,10 @@ describe('random inspections (双随机一公开)', () => {
   let published: Body;
 
   it('publishes nothing before closing, then the plan, draw and results with identifiers masked', async () => {
-    await request(t.http).get(`/api/v1/public/inspections/${plan.id}`).expect(404);
+    for (const path of ['', '/targets', '/inspectors']) {
+      const hidden = await request(t.http).get(`/api/v1/public/inspections/${plan.id}${path}`).expect(404);
+      expect(hidden.body.code).toBe('INSPECTION_NOT_FOUND');
+    }
     await request(t.http).post(`/api/v1/inspections/plans/${plan.id}/close`).set(approver.auth).expect(200);
     const list = await request(t.http).get('/api/v1/public/inspections').expect(200);
     expect(list.body.items.map((p: Body) => p.id)).toEqual([plan.id]);
