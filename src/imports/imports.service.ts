@@ -16,6 +16,7 @@ import { measureType } from '../rules/rules';
 import { RulesService } from '../rules/rules.service';
 import { resolveSheetColumns } from '../screening/jobs/check-job-columns';
 import { JobFileFormat, readSheet } from '../screening/jobs/check-job-file';
+import type { CheckJobUpload } from '../screening/jobs/check-jobs.service';
 import { nameKey } from '../subjects/name-key';
 import { Prepared, SubjectsService } from '../subjects/subjects.service';
 import { ImportReportDto } from './imports.dto';
@@ -31,12 +32,6 @@ import {
   RowProblem,
   ruleValues,
 } from './import-columns';
-
-/** An uploaded file as the controller read it. */
-export interface ImportUpload {
-  fileName: string;
-  buffer: Buffer;
-}
 
 /** What an import found (dry run) or did (real run). */
 export type ImportReport = ImportReportDto;
@@ -130,7 +125,7 @@ export class ImportsService {
    * @throws AppError 400 for an unreadable file or unknown columns, 413 over MAX_IMPORT_ROWS rows,
    * 422 IMPORT_ROWS_INVALID (nothing recorded) when a real run finds any problem.
    */
-  async run(ctx: RequestContext, upload: ImportUpload, dryRun: boolean): Promise<ImportReport> {
+  async run(ctx: RequestContext, upload: CheckJobUpload, dryRun: boolean): Promise<ImportReport> {
     const { format, rows } = await this.readFile(upload.buffer);
     const id = randomUUID();
     const about = {
