@@ -50,7 +50,7 @@ export enum ImportRowErrorCode {
 export const MAX_IMPORT_ROWS = 10_000;
 
 /** Longest cell text kept: longer ones are cut there (every field is shorter, so the row is refused). */
-export const MAX_IMPORT_CELL_CHARS = 20_001;
+const MAX_IMPORT_CELL_CHARS = 20_001;
 
 /** The columns of a decision's own fields: the same in every row of the decision. */
 export const DECISION_COLUMNS = [
@@ -65,7 +65,7 @@ export const DECISION_COLUMNS = [
   'mitigating',
 ] as const;
 
-export const IMPORT_COLUMN_KEYS = [
+const IMPORT_COLUMN_KEYS = [
   'decisionNumber',
   'authority',
   ...DECISION_COLUMNS,
@@ -401,9 +401,8 @@ const FIELD_COLUMNS: Readonly<Record<string, ImportColumnKey>> = {
 export function columnOfField(field: string | undefined): string {
   if (!field) return 'file';
   for (let path = field; path; path = path.slice(0, Math.max(0, path.lastIndexOf('.')))) {
-    const column = FIELD_COLUMNS[path] ?? (IMPORT_COLUMN_KEYS as readonly string[]).find((k) => k === path);
-    if (column) return column;
-    if (!path.includes('.')) break;
+    if (FIELD_COLUMNS[path]) return FIELD_COLUMNS[path];
+    if ((IMPORT_COLUMN_KEYS as readonly string[]).includes(path)) return path;
   }
   return field;
 }

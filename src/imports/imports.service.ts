@@ -230,7 +230,8 @@ export class ImportsService {
         c,
       ]),
     );
-    const outcomes = new Map<number, { outcome: RowOutcome; caseId: string | null }>();
+    /** Clean rows of a decision already recorded (UNCHANGED), with the case's id. */
+    const unchanged = new Map<number, string>();
     const toRecord: Group[] = [];
     for (const [key, group] of groups) {
       const found = groupProblems(group);
@@ -240,7 +241,7 @@ export class ImportsService {
         for (const c of group.rows) {
           const conflict = found.has(c.row) ? undefined : compareWithRecorded(c, existing, holders);
           if (conflict) found.set(c.row, [conflict]);
-          else if (!found.has(c.row)) outcomes.set(c.row, { outcome: 'UNCHANGED', caseId: existingId });
+          else if (!found.has(c.row)) unchanged.set(c.row, existingId);
         }
       } else {
         // Recorded only when no row has a problem; until then the clean rows count as NEW.
@@ -258,7 +259,7 @@ export class ImportsService {
       ...base,
       rows: rows.length,
       newRows: recordedRows.size,
-      unchangedRows: [...outcomes.values()].filter((o) => o.outcome === 'UNCHANGED').length,
+      unchangedRows: unchanged.size,
       invalidRows: invalid.size,
       cases: toRecord.filter((g) => clean(g).length > 0).length,
       subjectsCreated: new Set(
@@ -278,8 +279,10 @@ export class ImportsService {
           ? 'INVALID'
           : recordedRows.has(r.row)
             ? 'NEW'
-            : (outcomes.get(r.row)?.outcome ?? 'INVALID');
-        return { row: r.row, outcome, caseId: outcomes.get(r.row)?.caseId ?? null };
+            : unchanged.has(r.row)
+              ? 'UNCHANGED'
+              : 'INVALID';
+        return { row: r.row, outcome, caseId: unchanged.get(r.row) ?? null };
       }),
     };
     return { report, groups: toRecord, holders };
