@@ -7,15 +7,14 @@ import { RuleData } from '../rules/rules';
 import {
   Cell,
   cellText,
-  CheckJobRowErrorCode,
+  defaultIdType,
   ID_TYPE_VALUES,
+  idNumberNotText,
   KIND_VALUES,
   SheetColumn,
   SheetHeaders,
   valueKey,
 } from '../screening/jobs/check-job-columns';
-import { SubjectKind } from '../subjects/subjects.types';
-import { IdentifierType } from '../identifiers/identifiers';
 import { CASE_SOURCES, CASE_SUBJECT_ROLES, MISCONDUCT_TYPES } from '../cases/cases.types';
 import { SEVERITIES } from '../rules/rules';
 import { SUBJECT_KIND_LABELS } from '../subjects/subjects.types';
@@ -297,26 +296,12 @@ export function readImportRow(
   const problems: RowProblem[] = [];
 
   const kind = codeOf(KIND_VALUES, v('kind'));
-  const organisationKind = kind === SubjectKind.LEGAL_PERSON || kind === SubjectKind.UNINCORPORATED_ORG;
   let identifiers: Record<string, unknown>[] | undefined;
   const idNumber = v('idNumber');
   if (idNumber) {
-    const idCell = cells[columns.find((c) => c.key === 'idNumber')!.index];
-    if (typeof idCell === 'number' && !Number.isSafeInteger(idCell)) {
-      problems.push({
-        row: line,
-        column: 'idNumber',
-        code: CheckJobRowErrorCode.ID_NUMBER_NOT_TEXT,
-        message:
-          'The ID number is stored as a number, and the spreadsheet kept only its first 15 digits: ' +
-          'format the column as text and enter it again',
-      });
-    }
-    const type = v('idType')
-      ? codeOf(ID_TYPE_VALUES, v('idType'))
-      : organisationKind
-        ? IdentifierType.USCC
-        : IdentifierType.RESIDENT_ID;
+    const notText = idNumberNotText(cells[columns.find((c) => c.key === 'idNumber')!.index]);
+    if (notText) problems.push({ row: line, column: 'idNumber', ...notText });
+    const type = v('idType') ? codeOf(ID_TYPE_VALUES, v('idType')) : defaultIdType(kind);
     identifiers = [present({ type, value: idNumber, issuingCountry: v('country') })];
   }
 
