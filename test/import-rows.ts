@@ -8,7 +8,8 @@ export type ImportRow = Partial<Record<ImportColumnKey, string>>;
 /** Flips the check character of a valid resident ID. */
 export const breakCheckChar = (id: string) => id.slice(0, 17) + (id[17] === '0' ? '1' : '0');
 
-const KEYS = IMPORT_COLUMNS.map((c) => c.key);
+/** The import columns' keys, in template order. */
+export const KEYS = IMPORT_COLUMNS.map((c) => c.key);
 
 /**
  * A CSV import file: `header` (a CSV line; by default the column keys, the template's Chinese headers

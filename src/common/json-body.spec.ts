@@ -1,10 +1,10 @@
 import fc from 'fast-check';
-import { jsonDeeperThan, scanJson } from './json-body';
+import { scanJson } from './json-body';
 
-const deeper = (text: string, max: number) => jsonDeeperThan(Buffer.from(text, 'utf8'), max);
+const deeper = (text: string, max: number) => scanJson(Buffer.from(text, 'utf8'), max) === 'too-deep';
 const nested = (levels: number) => `${'{"a":['.repeat(levels)}1${']}'.repeat(levels)}`;
 
-describe('jsonDeeperThan', () => {
+describe('scanJson: nesting deeper than max', () => {
   it('counts objects and arrays alike', () => {
     expect(deeper(nested(16), 32)).toBe(false);
     expect(deeper(`[${nested(16)}]`, 32)).toBe(true);

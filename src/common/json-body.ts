@@ -61,9 +61,6 @@ export function scanJson(body: Buffer, max: number): JsonScan {
   return 'ok';
 }
 
-/** Whether JSON text nests objects and arrays deeper than `max` (see `scanJson`). */
-export const jsonDeeperThan = (body: Buffer, max: number): boolean => scanJson(body, max) === 'too-deep';
-
 /**
  * The JSON body parser of every route: Fastify's own (prototype poisoning refused), behind a bound on
  * nesting and a check of the text. Parsed bodies are walked recursively (class-transformer,

@@ -1,5 +1,7 @@
+import { revealChangeState } from '../changes/changes.service';
 import type { TableCell } from '../common/table-files';
 import { identifierCell } from '../identifiers/identifiers';
+import type { PersonalDataProtector } from '../personal-data/personal-data.protector';
 import type { ExportDataset, ExportIdentifiers } from './exports.types';
 
 /** One record as the change feed's `state` holds it (changes.repository.ts, ENTITY_STATE). */
@@ -16,16 +18,18 @@ interface StateIdentifier {
 
 /**
  * A record as an export gives it (one NDJSON line): the feed's state, with a subject's identifiers
- * masked, or with their full `value` too when `reveal` is given. The ciphertext never leaves.
+ * masked, or with their full `value` too when a `protector` is given to reveal them (as the change
+ * feed does, revealChangeState). The ciphertext never leaves.
  */
 export function exportRecord(
   dataset: ExportDataset,
   state: ExportState,
-  reveal?: (ciphertext: Buffer) => string,
+  protector?: PersonalDataProtector,
 ): ExportState {
   if (dataset !== 'subjects') return state;
-  const identifiers = (state.identifiers as StateIdentifier[]).map(({ ciphertext, ...rest }) =>
-    reveal ? { ...rest, value: reveal(Buffer.from(ciphertext ?? '', 'base64')) } : rest,
+  if (protector) return revealChangeState('SUBJECT', state, protector) as ExportState;
+  const identifiers = (state.identifiers as StateIdentifier[]).map(
+    ({ ciphertext: _ciphertext, ...rest }) => rest,
   );
   return { ...state, identifiers };
 }

@@ -3,6 +3,8 @@ import { Transform } from 'class-transformer';
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import { trim } from '../common/transforms';
 import { IDENTIFIER_TYPES } from '../identifiers/identifiers';
+import { LIST_TYPES } from '../listings/listing-lifecycle';
+import { SubjectKind } from '../subjects/subjects.types';
 import {
   EXPORT_DATASETS,
   EXPORT_FORMATS,
@@ -61,7 +63,7 @@ export class ExportIdentifierDto {
 
 export class ExportSubjectRecordDto {
   @ApiProperty({ format: 'uuid' }) id: string;
-  @ApiProperty({ enum: ['NATURAL_PERSON', 'LEGAL_PERSON', 'UNINCORPORATED_ORG'] }) kind: string;
+  @ApiProperty({ enum: Object.values(SubjectKind) }) kind: string;
   @ApiProperty() name: string;
   @ApiProperty({ type: String, nullable: true }) organisation: string | null;
   @ApiProperty({ type: [String] }) formerNames: string[];
@@ -104,7 +106,7 @@ export class ExportMeasureRecordDto {
 export class ExportEntryRecordDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ format: 'uuid' }) subjectId: string;
-  @ApiProperty({ enum: ['BLACK', 'WATCH', 'RED'] }) listType: string;
+  @ApiProperty({ enum: LIST_TYPES }) listType: string;
   @ApiProperty({ type: String, nullable: true, format: 'uuid' }) caseId: string | null;
   @ApiProperty({ type: String, nullable: true, format: 'uuid' }) measureId: string | null;
   @ApiProperty({ type: String, nullable: true }) designationDocument: string | null;

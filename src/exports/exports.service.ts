@@ -163,7 +163,7 @@ export class ExportsService {
         this.env.EXPORT_IDLE_TIMEOUT_MS,
       ).unref();
     };
-    const reveal = identifiers === 'full' ? (c: Buffer) => this.protector.decrypt(c) : undefined;
+    const reveal = identifiers === 'full' ? this.protector : undefined;
     const records = (async function* (): AsyncGenerator<ExportState[]> {
       for await (const page of snapshot.pages(DATASET_ENTITY[dataset], PAGE_SIZE)) {
         rows += page.length;

@@ -7,15 +7,14 @@ import { RuleData } from '../rules/rules';
 import {
   Cell,
   cellText,
-  CheckJobRowErrorCode,
+  defaultIdType,
   ID_TYPE_VALUES,
+  idNumberNotText,
   KIND_VALUES,
   SheetColumn,
   SheetHeaders,
   valueKey,
 } from '../screening/jobs/check-job-columns';
-import { SubjectKind } from '../subjects/subjects.types';
-import { IdentifierType } from '../identifiers/identifiers';
 import { CASE_SOURCES, CASE_SUBJECT_ROLES, MISCONDUCT_TYPES } from '../cases/cases.types';
 import { SEVERITIES } from '../rules/rules';
 import { SUBJECT_KIND_LABELS } from '../subjects/subjects.types';
@@ -50,7 +49,7 @@ export enum ImportRowErrorCode {
 export const MAX_IMPORT_ROWS = 10_000;
 
 /** Longest cell text kept: longer ones are cut there (every field is shorter, so the row is refused). */
-export const MAX_IMPORT_CELL_CHARS = 20_001;
+const MAX_IMPORT_CELL_CHARS = 20_001;
 
 /** The columns of a decision's own fields: the same in every row of the decision. */
 export const DECISION_COLUMNS = [
@@ -65,7 +64,7 @@ export const DECISION_COLUMNS = [
   'mitigating',
 ] as const;
 
-export const IMPORT_COLUMN_KEYS = [
+const IMPORT_COLUMN_KEYS = [
   'decisionNumber',
   'authority',
   ...DECISION_COLUMNS,
@@ -297,26 +296,12 @@ export function readImportRow(
   const problems: RowProblem[] = [];
 
   const kind = codeOf(KIND_VALUES, v('kind'));
-  const organisationKind = kind === SubjectKind.LEGAL_PERSON || kind === SubjectKind.UNINCORPORATED_ORG;
   let identifiers: Record<string, unknown>[] | undefined;
   const idNumber = v('idNumber');
   if (idNumber) {
-    const idCell = cells[columns.find((c) => c.key === 'idNumber')!.index];
-    if (typeof idCell === 'number' && !Number.isSafeInteger(idCell)) {
-      problems.push({
-        row: line,
-        column: 'idNumber',
-        code: CheckJobRowErrorCode.ID_NUMBER_NOT_TEXT,
-        message:
-          'The ID number is stored as a number, and the spreadsheet kept only its first 15 digits: ' +
-          'format the column as text and enter it again',
-      });
-    }
-    const type = v('idType')
-      ? codeOf(ID_TYPE_VALUES, v('idType'))
-      : organisationKind
-        ? IdentifierType.USCC
-        : IdentifierType.RESIDENT_ID;
+    const notText = idNumberNotText(cells[columns.find((c) => c.key === 'idNumber')!.index]);
+    if (notText) problems.push({ row: line, column: 'idNumber', ...notText });
+    const type = v('idType') ? codeOf(ID_TYPE_VALUES, v('idType')) : defaultIdType(kind);
     identifiers = [present({ type, value: idNumber, issuingCountry: v('country') })];
   }
 
@@ -401,9 +386,8 @@ const FIELD_COLUMNS: Readonly<Record<string, ImportColumnKey>> = {
 export function columnOfField(field: string | undefined): string {
   if (!field) return 'file';
   for (let path = field; path; path = path.slice(0, Math.max(0, path.lastIndexOf('.')))) {
-    const column = FIELD_COLUMNS[path] ?? (IMPORT_COLUMN_KEYS as readonly string[]).find((k) => k === path);
-    if (column) return column;
-    if (!path.includes('.')) break;
+    if (FIELD_COLUMNS[path]) return FIELD_COLUMNS[path];
+    if ((IMPORT_COLUMN_KEYS as readonly string[]).includes(path)) return path;
   }
   return field;
 }

@@ -5,7 +5,7 @@ import { RuleData, SEVERITIES } from '../rules/rules';
 import { IMPORT_COLUMNS, LABELLED_VALUES } from './import-columns';
 
 /** The template's header row: the Chinese headers, "*" on the required ones. */
-export const templateHeaders = (): string[] => IMPORT_COLUMNS.map((c) => `${c.zh}${c.required ? '*' : ''}`);
+const templateHeaders = (): string[] => IMPORT_COLUMNS.map((c) => `${c.zh}${c.required ? '*' : ''}`);
 
 const exampleRow = (): string[] => IMPORT_COLUMNS.map((c) => c.example);
 

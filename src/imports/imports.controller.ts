@@ -14,6 +14,7 @@ import { Access, Ctx } from '../auth/access.decorators';
 import { Role, Scope } from '../auth/principal';
 import { createValidationPipe } from '../common/errors/validation';
 import type { RequestContext } from '../common/request-context';
+import { XLSX_CONTENT_TYPE } from '../common/table-files';
 import { RulesService } from '../rules/rules.service';
 import { readUpload } from '../screening/jobs/upload';
 import { MAX_IMPORT_ROWS } from './import-columns';
@@ -22,7 +23,6 @@ import { IMPORT_FORM_SCHEMA, ImportCreateDto, ImportReportDto, ImportTemplateQue
 import { ImportsService } from './imports.service';
 
 const RECORDERS = { roles: [Role.RECORDER], scopes: [Scope.RECORDS_WRITE] };
-const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 const validation = createValidationPipe();
 
@@ -41,12 +41,12 @@ export class ImportsController {
       'The import template: header row and an example row (XLSX: a second sheet documents the columns)',
     description: 'Columns and allowed values are in docs/integration.md, "Bulk import".',
   })
-  @ApiProduces('text/csv', XLSX_TYPE)
+  @ApiProduces('text/csv', XLSX_CONTENT_TYPE)
   async getImportTemplate(@Query() query: ImportTemplateQueryDto): Promise<StreamableFile> {
     const xlsx = query.format === 'xlsx';
     const body = xlsx ? await templateXlsx((await this.rules.inForce()).data) : templateCsv();
     return new StreamableFile(body, {
-      type: xlsx ? XLSX_TYPE : 'text/csv; charset=utf-8',
+      type: xlsx ? XLSX_CONTENT_TYPE : 'text/csv; charset=utf-8',
       disposition: `attachment; filename="decisions-import-template.${query.format}"`,
     });
   }

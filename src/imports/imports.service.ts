@@ -16,6 +16,7 @@ import { measureType } from '../rules/rules';
 import { RulesService } from '../rules/rules.service';
 import { resolveSheetColumns } from '../screening/jobs/check-job-columns';
 import { JobFileFormat, readSheet } from '../screening/jobs/check-job-file';
+import type { CheckJobUpload } from '../screening/jobs/check-jobs.service';
 import { nameKey } from '../subjects/name-key';
 import { Prepared, SubjectsService } from '../subjects/subjects.service';
 import { ImportReportDto } from './imports.dto';
@@ -31,12 +32,6 @@ import {
   RowProblem,
   ruleValues,
 } from './import-columns';
-
-/** An uploaded file as the controller read it. */
-export interface ImportUpload {
-  fileName: string;
-  buffer: Buffer;
-}
 
 /** What an import found (dry run) or did (real run). */
 export type ImportReport = ImportReportDto;
@@ -130,7 +125,7 @@ export class ImportsService {
    * @throws AppError 400 for an unreadable file or unknown columns, 413 over MAX_IMPORT_ROWS rows,
    * 422 IMPORT_ROWS_INVALID (nothing recorded) when a real run finds any problem.
    */
-  async run(ctx: RequestContext, upload: ImportUpload, dryRun: boolean): Promise<ImportReport> {
+  async run(ctx: RequestContext, upload: CheckJobUpload, dryRun: boolean): Promise<ImportReport> {
     const { format, rows } = await this.readFile(upload.buffer);
     const id = randomUUID();
     const about = {
@@ -235,7 +230,8 @@ export class ImportsService {
         c,
       ]),
     );
-    const outcomes = new Map<number, { outcome: RowOutcome; caseId: string | null }>();
+    /** Clean rows of a decision already recorded (UNCHANGED), with the case's id. */
+    const unchanged = new Map<number, string>();
     const toRecord: Group[] = [];
     for (const [key, group] of groups) {
       const found = groupProblems(group);
@@ -245,7 +241,7 @@ export class ImportsService {
         for (const c of group.rows) {
           const conflict = found.has(c.row) ? undefined : compareWithRecorded(c, existing, holders);
           if (conflict) found.set(c.row, [conflict]);
-          else if (!found.has(c.row)) outcomes.set(c.row, { outcome: 'UNCHANGED', caseId: existingId });
+          else if (!found.has(c.row)) unchanged.set(c.row, existingId);
         }
       } else {
         // Recorded only when no row has a problem; until then the clean rows count as NEW.
@@ -263,7 +259,7 @@ export class ImportsService {
       ...base,
       rows: rows.length,
       newRows: recordedRows.size,
-      unchangedRows: [...outcomes.values()].filter((o) => o.outcome === 'UNCHANGED').length,
+      unchangedRows: unchanged.size,
       invalidRows: invalid.size,
       cases: toRecord.filter((g) => clean(g).length > 0).length,
       subjectsCreated: new Set(
@@ -283,8 +279,10 @@ export class ImportsService {
           ? 'INVALID'
           : recordedRows.has(r.row)
             ? 'NEW'
-            : (outcomes.get(r.row)?.outcome ?? 'INVALID');
-        return { row: r.row, outcome, caseId: outcomes.get(r.row)?.caseId ?? null };
+            : unchanged.has(r.row)
+              ? 'UNCHANGED'
+              : 'INVALID';
+        return { row: r.row, outcome, caseId: unchanged.get(r.row) ?? null };
       }),
     };
     return { report, groups: toRecord, holders };

@@ -4,7 +4,7 @@ import request from 'supertest';
 import { Role, Scope } from '../../src/auth/principal';
 import { IMPORT_COLUMNS, ImportColumnKey } from '../../src/imports/import-columns';
 import { createTestApp, TestApp } from '../app';
-import { breakCheckChar, importCsv, ImportRow, personRow } from '../import-rows';
+import { breakCheckChar, importCsv, ImportRow, KEYS, personRow } from '../import-rows';
 import {
   auditCount,
   newApiClient,
@@ -25,8 +25,6 @@ const binary = (res: Res, done: (error: Error | null, body: Buffer) => void) => 
   res.on('data', (chunk: Buffer) => chunks.push(chunk));
   res.on('end', () => done(null, Buffer.concat(chunks)));
 };
-
-const KEYS = IMPORT_COLUMNS.map((c) => c.key);
 
 describe('bulk import of decisions', () => {
   let t: TestApp;
@@ -166,6 +164,12 @@ describe('bulk import of decisions', () => {
     });
 
     it('answers the same code as the case API for the same value', async () => {
+      const idNumber = breakCheckChar(newResidentId());
+      const dry = await upload(
+        recorder.auth,
+        importCsv([personRow('东科〔2021〕98号', { idNumber })]),
+        true,
+      ).expect(200);
       const api = await request(t.http)
         .post('/api/v1/cases')
         .set(recorder.auth)
@@ -184,13 +188,15 @@ describe('bulk import of decisions', () => {
               subject: {
                 kind: 'NATURAL_PERSON',
                 name: '对照人',
-                identifiers: [{ type: 'RESIDENT_ID', value: rows[1].idNumber }],
+                identifiers: [{ type: 'RESIDENT_ID', value: idNumber }],
               },
             },
           ],
         })
         .expect(400);
       expect(api.body.code).toBe('RESIDENT_ID_CHECKSUM');
+      expect(dry.body.problems).toHaveLength(1);
+      expect(dry.body.problems[0]).toMatchObject({ column: 'idNumber', code: api.body.code });
     });
 
     it('real run with errors: 422 with every problem, nothing written', async () => {
@@ -381,7 +387,8 @@ describe('bulk import of decisions', () => {
       ]);
       expect(await counts()).toEqual(before);
 
-      const fixed = broken.map((r, i) => (BAD.includes(i) ? make(false)[i] : r));
+      const clean = make(false);
+      const fixed = broken.map((r, i) => (BAD.includes(i) ? clean[i] : r));
       const done = await upload(recorder.auth, importCsv(fixed), false).expect(201);
       expect(done.body).toMatchObject({ rows: ROWS, newRows: ROWS, cases: ROWS, problems: [] });
       const after = await counts();

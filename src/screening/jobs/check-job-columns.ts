@@ -251,6 +251,27 @@ export function quotable(value: string): string {
   return /\p{Nd}/u.test(value) ? maskUnchecked(value) : value;
 }
 
+/** The type of an ID number given with no ID type: a USCC for an organisation, a resident ID otherwise. */
+export function defaultIdType(kind: string | undefined): IdentifierType {
+  return kind === SubjectKind.LEGAL_PERSON || kind === SubjectKind.UNINCORPORATED_ORG
+    ? IdentifierType.USCC
+    : IdentifierType.RESIDENT_ID;
+}
+
+/**
+ * The problem of an ID number cell a spreadsheet stored as a number too large to keep exactly (it
+ * kept only 15 digits); undefined for text or a number kept whole.
+ */
+export function idNumberNotText(cell: Cell): { code: CheckJobRowErrorCode; message: string } | undefined {
+  if (typeof cell !== 'number' || Number.isSafeInteger(cell)) return undefined;
+  return {
+    code: CheckJobRowErrorCode.ID_NUMBER_NOT_TEXT,
+    message:
+      'The ID number is stored as a number, and the spreadsheet kept only its first 15 digits: ' +
+      'format the column as text and enter it again',
+  };
+}
+
 const fail = (code: string, field: ColumnKey, message: string): { error: RowError } => ({
   error: { code, field, message },
 });
@@ -309,17 +330,10 @@ function judge(value: (key: ColumnKey) => string, idCell: Cell, today?: Date): J
     }
     type = given;
   } else {
-    const organisation = kind === SubjectKind.LEGAL_PERSON || kind === SubjectKind.UNINCORPORATED_ORG;
-    type = organisation ? IdentifierType.USCC : IdentifierType.RESIDENT_ID;
+    type = defaultIdType(kind);
   }
-  if (typeof idCell === 'number' && !Number.isSafeInteger(idCell)) {
-    return fail(
-      CheckJobRowErrorCode.ID_NUMBER_NOT_TEXT,
-      'idNumber',
-      'The ID number is stored as a number, and the spreadsheet kept only its first 15 digits: ' +
-        'format the column as text and enter it again',
-    );
-  }
+  const notText = idNumberNotText(idCell);
+  if (notText) return fail(notText.code, 'idNumber', notText.message);
 
   const country = issuingCountryOf(type, valueKey(value('country')));
   if (!country.ok) return fail(country.code, 'country', country.message);
