@@ -130,3 +130,12 @@ export async function eventually<T>(
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/**
+ * Rate limits count fixed one-minute windows (both stores): a test that counts up to a limit first
+ * waits for the next window when the current one ends within `ms`, so no reset falls in the middle.
+ */
+export async function freshRateWindow(ms = 10_000): Promise<void> {
+  const left = 60_000 - (Date.now() % 60_000);
+  if (left < ms) await new Promise((r) => setTimeout(r, left + 50));
+}

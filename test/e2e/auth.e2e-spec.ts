@@ -2,7 +2,7 @@ import request from 'supertest';
 import { API_KEY_CACHE_MS } from '../../src/api-clients/api-clients.service';
 import { Role, Scope } from '../../src/auth/principal';
 import { createTestApp, TestApp } from '../app';
-import { auditCount, login, newApiClient, newUser } from '../factories';
+import { auditCount, freshRateWindow, login, newApiClient, newUser } from '../factories';
 
 const ISO_INSTANT = /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/;
 
@@ -503,6 +503,7 @@ describe('rate limits', () => {
   });
 
   it('limits login attempts per address with 429 and Retry-After', async () => {
+    await freshRateWindow();
     for (let i = 0; i < 3; i++) {
       await request(t.http)
         .post('/api/v1/auth/login')
@@ -520,6 +521,7 @@ describe('rate limits', () => {
   it('limits each caller separately on other routes', async () => {
     const a = await newApiClient(t, [Scope.CHANGES_READ]);
     const b = await newApiClient(t, [Scope.CHANGES_READ]);
+    await freshRateWindow();
     for (let i = 0; i < 5; i++) await request(t.http).get('/api/v1/auth/me').set(a.auth).expect(200);
     const limited = await request(t.http).get('/api/v1/auth/me').set(a.auth).expect(429);
     expect(limited.headers['retry-after']).toBeDefined();

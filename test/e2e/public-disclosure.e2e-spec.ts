@@ -2,7 +2,7 @@ import request from 'supertest';
 import { Role } from '../../src/auth/principal';
 import { addDays, addMonths, todayIn } from '../../src/rules/rules';
 import { createTestApp, TestApp } from '../app';
-import { newResidentId, newUser, newUscc, TestUser } from '../factories';
+import { freshRateWindow, newResidentId, newUser, newUscc, TestUser } from '../factories';
 import { registryFixtures } from '../registry-fixtures';
 
 const ENTRIES = '/api/v1/public/entries';
@@ -314,6 +314,7 @@ describe('public disclosure rate limit', () => {
   afterAll(() => t.close());
 
   it('answers 429 RATE_LIMITED with Retry-After once an address has used its public requests', async () => {
+    await freshRateWindow();
     await request(t.http).get(ENTRIES).expect(200);
     await request(t.http).get(`${ENTRIES}/export`).expect(200);
     await request(t.http).post(VERIFY).send({ type: 'USCC', value: newUscc() }).expect(200);
@@ -340,6 +341,7 @@ describe('rate limits shared by instances (RATE_LIMIT_STORE=postgres)', () => {
   });
 
   it('counts one address across both instances and refuses the fifth request on either', async () => {
+    await freshRateWindow();
     await request(first.http).get(ENTRIES).expect(200);
     await request(second.http).get(ENTRIES).expect(200);
     await request(first.http).get(`${ENTRIES}/export`).expect(200);
