@@ -236,6 +236,12 @@ describe('subjects', () => {
       expect(res.body.items[0].score).toBe(1);
     });
 
+    it('takes the default page and page size for null, as when left out', async () => {
+      const res = await search({ name: '华东某某理工大学 (上海)', page: null, pageSize: null }).expect(200);
+      expect(res.body).toMatchObject({ page: 1, pageSize: 20 });
+      expect(res.body.items[0].id).toBe(university);
+    });
+
     it('finds by a former name', async () => {
       const res = await search({ name: '上海某某工学院' }).expect(200);
       expect(res.body.items.map((s: { id: string }) => s.id)).toContain(university);
