@@ -462,9 +462,10 @@ export async function seedRegistry(
   await admin.connect();
   try {
     const schemaBefore = await schemaOf(admin);
-    const indexes: { name: string; def: string }[] = (
+    const indexes: { name: string; def: string; table: string; clustered: boolean }[] = (
       await admin.query(
-        `SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS def
+        `SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS def,
+           t.relname AS table, i.indisclustered AS clustered
          FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid
          WHERE t.relname = ANY($1) AND t.relnamespace = 'public'::regnamespace
            AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)`,
@@ -542,6 +543,9 @@ export async function seedRegistry(
       }),
     );
     await Promise.all(builders.map((c) => c.end()));
+    // A dropped index takes its table's CLUSTER mark with it; each subject's rows are already together.
+    for (const ix of indexes.filter((i) => i.clustered))
+      await admin.query(`ALTER TABLE ${ix.table} CLUSTER ON ${ix.name}`);
     const indexMs = Date.now() - indexStarted;
 
     const constraintStarted = Date.now();
@@ -563,11 +567,15 @@ export async function seedRegistry(
   }
 }
 
-/** Every index and constraint definition of the public schema, to prove the load left it as migrated. */
+/**
+ * Every index and constraint definition of the public schema, and which index each table is clustered
+ * on, to prove the load left it as migrated.
+ */
 async function schemaOf(client: Client): Promise<string> {
   const { rows } = await client.query(
     `SELECT def FROM (
-       SELECT pg_get_indexdef(indexrelid) AS def FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+       SELECT pg_get_indexdef(indexrelid) || CASE WHEN indisclustered THEN ' CLUSTERED' ELSE '' END AS def
+       FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
        WHERE c.relnamespace = 'public'::regnamespace
        UNION ALL
        SELECT conrelid::regclass || ' ' || conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint
