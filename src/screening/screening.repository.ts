@@ -249,43 +249,27 @@ export class ScreeningRepository implements OnApplicationShutdown {
    * statement, so one round trip and one commit store them all or none.
    */
   async storeReceipts(runs: CheckRunInsert[], audits: AuditInsert[]): Promise<void> {
-    const audit = auditInsertStatement(audits, 2);
+    // One parameter per value: the answer and the signed receipt (megabytes for a large check) reach
+    // PostgreSQL as they are, not escaped inside one JSON document that it would parse whole.
+    const values: unknown[] = [];
+    const p = (value: unknown, type = '') => `$${values.push(value)}${type}`;
+    const rows = runs.map(
+      (r) =>
+        `(${p(r.id, '::uuid')}, ${p(r.actorType)}, ${p(r.actorId)}, ${p(r.actorName)}, ${p(r.domain)},
+          ${p(r.asOf, '::date')}, ${p(r.knownAt, '::timestamptz')}, ${p(r.purpose)}, ${p(r.reference)},
+          ${p(r.lookbackYears, '::integer')}, ${p(r.ruleVersion, '::integer')}, ${p(r.applicants, '::integer')},
+          ${p(JSON.stringify(r.counts), '::jsonb')}, ${p(r.inputHashes, '::bytea[]')},
+          ${p(JSON.stringify(r.answer), '::jsonb')}, ${p(r.answerHash, '::bytea')}, ${p(r.receipt, '::text')})`,
+    );
+    const audit = auditInsertStatement(audits, values.length + 1);
     await this.dataSource.query(
       `WITH runs AS (
        INSERT INTO check_run (id, actor_type, actor_id, actor_name, domain, as_of, known_at, purpose, reference,
          lookback_years, rule_version, applicants, counts, input_hashes, answer, answer_hash, receipt)
-       SELECT id, actor_type, actor_id, actor_name, domain, as_of, known_at, purpose, reference, lookback_years,
-         rule_version, applicants, counts,
-         ARRAY(SELECT decode(h, 'hex') FROM jsonb_array_elements_text(input_hashes) AS h), answer, decode(answer_hash, 'hex'), receipt
-       FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, actor_type text, actor_id text, actor_name text, domain text,
-         as_of date, known_at timestamptz, purpose text, reference text, lookback_years integer, rule_version integer,
-         applicants integer, counts jsonb, input_hashes jsonb, answer jsonb, answer_hash text, receipt text)
+       VALUES ${rows.join(', ')}
        )
        ${audit.text}`,
-      [
-        JSON.stringify(
-          runs.map((r) => ({
-            id: r.id,
-            actor_type: r.actorType,
-            actor_id: r.actorId,
-            actor_name: r.actorName,
-            domain: r.domain,
-            as_of: r.asOf,
-            known_at: r.knownAt,
-            purpose: r.purpose,
-            reference: r.reference,
-            lookback_years: r.lookbackYears,
-            rule_version: r.ruleVersion,
-            applicants: r.applicants,
-            counts: r.counts,
-            input_hashes: r.inputHashes.map((h) => h.toString('hex')),
-            answer: r.answer,
-            answer_hash: r.answerHash.toString('hex'),
-            receipt: r.receipt,
-          })),
-        ),
-        ...audit.values,
-      ],
+      [...values, ...audit.values],
     );
   }
 

@@ -356,6 +356,51 @@ describe('checks', () => {
     expect(answerHash).toBe(createHash('sha256').update(canonicalize(res.body)!).digest('hex'));
   });
 
+  it('stores each of many concurrent checks, written together, with its own answer, receipt and hashes', async () => {
+    const applicants = [
+      { name: '王测试', identifier: { type: 'RESIDENT_ID', value: ids.barred } },
+      { name: '钱关注', identifier: { type: 'RESIDENT_ID', value: ids.watched } },
+      { name: '路人甲', identifier: { type: 'RESIDENT_ID', value: newResidentId() } },
+    ];
+    const answers = (
+      await Promise.all(
+        Array.from({ length: 30 }, (_, i) =>
+          one(applicants[i % 3], { reference: `BATCHED-${i}`, lookbackYears: i % 4 }).expect(200),
+        ),
+      )
+    ).map((res) => res.body);
+    const stored = await t.dataSource.query(
+      `SELECT id, reference, lookback_years, counts, answer, encode(answer_hash, 'hex') AS hash,
+         cardinality(input_hashes) AS inputs, receipt::jsonb AS receipt
+       FROM check_run WHERE id = ANY($1::uuid[])`,
+      [answers.map((a) => a.id)],
+    );
+    expect(stored).toHaveLength(30);
+    const byId = new Map(stored.map((r: { id: string }) => [r.id, r]));
+    for (const answer of answers) {
+      const row = byId.get(answer.id) as Record<string, unknown> & { receipt: Record<string, unknown> };
+      expect(row).toMatchObject({
+        reference: answer.reference,
+        lookback_years: answer.lookbackYears,
+        inputs: 1,
+      });
+      expect(row.counts).toEqual(answer.counts);
+      expect(row.answer).toEqual(answer);
+      expect(row.hash).toBe(createHash('sha256').update(canonicalize(answer)!).digest('hex'));
+      expect(row.receipt).toMatchObject({ id: answer.id, answerHash: row.hash, reference: answer.reference });
+    }
+    expect(
+      Number(
+        (
+          await t.dataSource.query(
+            "SELECT count(*) AS n FROM audit_entry WHERE action = 'CHECK_RUN' AND target_id = ANY($1)",
+            [answers.map((a) => a.id)],
+          )
+        )[0].n,
+      ),
+    ).toBe(30);
+  });
+
   it('lets an API client with checks:run check, and see only its own receipts', async () => {
     const client = await newApiClient(t, [Scope.CHECKS_RUN]);
     const other = await newApiClient(t, [Scope.CHECKS_RUN]);
