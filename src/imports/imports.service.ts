@@ -8,6 +8,7 @@ import { CaseRow } from '../cases/cases.repository';
 import { CasesService } from '../cases/cases.service';
 import { AppError, ErrorDetail } from '../common/errors/app-error';
 import { createValidationPipe } from '../common/errors/validation';
+import { violatedUniqueConstraint } from '../common/errors/unique-violation';
 import { RequestContext } from '../common/request-context';
 import { Transactions } from '../database/transactions';
 import { maskResidentIdsIn } from '../personal-data/personal-data.protector';
@@ -61,6 +62,14 @@ interface Analysis {
 }
 
 const validation = createValidationPipe();
+
+/**
+ * The unique keys two imports (or an import and a recorder) can both find free and then both write:
+ * a decision's number at its authority and a subject's identifier.
+ */
+const RACED_KEYS = new Set(['misconduct_case_decision_key', 'subject_identifier_unique']);
+/** Runs of one import when each loses such a race to a write committed meanwhile. */
+const IMPORT_ATTEMPTS = 3;
 
 /** A problem as the API would answer it, placed at a row and a column, identifiers masked. */
 const problemOf = (row: number, d: ErrorDetail): RowProblem => ({
@@ -145,8 +154,8 @@ export class ImportsService {
       return report;
     }
     let refused: ImportReport | undefined;
-    try {
-      return await this.tx.run(async (m) => {
+    const attempt = () =>
+      this.tx.run(async (m) => {
         const analysis = await this.analyse(m, base, rows);
         if (analysis.report.problems.length > 0) {
           refused = analysis.report;
@@ -161,6 +170,18 @@ export class ImportsService {
         });
         return report;
       });
+    try {
+      for (let run = 1; ; run++) {
+        try {
+          return await attempt();
+        } catch (error) {
+          // A decision or identifier written and committed since this run checked the registry (the
+          // same file uploaded twice at once, say): the next run sees it, and answers as if this
+          // import had come second (rows unchanged, or a conflict).
+          if (run < IMPORT_ATTEMPTS && RACED_KEYS.has(violatedUniqueConstraint(error) ?? '')) continue;
+          throw error;
+        }
+      }
     } finally {
       if (refused) {
         await this.audit.recordGrouped(ctx, {

@@ -341,6 +341,20 @@ describe('bulk import of decisions', () => {
     });
   });
 
+  it('answers the same file uploaded three times at once as if one after another: recorded once, then unchanged', async () => {
+    const rows = Array.from({ length: 12 }, (_, i) => personRow(`并发〔2024〕${Math.floor(i / 3)}号`));
+    const before = await counts();
+    const answers = await Promise.all([0, 1, 2].map(() => upload(recorder.auth, importCsv(rows), false)));
+    expect(answers.map((a) => a.status)).toEqual([201, 201, 201]);
+    const newRows = answers.map((a) => a.body.newRows as number).sort((a, b) => a - b);
+    expect(newRows).toEqual([0, 0, 12]);
+    expect(answers.map((a) => a.body.unchangedRows as number).sort((a, b) => a - b)).toEqual([0, 12, 12]);
+    const after = await counts();
+    expect(after.misconduct_case - before.misconduct_case).toBe(4);
+    expect(after.subject - before.subject).toBe(12);
+    expect(after.measure - before.measure).toBe(12);
+  });
+
   it('refuses a file with an unknown column, naming it', async () => {
     const file = Buffer.from('decisionNumber,颜色\nX,红\n');
     const res = await upload(recorder.auth, file, true).expect(400);
