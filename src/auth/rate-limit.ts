@@ -28,7 +28,13 @@ const isPublicDisclosureRoute = (context: ExecutionContext): boolean =>
 export function rateLimitOptions(env: Env): ThrottlerModuleOptions {
   return {
     throttlers: [
-      { name: 'default', ttl: 60_000, limit: env.RATE_LIMIT_PER_MINUTE },
+      {
+        name: 'default',
+        ttl: 60_000,
+        limit: env.RATE_LIMIT_PER_MINUTE,
+        // One count per caller across every route (the throttler's own key would count per route).
+        generateKey: (_context, tracker) => `default:${tracker}`,
+      },
       {
         name: 'login',
         ttl: 60_000,

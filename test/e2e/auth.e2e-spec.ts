@@ -527,6 +527,16 @@ describe('rate limits', () => {
     expect(limited.headers['retry-after']).toBeDefined();
     await request(t.http).get('/api/v1/auth/me').set(b.auth).expect(200);
   });
+
+  it('counts a caller once across routes, not per route', async () => {
+    const c = await newApiClient(t, [Scope.CHANGES_READ]);
+    await freshRateWindow();
+    for (let i = 0; i < 3; i++) await request(t.http).get('/api/v1/auth/me').set(c.auth).expect(200);
+    for (let i = 0; i < 2; i++) await request(t.http).get('/api/v1/changes').set(c.auth).expect(200);
+    const limited = await request(t.http).get('/api/v1/changes').set(c.auth).expect(429);
+    expect(limited.body.code).toBe('RATE_LIMITED');
+    await request(t.http).get('/api/v1/auth/me').set(c.auth).expect(429);
+  });
 });
 
 describe('the first administrator', () => {
