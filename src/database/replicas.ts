@@ -48,6 +48,41 @@ interface Replica {
   caughtUpAt?: number;
   /** Whether the last poll reached it (and found it in recovery, i.e. a standby). */
   healthy: boolean;
+  /** Its state at the last poll, to log changes once (undefined before the first poll). */
+  state?: ReplicaState;
+}
+
+/** What the last poll found a replica to be, for checks. */
+export type ReplicaState = 'IN_USE' | 'LAGGING' | 'NOT_A_STANDBY' | 'UNREACHABLE';
+
+/** The state of a replica from its last poll: reachable and a standby, and within the lag bound. */
+export function replicaState(
+  poll: { reached: boolean; standby: boolean; lagMs?: number },
+  maxLagMs: number,
+): ReplicaState {
+  if (!poll.reached) return 'UNREACHABLE';
+  if (!poll.standby) return 'NOT_A_STANDBY';
+  return poll.lagMs !== undefined && poll.lagMs <= maxLagMs ? 'IN_USE' : 'LAGGING';
+}
+
+/**
+ * The log line of a replica's change of state, or undefined when it stayed as it was. The first poll
+ * is reported only when the replica cannot be used, so a healthy start-up stays quiet.
+ */
+export function replicaTransition(
+  name: string,
+  before: ReplicaState | undefined,
+  after: ReplicaState,
+  maxLagMs: number,
+): { level: 'log' | 'warn'; message: string } | undefined {
+  if (before === after || (before === undefined && after === 'IN_USE')) return undefined;
+  const why: Record<ReplicaState, string> = {
+    IN_USE: 'in use for checks again',
+    LAGGING: `lagging more than ${maxLagMs} ms: checks skip it`,
+    NOT_A_STANDBY: 'not in recovery (not a standby): checks skip it',
+    UNREACHABLE: 'unreachable: checks skip it',
+  };
+  return { level: after === 'IN_USE' ? 'log' : 'warn', message: `${name} ${why[after]}` };
 }
 
 /** The lag bound a replica had at `now`, from the primary samples it has caught up with. */
@@ -130,10 +165,17 @@ export class ReplicaSet implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** Each replica's state, for health and tests. */
-  status(now = Date.now()): { name: string; healthy: boolean; position?: string; lagMs?: number }[] {
+  status(now = Date.now()): {
+    name: string;
+    healthy: boolean;
+    state?: ReplicaState;
+    position?: string;
+    lagMs?: number;
+  }[] {
     return this.replicas.map((r) => ({
       name: r.name,
       healthy: r.healthy,
+      state: r.state,
       position: r.replayText,
       lagMs: r.caughtUpAt === undefined ? undefined : now - r.caughtUpAt,
     }));
@@ -216,15 +258,27 @@ export class ReplicaSet implements OnModuleInit, OnApplicationShutdown {
           );
           const replay = rows[0].lsn === null ? undefined : parseLsn(rows[0].lsn);
           replica.healthy = rows[0].standby && replay !== undefined;
-          if (!replica.healthy || replay === undefined) return;
-          replica.replay = replay;
-          replica.replayText = rows[0].lsn!;
-          const caught = caughtUpAt(this.samples, replay);
-          if (caught !== undefined) replica.caughtUpAt = Math.max(replica.caughtUpAt ?? 0, caught);
+          if (replica.healthy && replay !== undefined) {
+            replica.replay = replay;
+            replica.replayText = rows[0].lsn!;
+            const caught = caughtUpAt(this.samples, replay);
+            if (caught !== undefined) replica.caughtUpAt = Math.max(replica.caughtUpAt ?? 0, caught);
+          }
+          this.report(replica, { reached: true, standby: replica.healthy }, at);
         } catch {
           replica.healthy = false;
+          this.report(replica, { reached: false, standby: false }, at);
         }
       }),
     );
+  }
+
+  /** Logs a replica's change of state (lagging, unreachable, back in use) once, when it happens. */
+  private report(replica: Replica, poll: { reached: boolean; standby: boolean }, now: number): void {
+    const lagMs = replica.caughtUpAt === undefined ? undefined : now - replica.caughtUpAt;
+    const state = replicaState({ ...poll, lagMs }, this.env.REPLICA_MAX_LAG_MS);
+    const change = replicaTransition(replica.name, replica.state, state, this.env.REPLICA_MAX_LAG_MS);
+    replica.state = state;
+    if (change) this.logger[change.level](change.message);
   }
 }

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import request from 'supertest';
 import { Client } from 'pg';
 import { Role } from '../../src/auth/principal';
@@ -55,6 +56,7 @@ describe('read replicas for checks', () => {
     let fixtures: ReturnType<typeof registryFixtures>;
 
     beforeAll(async () => {
+      warn = jest.spyOn(Logger.prototype, 'warn');
       t = await createTestApp({
         databaseUrl: urls[policy].primary,
         env: {
@@ -73,7 +75,12 @@ describe('read replicas for checks', () => {
     afterAll(async () => {
       await resumeReplay();
       await t?.close();
+      warn.mockRestore();
     });
+
+    /** What the service warned about, as Nest's Logger was given it. */
+    let warn: jest.SpyInstance;
+    const warnings = () => warn.mock.calls.map(([message]) => String(message));
 
     const check = (id: string, minPosition?: string) => {
       const req = request(t.http).post('/api/v1/checks').set(reviewer.auth);
@@ -119,6 +126,7 @@ describe('read replicas for checks', () => {
 
     it('writes answer with the primary position; a check carrying it never misses the write', async () => {
       await eventually(async () => replicaFresh(), 'the replica to catch up', 15_000);
+      warn.mockClear();
       await pauseReplay();
       const id = newResidentId();
       // Recorded and approved while the replica replays nothing: only the primary knows of it.
@@ -168,6 +176,12 @@ describe('read replicas for checks', () => {
       }
       // Without a position, the replica answers until it is further behind than the bound…
       await eventually(async () => !replicaFresh(), 'the paused replica to pass the lag bound', 15_000);
+      await eventually(
+        async () => replicas().status()[0].state === 'LAGGING',
+        'the replica to be LAGGING',
+        5_000,
+      );
+      expect(warnings()).toContainEqual(expect.stringMatching(/^replica-1 lagging more than \d+ ms/));
       const late = await check(id);
       if (policy === 'primary') {
         expect(late.status).toBe(200);
@@ -180,6 +194,11 @@ describe('read replicas for checks', () => {
       // …and once it replays again, it answers the same, write included.
       await resumeReplay();
       await eventually(async () => replicaFresh(), 'the replica to catch up', 15_000);
+      await eventually(
+        async () => replicas().status()[0].state === 'IN_USE',
+        'the replica to be IN_USE',
+        5_000,
+      );
       const caughtUp = await check(id, position).expect(200);
       expect(caughtUp.headers['registry-read-from']).toBe('replica-1');
       expect(caughtUp.body.results[0].verdict).toBe('BLOCK');
