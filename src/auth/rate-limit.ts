@@ -1,4 +1,5 @@
 import { ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import { ThrottlerGuard, ThrottlerModuleOptions } from '@nestjs/throttler';
 import { Env } from '../config/env';
 import { LOGIN_RATE_LIMIT } from './auth.controller';
@@ -11,6 +12,13 @@ export const PUBLIC_RATE_LIMIT = 'rate:public';
  * RATE_LIMIT_PUBLIC_PER_MINUTE per address, so an open endpoint cannot be scraped at full speed.
  */
 export const PublicRateLimit = () => SetMetadata(PUBLIC_RATE_LIMIT, true);
+
+/**
+ * A counter's key: the limit's name and the caller, hashed, so that neither user ids nor addresses
+ * sit in clear in the counters (in memory, or in PostgreSQL with RATE_LIMIT_STORE=postgres).
+ */
+export const counterKey = (limit: string, tracker: string): string =>
+  createHash('sha256').update(`${limit}\n${tracker}`).digest('base64url');
 
 const isLoginRoute = (context: ExecutionContext): boolean =>
   Reflect.getMetadata(LOGIN_RATE_LIMIT, context.getHandler()) === true;
@@ -33,7 +41,7 @@ export function rateLimitOptions(env: Env): ThrottlerModuleOptions {
         ttl: 60_000,
         limit: env.RATE_LIMIT_PER_MINUTE,
         // One count per caller across every route (the throttler's own key would count per route).
-        generateKey: (_context, tracker) => `default:${tracker}`,
+        generateKey: (_context, tracker) => counterKey('default', tracker),
       },
       {
         name: 'login',
@@ -49,7 +57,7 @@ export function rateLimitOptions(env: Env): ThrottlerModuleOptions {
         skipIf: (context) => !isPublicDisclosureRoute(context),
         getTracker: (req) => `ip:${(req as { ip: string }).ip}`,
         // One count per address across the public routes, not one per route.
-        generateKey: (_context, tracker) => `public:${tracker}`,
+        generateKey: (_context, tracker) => counterKey('public', tracker),
       },
     ],
   };

@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { Role } from '../../src/auth/principal';
+import { counterKey } from '../../src/auth/rate-limit';
 import { addDays, addMonths, todayIn } from '../../src/rules/rules';
 import { createTestApp, TestApp } from '../app';
 import { freshRateWindow, newResidentId, newUser, newUscc, TestUser } from '../factories';
@@ -351,9 +352,15 @@ describe('rate limits shared by instances (RATE_LIMIT_STORE=postgres)', () => {
       expect(limited.body.code).toBe('RATE_LIMITED');
       expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     }
-    const [row] = await first.dataSource.query(
-      `SELECT hits FROM rate_limit_counter WHERE key LIKE 'public:%'`,
-    );
+    // The counters are keyed by the limit's name and a hash of the caller: no address in clear.
+    const addresses = ['127.0.0.1', '::ffff:127.0.0.1', '::1'];
+    const [row] = await first.dataSource.query(`SELECT hits FROM rate_limit_counter WHERE key = ANY($1)`, [
+      addresses.map((a) => `public:${counterKey('public', `ip:${a}`)}`),
+    ]);
     expect(row.hits).toBe(6);
+    const [{ clear }] = await first.dataSource.query(
+      `SELECT count(*)::int AS clear FROM rate_limit_counter WHERE key LIKE '%127.0.0.1%' OR key LIKE '%ip:%'`,
+    );
+    expect(clear).toBe(0);
   });
 });
