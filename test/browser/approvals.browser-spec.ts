@@ -128,7 +128,8 @@ describe('console: approvals', () => {
 
     await row.click();
     await status('PROPOSED');
-    expect(await page.getByTestId('listing').innerText()).toContain(proposal.decisionNumber);
+    // The decision number comes with the case, read after the entry: wait for it.
+    await page.getByTestId('listing').getByText(proposal.decisionNumber).waitFor();
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, 'approvals-entry');
     await page.getByTestId('approve').click();
