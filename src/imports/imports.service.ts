@@ -8,7 +8,7 @@ import { CaseRow } from '../cases/cases.repository';
 import { CasesService } from '../cases/cases.service';
 import { AppError, ErrorDetail } from '../common/errors/app-error';
 import { createValidationPipe } from '../common/errors/validation';
-import { violatedUniqueConstraint } from '../common/errors/unique-violation';
+import { retryUniqueViolations } from '../common/errors/unique-violation';
 import { RequestContext } from '../common/request-context';
 import { Transactions } from '../database/transactions';
 import { maskResidentIdsIn } from '../personal-data/personal-data.protector';
@@ -154,34 +154,27 @@ export class ImportsService {
       return report;
     }
     let refused: ImportReport | undefined;
-    const attempt = () =>
-      this.tx.run(async (m) => {
-        const analysis = await this.analyse(m, base, rows);
-        if (analysis.report.problems.length > 0) {
-          refused = analysis.report;
-          throw refusal(analysis.report);
-        }
-        const report = await this.audit.recordingTogether(m, () => this.record(m, ctx, analysis));
-        await this.audit.record(m, ctx, {
-          action: 'DECISIONS_IMPORTED',
-          targetType: 'IMPORT',
-          targetId: id,
-          changes: { ...about, ...totals(report) },
-        });
-        return report;
-      });
     try {
-      for (let run = 1; ; run++) {
-        try {
-          return await attempt();
-        } catch (error) {
-          // A decision or identifier written and committed since this run checked the registry (the
-          // same file uploaded twice at once, say): the next run sees it, and answers as if this
-          // import had come second (rows unchanged, or a conflict).
-          if (run < IMPORT_ATTEMPTS && RACED_KEYS.has(violatedUniqueConstraint(error) ?? '')) continue;
-          throw error;
-        }
-      }
+      // A decision or identifier written and committed since a run checked the registry (the same
+      // file uploaded twice at once, say): the next run sees it, and answers as if this import had
+      // come second (rows unchanged, or a conflict).
+      return await retryUniqueViolations(RACED_KEYS, IMPORT_ATTEMPTS, () =>
+        this.tx.run(async (m) => {
+          const analysis = await this.analyse(m, base, rows);
+          if (analysis.report.problems.length > 0) {
+            refused = analysis.report;
+            throw refusal(analysis.report);
+          }
+          const report = await this.audit.recordingTogether(m, () => this.record(m, ctx, analysis));
+          await this.audit.record(m, ctx, {
+            action: 'DECISIONS_IMPORTED',
+            targetType: 'IMPORT',
+            targetId: id,
+            changes: { ...about, ...totals(report) },
+          });
+          return report;
+        }),
+      );
     } finally {
       if (refused) {
         await this.audit.recordGrouped(ctx, {

@@ -1,5 +1,5 @@
 import { QueryFailedError } from 'typeorm';
-import { explainUniqueViolation, violatedUniqueConstraint } from './unique-violation';
+import { explainUniqueViolation, retryUniqueViolations, violatedUniqueConstraint } from './unique-violation';
 
 const violation = (constraint: string) =>
   new QueryFailedError(
@@ -34,5 +34,27 @@ describe('unique violations', () => {
       ),
     ).rejects.toBe(unexplained);
     await expect(explainUniqueViolation('a_key', async () => 7, explain)).resolves.toBe(7);
+  });
+
+  it('runs the work again on a violation of the named constraints, up to the attempts given', async () => {
+    const keys = new Set(['a_key']);
+    let runs = 0;
+    const losesOnce = () => (++runs === 1 ? Promise.reject(violation('a_key')) : Promise.resolve(runs));
+    await expect(retryUniqueViolations(keys, 3, losesOnce)).resolves.toBe(2);
+
+    const last = violation('a_key');
+    const alwaysLoses = jest.fn(() => Promise.reject(last));
+    await expect(retryUniqueViolations(keys, 3, alwaysLoses)).rejects.toBe(last);
+    expect(alwaysLoses).toHaveBeenCalledTimes(3);
+
+    const other = violation('b_key');
+    const otherKey = jest.fn(() => Promise.reject(other));
+    await expect(retryUniqueViolations(keys, 3, otherKey)).rejects.toBe(other);
+    expect(otherKey).toHaveBeenCalledTimes(1);
+
+    const plain = new Error('x');
+    const failing = jest.fn(() => Promise.reject(plain));
+    await expect(retryUniqueViolations(keys, 3, failing)).rejects.toBe(plain);
+    expect(failing).toHaveBeenCalledTimes(1);
   });
 });

@@ -26,3 +26,24 @@ export async function explainUniqueViolation<T>(
     throw error;
   }
 }
+
+/**
+ * Runs `work` again, up to `attempts` times in all, while it fails on a unique violation of one of
+ * `constraints`: work that checks the database and then writes (in a transaction of its own each
+ * time) sees, on the next run, the write it lost the race to. Any other error, or the last
+ * attempt's, is thrown.
+ */
+export async function retryUniqueViolations<T>(
+  constraints: ReadonlySet<string>,
+  attempts: number,
+  work: () => Promise<T>,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      const violated = violatedUniqueConstraint(error);
+      if (attempt >= attempts || violated === undefined || !constraints.has(violated)) throw error;
+    }
+  }
+}
