@@ -1,5 +1,5 @@
 import canonicalize from 'canonicalize';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { Role, Scope } from '../../src/auth/principal';
 import { addDays, addMonths, todayIn } from '../../src/rules/rules';
@@ -7,7 +7,7 @@ import { createTestApp, TestApp } from '../app';
 import { registryFixtures } from '../registry-fixtures';
 import { PersonalDataProtector } from '../../src/personal-data/personal-data.protector';
 import { MAX_APPLICANTS } from '../../src/screening/screening.dto';
-import { ScreeningRepository } from '../../src/screening/screening.repository';
+import { CheckRunInsert, ScreeningRepository } from '../../src/screening/screening.repository';
 import { nameKey } from '../../src/subjects/name-key';
 import { auditCount, newApiClient, newResidentId, newUser, newUscc, TestUser } from '../factories';
 
@@ -356,7 +356,7 @@ describe('checks', () => {
     expect(answerHash).toBe(createHash('sha256').update(canonicalize(res.body)!).digest('hex'));
   });
 
-  it('stores each of many concurrent checks, written together, with its own answer, receipt and hashes', async () => {
+  it('stores each of many concurrent checks with its own answer, receipt, hashes and audit entry', async () => {
     const applicants = [
       { name: '王测试', identifier: { type: 'RESIDENT_ID', value: ids.barred } },
       { name: '钱关注', identifier: { type: 'RESIDENT_ID', value: ids.watched } },
@@ -399,6 +399,42 @@ describe('checks', () => {
         )[0].n,
       ),
     ).toBe(30);
+  });
+
+  it('writes the receipts of one group commit in one statement, each row with its own values', async () => {
+    const run = (i: number): CheckRunInsert => ({
+      id: randomUUID(),
+      actorType: 'USER',
+      actorId: reviewer.id,
+      actorName: `reviewer ${i}`,
+      domain: 'PROJECT_FUNDING',
+      asOf: addDays(today, -i),
+      knownAt: new Date(Date.UTC(2026, 0, 1 + i)).toISOString(),
+      purpose: `purpose ${i} "quoted" \\ ${'长'.repeat(i)}`,
+      reference: i === 0 ? null : `REF-${i}`,
+      lookbackYears: i === 1 ? null : i,
+      ruleVersion: 1,
+      applicants: i + 1,
+      counts: { BLOCK: i, REVIEW: 0, CLEAR: 1, ERROR: 0 },
+      inputHashes: Array.from({ length: i + 1 }, (_, k) => createHash('sha256').update(`${i}/${k}`).digest()),
+      answer: { id: i, text: `answer ${i} "quoted"` },
+      answerHash: createHash('sha256').update(`answer ${i}`).digest(),
+      receipt: i === 2 ? null : JSON.stringify({ receipt: i, note: 'a "quoted" \\ text' }),
+    });
+    const runs = [0, 1, 2].map(run);
+    const repository = t.app.get(ScreeningRepository);
+    await repository.storeReceipts(runs, []);
+    for (const written of runs) {
+      const stored = await repository.findRun(written.id);
+      const { asOf, knownAt, ...rest } = written;
+      expect(stored).toMatchObject({ ...rest, asOf });
+      expect(stored!.knownAt.toISOString()).toBe(knownAt);
+    }
+    const [{ transactions }] = await t.dataSource.query(
+      'SELECT count(DISTINCT xmin::text)::int AS transactions FROM check_run WHERE id = ANY($1::uuid[])',
+      [runs.map((r) => r.id)],
+    );
+    expect(transactions).toBe(1);
   });
 
   it('lets an API client with checks:run check, and see only its own receipts', async () => {
