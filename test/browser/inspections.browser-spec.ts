@@ -52,6 +52,7 @@ describe('console: random inspections', () => {
     const problems = suite.page.getByTestId('pool-row-problems');
     await problems.waitFor();
     const problemText = await problems.innerText();
+    expect(problemText).toContain('文件中有 1 处问题，未保存任何内容');
     expect(problemText).toContain('KEY_DUPLICATE');
     expect(problemText).toMatch(/\b3\s+key\b/);
     await screenshot(suite.page, 'inspection-pool-problems');

@@ -76,7 +76,7 @@ export function RowProblems({ error }: { error: ApiError }) {
   ];
   return (
     <div data-testid="pool-row-problems">
-      <Alert type="error" showIcon role="alert" title={error.message} description={text('rowProblems')} />
+      <Alert type="error" showIcon role="alert" title={text('fileRefused', { n: problems.length })} />
       <Table<RowProblem>
         size="small"
         rowKey="key"
