@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
+import { toNumber } from '../common/transforms';
 import {
   IsDate,
   IsIn,
@@ -62,7 +63,7 @@ export class AuditQueryDto {
 export class AuditPageQueryDto extends AuditQueryDto {
   @ApiPropertyOptional({ type: Number, default: 50, minimum: 1, maximum: 500 })
   @IsOptional()
-  @Type(() => Number)
+  @Transform(toNumber)
   @IsInt()
   @Min(1)
   @Max(500)

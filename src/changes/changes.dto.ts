@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { Transform } from 'class-transformer';
+import { toNumber } from '../common/transforms';
 import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { CHANGE_ENTITY_TYPES, ChangeEntityType } from './change-notes';
 import { ChangeRow } from './changes.repository';
@@ -19,7 +20,7 @@ export class ChangeQueryDto {
 
   @ApiPropertyOptional({ type: Number, default: 100, minimum: 1, maximum: 1000 })
   @IsOptional()
-  @Type(() => Number)
+  @Transform(toNumber)
   @IsInt()
   @Min(1)
   @Max(1000)
@@ -33,7 +34,7 @@ export class ChangeQueryDto {
     description: 'Seconds to wait for a first change when there is none yet (long poll)',
   })
   @IsOptional()
-  @Type(() => Number)
+  @Transform(toNumber)
   @IsInt()
   @Min(0)
   @Max(MAX_WAIT_SECONDS)

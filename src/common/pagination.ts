@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
-import { nullAs } from './transforms';
+import { Transform } from 'class-transformer';
+import { nullAs, toNumber } from './transforms';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 
 export const MAX_PAGE = 1_000_000;
@@ -13,7 +13,7 @@ export class PageQueryDto {
   /** Bounded so that the offset stays a whole number PostgreSQL takes (1e308 is an integer to JavaScript). */
   @ApiPropertyOptional({ type: Number, default: 1, minimum: 1, maximum: MAX_PAGE })
   @IsOptional()
-  @Type(() => Number)
+  @Transform(toNumber)
   @Transform(nullAs(1))
   @IsInt()
   @Min(1)
@@ -22,7 +22,7 @@ export class PageQueryDto {
 
   @ApiPropertyOptional({ type: Number, default: 20, minimum: 1, maximum: 100 })
   @IsOptional()
-  @Type(() => Number)
+  @Transform(toNumber)
   @Transform(nullAs(20))
   @IsInt()
   @Min(1)

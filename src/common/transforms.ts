@@ -32,3 +32,11 @@ export const nullAs =
   (fallback: unknown) =>
   ({ value }: { value: unknown }): unknown =>
     value === null ? fallback : value;
+
+/**
+ * `@Transform(toNumber)`: a number written as text (a query parameter) becomes a number; anything
+ * else is left for the validators to refuse. class-transformer's `@Type(() => Number)` calls
+ * `Number()` on whatever it is given, which throws on an object that has no primitive value (a 500).
+ */
+export const toNumber = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' ? Number(value) : value;

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
-import { nullAs } from '../common/transforms';
+import { Transform } from 'class-transformer';
+import { nullAs, toNumber } from '../common/transforms';
 import {
   ArrayMinSize,
   ArrayUnique,
@@ -59,7 +59,7 @@ export class WebhookRotateSecretDto {
     description: 'How long the previous secret keeps signing too (a second `v1=`); 0 ends it at once',
   })
   @IsOptional()
-  @Type(() => Number)
+  @Transform(toNumber)
   @IsInt()
   @Min(0)
   @Max(MAX_SECRET_GRACE_SECONDS)
@@ -112,7 +112,7 @@ export class WebhookDeliveryQueryDto {
 
   @ApiPropertyOptional({ type: Number, default: 50, minimum: 1, maximum: 500 })
   @IsOptional()
-  @Type(() => Number)
+  @Transform(toNumber)
   @IsInt()
   @Min(1)
   @Max(500)

@@ -153,6 +153,13 @@ describe('webhooks', () => {
       .send({ graceSeconds: -1 })
       .expect(400);
     expect(grace.body.details[0].field).toBe('graceSeconds');
+    // An object with no primitive value (Number() throws on it) is a bad number, not a 500.
+    const object = await request(t.http)
+      .post(`${WEBHOOKS}/${missing}/rotate-secret`)
+      .set(admin.auth)
+      .send({ graceSeconds: { toString: 1, valueOf: 1 } })
+      .expect(400);
+    expect(object.body).toMatchObject({ code: 'VALIDATION_FAILED', details: [{ field: 'graceSeconds' }] });
     const created = await create({ url: `${base}/nf`, eventTypes: ['CASE'] }).expect(201);
     const nd = await request(t.http)
       .post(`${WEBHOOKS}/${created.body.id}/deliveries/${missing}/redeliver`)
