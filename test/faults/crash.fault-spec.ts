@@ -67,7 +67,13 @@ describe('kill -9 of the service', () => {
       jobsWithRowsMissing: 0,
       jobReceiptsMissing: 0,
     });
-    const verify = await request(s.base).post('/api/v1/audit/verify').set(auth).expect(200);
+    // Entries written since the restart (the job marked FAILED) are sealed in the background every
+    // AUDIT_SEAL_INTERVAL_MS: wait for the chain to cover every entry, then verify it.
+    let verify = await request(s.base).post('/api/v1/audit/verify').set(auth).expect(200);
+    for (let i = 0; i < 50 && verify.body.pending > 0; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      verify = await request(s.base).post('/api/v1/audit/verify').set(auth).expect(200);
+    }
     expect(verify.body).toMatchObject({ ok: true, pending: 0 });
     return verify.body.verified as number;
   };
