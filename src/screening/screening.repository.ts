@@ -132,11 +132,21 @@ export const SCREENING_SQL = `WITH hits AS (
        WHERE subject_id = ANY(ARRAY(SELECT DISTINCT "subjectId" FROM hits WHERE via = 'N'))) i) AS held`;
 
 /**
- * Identifiers and names per look-up statement. Measured at a million subjects on two cores, a
- * 10,000-applicant check whose pages are not in shared buffers spent most of its time in one
- * statement reading them; four statements at once share that work between the cores.
+ * Applicants per look-up statement. Measured at a million subjects on two cores, a 10,000-applicant
+ * check whose pages are not in shared buffers spent most of its time in one statement reading them;
+ * four statements at once share that work between the cores. Each part's statement is sent as soon
+ * as its applicants are prepared (ScreeningService.check).
  */
 export const SCREEN_PART_SIZE = 2_500;
+
+/** `[from, to)` of each part of `count` items: parts of at most `size`, as even as they can be. */
+export function partBounds(count: number, size: number): [number, number][] {
+  const parts = Math.max(1, Math.ceil(count / size));
+  return Array.from({ length: parts }, (_, i) => [
+    Math.ceil((count * i) / parts),
+    Math.ceil((count * (i + 1)) / parts),
+  ]);
+}
 
 /**
  * The screening's hot path: hand-written, set-based SQL (one statement finds the matches of a batch,
@@ -176,54 +186,6 @@ export class ScreeningRepository implements OnApplicationShutdown {
     pool: Pool = this.pool,
   ): Promise<T[]> {
     return (await pool.query<T>({ name, text, values })).rows;
-  }
-
-  /**
-   * The matches of a batch and their facts: one statement (see SCREENING_SQL) for up to `partSize`
-   * identifiers and names, and for a larger batch several run at once on their own connections, so
-   * that PostgreSQL reads the pages a cold batch needs on more than one core. A subject matched in two
-   * parts has its facts once in the answer. `pool`: a read replica's (see ReplicaSet); by default
-   * the primary's screening pool.
-   */
-  async screenInParts(
-    hashes: Buffer[],
-    pairs: NamePair[],
-    partSize = SCREEN_PART_SIZE,
-    pool?: Pool,
-  ): Promise<Screening> {
-    const parts = Math.max(1, Math.ceil(Math.max(hashes.length, pairs.length) / partSize));
-    if (parts === 1) return this.screen(hashes, pairs, pool);
-    const slice = <T>(list: T[], i: number) =>
-      list.slice(Math.ceil((list.length * i) / parts), Math.ceil((list.length * (i + 1)) / parts));
-    const answers = await Promise.all(
-      Array.from({ length: parts }, (_, i) => this.screen(slice(hashes, i), slice(pairs, i), pool)),
-    );
-    const once = <T>(lists: T[][], key: (item: T) => string): T[] => [
-      ...new Map(lists.flat().map((item) => [key(item), item])).values(),
-    ];
-    return {
-      matches: answers.flatMap((a) => a.matches),
-      listings: once(
-        answers.map((a) => a.listings),
-        (l) => l.id,
-      ),
-      measures: once(
-        answers.map((a) => a.measures),
-        (m) => m.id,
-      ),
-      cases: once(
-        answers.map((a) => a.cases),
-        (c) => c.id,
-      ),
-      named: once(
-        answers.map((a) => a.named),
-        (n) => `${n.caseId} ${n.subjectId}`,
-      ),
-      held: once(
-        answers.map((a) => a.held),
-        (h) => `${h.subjectId} ${h.type} ${h.masked}`,
-      ),
-    };
   }
 
   /** The matches of a batch and their facts, in one round trip (see SCREENING_SQL). */

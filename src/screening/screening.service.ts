@@ -26,7 +26,14 @@ import { RuleSet } from '../rules/rules.repository';
 import { RulesService } from '../rules/rules.service';
 import { nameKey } from '../subjects/name-key';
 import { ApplicantDto, CheckCreateDto, CheckResponseDto, CheckResultDto } from './screening.dto';
-import { CheckRunInsert, NamePair, ScreeningRepository, StoredRun } from './screening.repository';
+import {
+  CheckRunInsert,
+  NamePair,
+  partBounds,
+  SCREEN_PART_SIZE,
+  ScreeningRepository,
+  StoredRun,
+} from './screening.repository';
 import { decide, MatchKind, ScreeningCandidate } from './verdict';
 
 export enum CheckErrorCode {
@@ -126,17 +133,34 @@ export class ScreeningService implements OnModuleDestroy {
     const knownAt = knownAtOf(dto.knownAt, at);
     const ruleSet = await this.rulesFor(asOf, dto.domain, knownAt);
     const organisationKeys = new Map<string, string | null>();
-    const rows = dto.applicants.map((applicant, index) => this.prepare(applicant, index, organisationKeys));
-    if (rows.length === 1 && rows[0].error) {
-      const { code, field, message } = rows[0].error;
+    const prepareRows = (from: number, to: number) =>
+      dto.applicants
+        .slice(from, to)
+        .map((applicant, i) => this.prepare(applicant, from + i, organisationKeys));
+    const bounds = partBounds(dto.applicants.length, SCREEN_PART_SIZE);
+    const first = prepareRows(bounds[0][0], bounds[0][1]);
+    if (dto.applicants.length === 1 && first[0].error) {
+      const { code, field, message } = first[0].error;
       throw AppError.badRequest(code, message, field);
     }
 
     if (read) read.servedBy = await this.replicas.choose(read.minPosition);
-    // The look-up is sent first; the inputs' keyed hashes are computed while PostgreSQL works on it.
-    const lookingUp = this.candidates(rows, read?.servedBy?.pool);
+    const pool = read?.servedBy?.pool;
+    // Each part's look-up is sent as soon as its rows are ready, so PostgreSQL works on the first part
+    // while the next are prepared, and the inputs' keyed hashes are computed while it works on the last.
+    const rows: Row[] = [];
+    const lookups: Promise<Map<number, ScreeningCandidate[]>>[] = [];
+    for (const [part, [from, to]] of bounds.entries()) {
+      const partRows = part === 0 ? first : prepareRows(from, to);
+      for (const row of partRows) rows.push(row);
+      const lookup = this.candidates(partRows, pool);
+      lookup.catch(() => undefined); // handled below by Promise.all, even if it fails while a later part is prepared
+      lookups.push(lookup);
+      if (part < bounds.length - 1) await new Promise(setImmediate); // lets the statement leave first
+    }
     const inputHashes = rows.map((r) => this.protector.inputHash(canonicalJson(r.applicant) ?? ''));
-    const candidates = await lookingUp;
+    const candidates = new Map<number, ScreeningCandidate[]>();
+    for (const found of await Promise.all(lookups)) for (const [index, c] of found) candidates.set(index, c);
     const judge = (found: ScreeningCandidate[]) =>
       decide({
         domain: dto.domain,
@@ -426,7 +450,10 @@ export class ScreeningService implements OnModuleDestroy {
     return row;
   }
 
-  /** The candidates of every row, found and loaded with one statement per part of the batch. */
+  /**
+   * The candidates of a part's rows, found and loaded with one statement. A part holds every identifier
+   * and name of its rows, so its rows are judged from its own answer.
+   */
   private async candidates(rows: Row[], pool?: Pool): Promise<Map<number, ScreeningCandidate[]>> {
     const live = rows.filter((r) => !r.error);
     const hashes = new Map<string, Buffer>();
@@ -437,12 +464,7 @@ export class ScreeningService implements OnModuleDestroy {
         pairs.set(pairKey(row.nameKey, row.organisationKey), { key: row.nameKey, org: row.organisationKey });
     }
     if (hashes.size === 0 && pairs.size === 0) return new Map();
-    const screening = await this.repository.screenInParts(
-      [...hashes.values()],
-      [...pairs.values()],
-      undefined,
-      pool,
-    );
+    const screening = await this.repository.screen([...hashes.values()], [...pairs.values()], pool);
     const byHash = groupBy(
       screening.matches.filter((h) => h.via === 'I'),
       (h) => h.hash!,
@@ -453,7 +475,7 @@ export class ScreeningService implements OnModuleDestroy {
     );
 
     // Which subjects each row matches, and how.
-    const matches = new Map<number, Map<string, { match: MatchKind; name: string; masked?: string }>>();
+    const matches = new Map<Row, Map<string, { match: MatchKind; name: string; masked?: string }>>();
     for (const row of live) {
       const subjects = new Map<string, { match: MatchKind; name: string; masked?: string }>();
       if (row.identifier) {
@@ -471,7 +493,7 @@ export class ScreeningService implements OnModuleDestroy {
         if (!subjects.has(h.subjectId))
           subjects.set(h.subjectId, { match: 'NAME_ORGANISATION', name: h.subjectName });
       }
-      if (subjects.size > 0) matches.set(row.index, subjects);
+      if (subjects.size > 0) matches.set(row, subjects);
     }
     const iso = (at: string) => new Date(at).toISOString();
     const caseById = new Map(
@@ -512,10 +534,9 @@ export class ScreeningService implements OnModuleDestroy {
     };
 
     const result = new Map<number, ScreeningCandidate[]>();
-    for (const [index, subjects] of matches) {
-      const row = rows[index];
+    for (const [row, subjects] of matches) {
       result.set(
-        index,
+        row.index,
         [...subjects.entries()].map(([subjectId, f]) => {
           let match = f.match;
           let masked = f.masked;

@@ -5,10 +5,13 @@ import { Role, Scope } from '../../src/auth/principal';
 import { addDays, addMonths, todayIn } from '../../src/rules/rules';
 import { createTestApp, TestApp } from '../app';
 import { registryFixtures } from '../registry-fixtures';
-import { PersonalDataProtector } from '../../src/personal-data/personal-data.protector';
 import { MAX_APPLICANTS } from '../../src/screening/screening.dto';
-import { CheckRunInsert, ScreeningRepository } from '../../src/screening/screening.repository';
-import { nameKey } from '../../src/subjects/name-key';
+import {
+  CheckRunInsert,
+  partBounds,
+  SCREEN_PART_SIZE,
+  ScreeningRepository,
+} from '../../src/screening/screening.repository';
 import { auditCount, newApiClient, newResidentId, newUser, newUscc, TestUser } from '../factories';
 
 describe('checks', () => {
@@ -252,29 +255,49 @@ describe('checks', () => {
     ).toBe('applicants');
   });
 
-  it('finds the same facts when a batch is looked up in parts at once as in one statement', async () => {
-    const repository = t.app.get(ScreeningRepository);
-    const protector = t.app.get(PersonalDataProtector);
-    const hashes = [ids.barred, ids.awardOnly, ids.watched, ids.ended, ids.clean].map((id) =>
-      protector.lookupHash('RESIDENT_ID', id),
-    );
-    const pairs = [
-      { key: nameKey('王测试'), org: null },
-      { key: nameKey('张某某'), org: nameKey('西岭医科大学') },
-      { key: nameKey('周旧名'), org: null },
-      { key: nameKey('王测试'), org: nameKey('东海理工大学') },
-    ];
-    const whole = await repository.screen(hashes, pairs);
-    const parts = await repository.screenInParts(hashes, pairs, 1);
-    const idsOf = (items: { id: string }[]) => items.map((i) => i.id).sort();
-    expect(whole.listings.length).toBeGreaterThan(0);
-    expect(idsOf(parts.listings)).toEqual(idsOf(whole.listings));
-    expect(idsOf(parts.measures)).toEqual(idsOf(whole.measures));
-    expect(idsOf(parts.cases)).toEqual(idsOf(whole.cases));
-    const held = (s: typeof whole) => s.held.map((h) => `${h.subjectId} ${h.type}`).sort();
-    expect(held(parts)).toEqual(held(whole));
-    const matches = (s: typeof whole) => s.matches.map((m) => `${m.via} ${m.subjectId} ${m.key}`).sort();
-    expect(matches(parts)).toEqual(matches(whole));
+  it('judges every applicant of a batch looked up in parts as it judges the applicant alone', async () => {
+    // Two parts of 1,300 applicants: the known ones sit at both ends of each part, one of them in both.
+    const count = SCREEN_PART_SIZE + 100;
+    expect(partBounds(count, SCREEN_PART_SIZE)).toEqual([
+      [0, 1300],
+      [1300, 2600],
+    ]);
+    const known: Record<number, object> = {
+      0: { name: '王测试', identifier: { type: 'RESIDENT_ID', value: ids.barred } },
+      5: { name: '明湖守信科技有限公司', kind: 'LEGAL_PERSON', identifier: { type: 'USCC', value: ids.red } },
+      1299: { name: '张某某', organisation: '西岭医科大学' },
+      1300: { name: '张某某', organisation: '西岭医科大学' },
+      1301: { name: '钱关注', identifier: { type: 'RESIDENT_ID', value: ids.watched } },
+      1302: { name: '坏号码', identifier: { type: 'RESIDENT_ID', value: '12345' } },
+      1303: { name: '周旧名' },
+      2599: { name: '王测试', identifier: { type: 'RESIDENT_ID', value: ids.barred } },
+    };
+    const applicants = Array.from({ length: count }, (_, i) => known[i] ?? { name: `无记录申请人${i}` });
+    const batch = (await check({ domain: 'PROJECT_FUNDING', applicants }).expect(200)).body;
+    expect(batch.results).toHaveLength(count);
+    expect(batch.results.map((r: { index: number }) => r.index)).toEqual([...Array(count).keys()]);
+    const expected = { BLOCK: 0, REVIEW: 0, CLEAR: count - Object.keys(known).length, ERROR: 0 };
+    for (const [index, applicant] of Object.entries(known)) {
+      const res = await one(applicant);
+      const got = batch.results[Number(index)];
+      if (res.status === 400) {
+        expect(got).toMatchObject({ verdict: 'ERROR', error: { code: res.body.code } });
+        expected.ERROR++;
+        continue;
+      }
+      const alone = res.body.results[0];
+      expect({ index: Number(index), verdict: got.verdict, evidence: got.evidence }).toEqual({
+        index: Number(index),
+        verdict: alone.verdict,
+        evidence: alone.evidence,
+      });
+      expected[alone.verdict as keyof typeof expected]++;
+    }
+    expect(batch.counts).toEqual(expected);
+    // Every kind of answer is among them, so the comparison above covers each.
+    expect(expected.BLOCK).toBe(2);
+    expect(expected.REVIEW).toBeGreaterThanOrEqual(3);
+    expect(expected.ERROR).toBe(1);
   });
 
   it('documents the request body in the OpenAPI description', async () => {
