@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import request from 'supertest';
+import { eventually } from '../factories';
 import { ABANDONED_ERROR } from '../../src/screening/jobs/check-job-runner';
 import { addDays, addMonths, todayIn } from '../../src/rules/rules';
 import { generator, residentId } from '../../src/demo/demo-data';
@@ -69,11 +70,14 @@ describe('kill -9 of the service', () => {
     });
     // Entries written since the restart (the job marked FAILED) are sealed in the background every
     // AUDIT_SEAL_INTERVAL_MS: wait for the chain to cover every entry, then verify it.
-    let verify = await request(s.base).post('/api/v1/audit/verify').set(auth).expect(200);
-    for (let i = 0; i < 50 && verify.body.pending > 0; i++) {
-      await new Promise((r) => setTimeout(r, 200));
-      verify = await request(s.base).post('/api/v1/audit/verify').set(auth).expect(200);
-    }
+    const verify = await eventually(
+      async () => {
+        const res = await request(s.base).post('/api/v1/audit/verify').set(auth).expect(200);
+        return res.body.pending === 0 && res;
+      },
+      'the audit sealer to cover every entry',
+      10_000,
+    );
     expect(verify.body).toMatchObject({ ok: true, pending: 0 });
     return verify.body.verified as number;
   };
