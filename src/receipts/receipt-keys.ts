@@ -9,6 +9,7 @@ import {
   privateKeyFromSeed,
   publicKeyFromRaw,
   signDocument,
+  signDocumentText,
   SignedDocument,
   toJwk,
   verifyDocument,
@@ -62,6 +63,11 @@ export class ReceiptKeys {
   /** The document signed with the current key. */
   sign<T extends object>(document: T): SignedDocument<T> {
     return signDocument(document, this.kid, this.privateKey);
+  }
+
+  /** sign, with the signed document's JSON text (signDocumentText). */
+  signText<T extends object>(document: T): { signed: SignedDocument<T>; text: string } {
+    return signDocumentText(document, this.kid, this.privateKey);
   }
 
   /** verifyDocument with every key this service holds. */

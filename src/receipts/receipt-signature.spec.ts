@@ -110,6 +110,10 @@ describe('canonical form (RFC 8785)', () => {
         fc.date({ noInvalidDate: true }),
         fc.array(tie('value'), { maxLength: 4 }),
         fc.dictionary(key, tie('value'), { maxKeys: 5 }),
+        // Members already in order, as receipts are built: JSON.stringify alone writes these.
+        fc
+          .dictionary(key, tie('value'), { maxKeys: 5 })
+          .map((d) => Object.fromEntries(Object.entries(d).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))),
       ),
     }));
     fc.assert(
@@ -122,8 +126,20 @@ describe('canonical form (RFC 8785)', () => {
     const proto = JSON.parse('{"z": 1, "__proto__": {"b": 1, "a": [{"d": 0, "c": 0}]}}') as unknown;
     expect(canonicalJson(proto)).toBe(canonicalize(proto));
     expect(canonicalJson(proto)).toBe('{"__proto__":{"a":[{"c":0,"d":0}],"b":1},"z":1}');
+    // Values JSON.stringify alone would write differently go the longer way.
+    const date = new Date(Date.UTC(2026, 11, 3));
+    for (const odd of [
+      { a: date, b: [new Number(1), new String('x'), new Boolean(false)] },
+      { a: 1, b: Object.assign(Object.create({ inherited: 1 }) as object, { c: 2 }) },
+      { a: Buffer.from('ab') },
+    ]) {
+      expect(canonicalJson(odd)).toBe(canonicalize(odd));
+    }
+    const cycle: Record<string, unknown> = { a: 1 };
+    cycle.b = cycle;
+    expect(() => canonicalJson(cycle)).toThrow();
     // Where JCS refuses a value, so does the fast form.
-    for (const refused of [{ a: '\ud800' }, [Number.NaN], { b: Infinity }]) {
+    for (const refused of [{ a: '\ud800' }, [Number.NaN], { b: Infinity }, { a: [1, { b: '\udfff' }] }]) {
       expect(() => canonicalJson(refused)).toThrow();
     }
   });
@@ -154,6 +170,25 @@ describe('signing and verifying', () => {
         expect(keys.verify(JSON.parse(JSON.stringify(signed, null, 1)))).toEqual({ valid: true, kid: 'r2' });
       }),
       { numRuns: 200 },
+    );
+  });
+
+  it("signText's text is the signed document, and verifies as it is stored", () => {
+    const documents = fc.oneof(
+      receiptArb as fc.Arbitrary<object>,
+      fc.object({ maxDepth: 3, values: [fc.jsonValue()] }),
+      fc.constant({}),
+      fc.constant({ signature: 'an old one', a: 1 }),
+    );
+    fc.assert(
+      fc.property(documents, (document) => {
+        const { signed, text } = keys.signText(document);
+        expect(signed).toEqual(keys.sign(document));
+        // The same JSON value as the signed document (JSON.parse twice turns -0 into 0 on both sides).
+        expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(signed)));
+        expect(verifyReceiptText(text, keys.jwks())).toEqual({ valid: true, kid: 'r2' });
+      }),
+      { numRuns: 300 },
     );
   });
 

@@ -113,15 +113,58 @@ const INDEX_LIKE_KEY = /^(?:0|[1-9][0-9]{0,9})$/;
 const LONE_SURROGATE = /\\u[dD][89a-fA-F][0-9a-fA-F]{2}/;
 
 /**
+ * Whether JSON.stringify alone writes `value` in JCS order: plain objects whose members are already
+ * in order (none index-like), arrays, strings, finite numbers, booleans, null and undefined, and
+ * nothing else (a Date, a Buffer or a boxed primitive goes the longer way). Receipts are built so;
+ * checking costs a fifth of what a replacer function costs JSON.stringify on a large one.
+ */
+function inCanonicalOrder(value: unknown, depth: number): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+    case 'undefined':
+      return true;
+    case 'number':
+      return Number.isFinite(value);
+    case 'object':
+      break;
+    default:
+      return false;
+  }
+  if (value === null) return true;
+  if (depth > 100) return false; // deep or cyclic: the replacer's way, which throws on a cycle
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (!inCanonicalOrder(value[i], depth + 1)) return false;
+    return true;
+  }
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  if (prototype !== Object.prototype && prototype !== null) return false;
+  let previous: string | undefined;
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) return false;
+    if ((previous !== undefined && previous > key) || INDEX_LIKE_KEY.test(key)) return false;
+    if (!inCanonicalOrder((value as Record<string, unknown>)[key], depth + 1)) return false;
+    previous = key;
+  }
+  return true;
+}
+
+/**
  * The RFC 8785 (JCS) form of a JSON value: the output of the `canonicalize` package, about ten times
  * faster on a 10,000-applicant receipt (30 ms against 350). JCS writes strings and numbers exactly as
  * JSON.stringify does and orders members by UTF-16 code units, which is `sort()`'s order, so the work
- * is left to JSON.stringify with members re-inserted in that order. Where objects would not keep that
+ * is left to JSON.stringify: alone when the value's members are already in order (inCanonicalOrder),
+ * otherwise with members re-inserted in that order by a replacer. Where objects would not keep that
  * order (index-like names such as "10", which JavaScript puts first) or JCS refuses a value (a lone
  * surrogate, a non-finite number), the value goes to `canonicalize` itself; a property test holds the
  * two equal.
  */
 export function canonicalJson(value: unknown): string | undefined {
+  if (inCanonicalOrder(value, 0)) {
+    const text = JSON.stringify(value) as string | undefined;
+    if (text === undefined || !LONE_SURROGATE.test(text)) return text;
+    return canonicalize(value);
+  }
   let exotic = false;
   const text = JSON.stringify(value, function (_key, member: unknown) {
     if (typeof member === 'number' && !Number.isFinite(member)) exotic = true;
@@ -143,12 +186,17 @@ export function canonicalJson(value: unknown): string | undefined {
   return text;
 }
 
-/** The bytes a signature covers: the JCS form of the document without its `signature` member. */
-export function signingInput(document: object): Buffer {
+/** The text a signature covers: the JCS form of the document without its `signature` member. */
+function signingText(document: object): string {
   const { signature: _signature, ...rest } = document as Record<string, unknown>;
   const text = canonicalJson(rest);
   if (text === undefined) throw new Error('the document has no JSON form');
-  return Buffer.from(text, 'utf8');
+  return text;
+}
+
+/** The bytes a signature covers: the JCS form of the document without its `signature` member. */
+export function signingInput(document: object): Buffer {
+  return Buffer.from(signingText(document), 'utf8');
 }
 
 /** The document with its `signature` member (any previous one replaced). */
@@ -157,9 +205,32 @@ export function signDocument<T extends object>(
   kid: string,
   privateKey: KeyObject,
 ): SignedDocument<T> {
-  const value = sign(null, signingInput(document), privateKey).toString('base64url');
+  return signDocumentText(document, kid, privateKey).signed;
+}
+
+/**
+ * signDocument, with the signed document's JSON text as well: the canonical text the signature
+ * covers with the `signature` member added last. It is the same document as `JSON.stringify(signed)`
+ * (members in another order), written without serialising a large receipt a second time.
+ */
+export function signDocumentText<T extends object>(
+  document: T,
+  kid: string,
+  privateKey: KeyObject,
+): { signed: SignedDocument<T>; text: string } {
+  const covered = signingText(document);
+  const signature: DocumentSignature = {
+    alg: SIGNATURE_ALGORITHM,
+    kid,
+    value: sign(null, Buffer.from(covered, 'utf8'), privateKey).toString('base64url'),
+  };
   const { signature: _old, ...rest } = document as T & { signature?: unknown };
-  return { ...(rest as T), signature: { alg: SIGNATURE_ALGORITHM, kid, value } };
+  const signatureMember = `"signature":${JSON.stringify(signature)}}`;
+  return {
+    signed: { ...(rest as T), signature },
+    // `covered` is a JSON object's text: `{}` or `{…}`.
+    text: covered.slice(0, -1) + (covered === '{}' ? '' : ',') + signatureMember,
+  };
 }
 
 /**

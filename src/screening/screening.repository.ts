@@ -54,14 +54,20 @@ export interface CheckRunInsert {
   applicants: number;
   counts: Record<string, number>;
   inputHashes: Buffer[];
-  answer: unknown;
+  /** The answer's JSON text (the canonical text its hash covers). */
+  answer: string;
   answerHash: Buffer;
   /** The signed receipt (JSON text); null for checks stored before receipts were signed. */
   receipt: string | null;
 }
 
 /** A stored check as findRun reads it. */
-export type StoredRun = Omit<CheckRunInsert, 'asOf' | 'knownAt'> & { at: Date; asOf: string; knownAt: Date };
+export type StoredRun = Omit<CheckRunInsert, 'asOf' | 'knownAt' | 'answer'> & {
+  at: Date;
+  asOf: string;
+  knownAt: Date;
+  answer: unknown;
+};
 
 /**
  * A name match counts only when the organisations do not contradict each other: either is unknown,
@@ -221,7 +227,7 @@ export class ScreeningRepository implements OnApplicationShutdown {
           ${p(r.asOf, '::date')}, ${p(r.knownAt, '::timestamptz')}, ${p(r.purpose)}, ${p(r.reference)},
           ${p(r.lookbackYears, '::integer')}, ${p(r.ruleVersion, '::integer')}, ${p(r.applicants, '::integer')},
           ${p(JSON.stringify(r.counts), '::jsonb')}, ${p(r.inputHashes, '::bytea[]')},
-          ${p(JSON.stringify(r.answer), '::jsonb')}, ${p(r.answerHash, '::bytea')}, ${p(r.receipt, '::text')})`,
+          ${p(r.answer, '::jsonb')}, ${p(r.answerHash, '::bytea')}, ${p(r.receipt, '::text')})`,
     );
     const audit = auditInsertStatement(audits, values.length + 1);
     await this.dataSource.query(

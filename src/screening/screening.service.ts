@@ -211,8 +211,10 @@ export class ScreeningService implements OnModuleDestroy {
       counts,
       results,
     };
-    const answerHash = sha256(canonicalJson(answer) ?? '');
-    const receipt = this.keys.sign<CheckReceipt>({
+    // The answer's canonical text is hashed, and stored as it is (jsonb keeps no member order).
+    const answerText = canonicalJson(answer) ?? '';
+    const answerHash = sha256(answerText);
+    const receipt = this.keys.signText<CheckReceipt>({
       ...this.receiptHeader({ ...answer, purpose: dto.purpose, answerHash }),
       domain: {
         code: dto.domain,
@@ -265,9 +267,9 @@ export class ScreeningService implements OnModuleDestroy {
         applicants: rows.length,
         counts,
         inputHashes,
-        answer,
+        answer: answerText,
         answerHash,
-        receipt: JSON.stringify(receipt),
+        receipt: receipt.text,
       },
       audit: this.audit.toInsert(ctx, {
         action: 'CHECK_RUN',

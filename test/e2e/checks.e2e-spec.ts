@@ -440,7 +440,7 @@ describe('checks', () => {
       applicants: i + 1,
       counts: { BLOCK: i, REVIEW: 0, CLEAR: 1, ERROR: 0 },
       inputHashes: Array.from({ length: i + 1 }, (_, k) => createHash('sha256').update(`${i}/${k}`).digest()),
-      answer: { id: i, text: `answer ${i} "quoted"` },
+      answer: JSON.stringify({ id: i, text: `answer ${i} "quoted"` }),
       answerHash: createHash('sha256').update(`answer ${i}`).digest(),
       receipt: i === 2 ? null : JSON.stringify({ receipt: i, note: 'a "quoted" \\ text' }),
     });
@@ -449,8 +449,8 @@ describe('checks', () => {
     await repository.storeReceipts(runs, []);
     for (const written of runs) {
       const stored = await repository.findRun(written.id);
-      const { asOf, knownAt, ...rest } = written;
-      expect(stored).toMatchObject({ ...rest, asOf });
+      const { asOf, knownAt, answer, ...rest } = written;
+      expect(stored).toMatchObject({ ...rest, asOf, answer: JSON.parse(answer) });
       expect(stored!.knownAt.toISOString()).toBe(knownAt);
     }
     const [{ transactions }] = await t.dataSource.query(
