@@ -130,7 +130,6 @@ interface Turn {
 }
 
 const perCheck = (f: LoadFigures, group: 'server' | 'postgres') => ((f.cpu[group] ?? 0) * 1000) / f.rps;
-const change = (a: number, b: number) => `${b >= a ? '+' : '−'}${Math.abs((b / a - 1) * 100).toFixed(0)}%`;
 
 async function main(): Promise<void> {
   const [first, second] = process.argv.slice(2);
@@ -166,10 +165,22 @@ async function main(): Promise<void> {
   const turns: Turn[][] = [[], []];
 
   out();
+  const steps = [
+    ...(CONFIG.duration > 0
+      ? [
+          `single checks ${CONFIG.duration} s at ${CONFIG.connections} connections` +
+            (CONFIG.rate > 0 ? ` and ${CONFIG.duration} s at ${CONFIG.rate}/s` : ''),
+        ]
+      : []),
+    ...(CONFIG.batches > 0
+      ? [
+          `${CONFIG.batches} new ${fmt(CONFIG.batchSize)}-applicant checks (cold), then ${CONFIG.passes} passes ` +
+            'of the same (warm)',
+        ]
+      : []),
+  ];
   out(
-    `2. ${CONFIG.rounds} rounds; each turn: single checks ${CONFIG.duration} s at ${CONFIG.connections} connections ` +
-      `and ${CONFIG.duration} s at ${CONFIG.rate}/s, then ${CONFIG.batches} new ${fmt(CONFIG.batchSize)}-applicant checks ` +
-      `and ${CONFIG.passes} passes of them again`,
+    `2. ${CONFIG.rounds} rounds; each turn: ${steps.join(', then ') || 'nothing (AB_DURATION and AB_BATCHES are 0)'}`,
   );
   for (let round = 1; round <= CONFIG.rounds; round++) {
     for (const index of round % 2 ? [0, 1] : [1, 0]) {
@@ -251,36 +262,50 @@ async function main(): Promise<void> {
     }
   }
 
-  // Medians over the rounds (single checks) and over every large check (batches).
-  const summary = turns.map((list) => {
-    const singles = list.flatMap((t) => (t.single ? [t.single] : []));
-    const steadies = list.flatMap((t) => (t.steady ? [t.steady] : []));
-    return {
-      rps: singles.length ? median(singles.map((f) => f.rps)) : NaN,
-      server: singles.length ? median(singles.map((f) => perCheck(f, 'server'))) : NaN,
-      postgres: singles.length ? median(singles.map((f) => perCheck(f, 'postgres'))) : NaN,
-      p99: steadies.length ? median(steadies.map((f) => f.p99)) : NaN,
-      cold: list.some((t) => t.cold.length) ? median(list.flatMap((t) => t.cold)) : NaN,
-      warm: list.some((t) => t.warm.length) ? median(list.flatMap((t) => t.warm)) : NaN,
-      rss: Math.max(...list.map((t) => t.rssKb)) / 1024,
-    };
-  });
-  const [a, b] = summary;
+  // Each measure per turn; then each build's median over its turns, and the median over the rounds of
+  // B's figure against A's in the same round (a pairing that a machine drifting between rounds does
+  // not bias).
+  const measures: { name: string; digits: number; of: (t: Turn) => number }[] = [
+    { name: 'single checks/s, closed loop', digits: 0, of: (t) => t.single?.rps ?? NaN },
+    {
+      name: 'service CPU per single check, ms',
+      digits: 2,
+      of: (t) => (t.single ? perCheck(t.single, 'server') : NaN),
+    },
+    {
+      name: 'PostgreSQL CPU per single check, ms',
+      digits: 2,
+      of: (t) => (t.single ? perCheck(t.single, 'postgres') : NaN),
+    },
+    { name: `p99 at a steady ${CONFIG.rate} checks/s, ms`, digits: 0, of: (t) => t.steady?.p99 ?? NaN },
+    {
+      name: `${fmt(CONFIG.batchSize)}-applicant check, cold, ms`,
+      digits: 0,
+      of: (t) => (t.cold.length ? median(t.cold) : NaN),
+    },
+    {
+      name: `${fmt(CONFIG.batchSize)}-applicant check, warm, ms`,
+      digits: 0,
+      of: (t) => (t.warm.length ? median(t.warm) : NaN),
+    },
+    { name: 'peak RSS, MiB', digits: 0, of: (t) => t.rssKb / 1024 },
+  ];
   out();
-  out(`summary (A: ${builds[0].label}; B: ${builds[1].label}; ${CONFIG.rounds} rounds, medians)`);
-  out('| measure | A | B | B against A |');
-  out('| --- | --- | --- | --- |');
-  const row = (name: string, x: number, y: number, digits = 0) => {
-    if (Number.isNaN(x) || Number.isNaN(y)) return;
-    out(`| ${name} | ${fmt(x, digits)} | ${fmt(y, digits)} | ${change(x, y)} |`);
-  };
-  row('single checks/s, closed loop', a.rps, b.rps);
-  row('service CPU per single check, ms', a.server, b.server, 2);
-  row('PostgreSQL CPU per single check, ms', a.postgres, b.postgres, 2);
-  row(`p99 at a steady ${CONFIG.rate} checks/s, ms`, a.p99, b.p99);
-  row(`${fmt(CONFIG.batchSize)}-applicant check, cold, ms`, a.cold, b.cold);
-  row(`${fmt(CONFIG.batchSize)}-applicant check, warm, ms`, a.warm, b.warm);
-  row('peak RSS, MiB', a.rss, b.rss);
+  out(`summary (A: ${builds[0].label}; B: ${builds[1].label}; ${CONFIG.rounds} rounds)`);
+  out(
+    "| measure | A, median of turns | B, median of turns | B against A | B against A, median of the rounds' |",
+  );
+  out('| --- | --- | --- | --- | --- |');
+  for (const { name, digits, of } of measures) {
+    const [a, b] = turns.map((list) => list.map(of));
+    if (a.some(Number.isNaN) || b.some(Number.isNaN)) continue;
+    const paired = median(a.map((x, i) => b[i] / x - 1));
+    const signed = (r: number) => `${r >= 0 ? '+' : '−'}${Math.abs(r * 100).toFixed(0)}%`;
+    out(
+      `| ${name} | ${fmt(median(a), digits)} | ${fmt(median(b), digits)} | ` +
+        `${signed(median(b) / median(a) - 1)} | ${signed(paired)} |`,
+    );
+  }
 }
 
 runBenchmark(main, CONFIG.timeLimit);
