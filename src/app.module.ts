@@ -70,6 +70,7 @@ export class AppModule {
           ...dataSourceOptions(config.databaseUrl, config.env.DATABASE_POOL_SIZE, {
             connectTimeoutMs: config.env.DATABASE_CONNECT_TIMEOUT_MS,
             statementTimeoutMs: config.env.DATABASE_STATEMENT_TIMEOUT_MS,
+            idleTimeoutMs: config.env.DATABASE_POOL_IDLE_TIMEOUT_MS,
           }),
           migrationsRun: config.env.DATABASE_MIGRATIONS_RUN,
           retryAttempts: 3,

@@ -90,6 +90,16 @@ export class Env {
   @Max(600_000)
   DATABASE_CONNECT_TIMEOUT_MS = 5_000;
 
+  /**
+   * How long a pool keeps a connection that nobody uses before closing it; 0: until shutdown. A new
+   * connection costs a server process that must read its catalogs and plan the check statement again.
+   */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(86_400_000)
+  DATABASE_POOL_IDLE_TIMEOUT_MS = 300_000;
+
   /** Longest a statement may run (PostgreSQL's statement_timeout); 0: no limit. */
   @Transform(toInteger)
   @IsInt()

@@ -15,17 +15,23 @@ export interface DatabaseTimeouts {
   connectTimeoutMs: number;
   /** Longest a statement may run, enforced by the server; 0: no limit. */
   statementTimeoutMs: number;
+  /** How long a pool keeps a connection nobody uses before closing it; 0: until the pool ends. */
+  idleTimeoutMs: number;
 }
 
 /**
  * Pool and session settings that bound every wait on the database: a call made while the server is
  * down or unreachable fails within these instead of hanging (and is answered 503 DATABASE_UNAVAILABLE).
  * The client-side `query_timeout` backs the server's `statement_timeout` for a server that stops
- * answering without closing the connection.
+ * answering without closing the connection. Idle connections are kept for minutes, not pg-pool's
+ * 10 seconds: under steady load that default closed and reopened connections every few seconds,
+ * and each new one starts a server process that reads its catalogs and plans the check statement
+ * again while checks wait (docs/performance.md).
  */
 function timeoutOptions(t: DatabaseTimeouts): Record<string, number> {
   return {
     connectionTimeoutMillis: t.connectTimeoutMs,
+    idleTimeoutMillis: t.idleTimeoutMs,
     ...(t.statementTimeoutMs > 0
       ? { statement_timeout: t.statementTimeoutMs, query_timeout: t.statementTimeoutMs + t.connectTimeoutMs }
       : {}),
