@@ -161,28 +161,28 @@ function inCanonicalOrder(value: unknown, depth: number): boolean {
  * two equal.
  */
 export function canonicalJson(value: unknown): string | undefined {
-  if (inCanonicalOrder(value, 0)) {
-    const text = JSON.stringify(value) as string | undefined;
-    if (text === undefined || !LONE_SURROGATE.test(text)) return text;
-    return canonicalize(value);
-  }
   let exotic = false;
-  const text = JSON.stringify(value, function (_key, member: unknown) {
-    if (typeof member === 'number' && !Number.isFinite(member)) exotic = true;
-    if (member === null || typeof member !== 'object' || Array.isArray(member)) return member;
-    if (member instanceof Number || member instanceof String || member instanceof Boolean) return member;
-    const keys = Object.keys(member);
-    let ordered = true;
-    for (let i = 0; i < keys.length; i++) {
-      if (INDEX_LIKE_KEY.test(keys[i])) exotic = true;
-      if (i > 0 && keys[i - 1] > keys[i]) ordered = false;
-    }
-    // A document built with its members in order (as receipts are) is written without a copy.
-    if (ordered) return member;
-    const sorted: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
-    for (const key of keys.sort()) sorted[key] = (member as Record<string, unknown>)[key];
-    return sorted;
-  }) as string | undefined;
+  const text = (
+    inCanonicalOrder(value, 0)
+      ? JSON.stringify(value)
+      : JSON.stringify(value, function (_key, member: unknown) {
+          if (typeof member === 'number' && !Number.isFinite(member)) exotic = true;
+          if (member === null || typeof member !== 'object' || Array.isArray(member)) return member;
+          if (member instanceof Number || member instanceof String || member instanceof Boolean)
+            return member;
+          const keys = Object.keys(member);
+          let ordered = true;
+          for (let i = 0; i < keys.length; i++) {
+            if (INDEX_LIKE_KEY.test(keys[i])) exotic = true;
+            if (i > 0 && keys[i - 1] > keys[i]) ordered = false;
+          }
+          // An object built with its members in order is written without a copy.
+          if (ordered) return member;
+          const sorted: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+          for (const key of keys.sort()) sorted[key] = (member as Record<string, unknown>)[key];
+          return sorted;
+        })
+  ) as string | undefined;
   if (exotic || (text !== undefined && LONE_SURROGATE.test(text))) return canonicalize(value);
   return text;
 }
