@@ -67,16 +67,15 @@ const CONFIG = {
 
 const git = (...args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' });
 
-interface Build {
+/** What a build is made from: a revision (null: the working tree), its lockfile and migrations. */
+interface Sources {
   label: string;
-  /** A revision, or null for the working tree. */
   revision: string | null;
-  dir: string;
   lockfile: string;
   migrations: string[];
 }
 
-function describe(revision: string | null): Omit<Build, 'dir'> {
+function describe(revision: string | null): Sources {
   if (revision === null) {
     return {
       label: 'working tree',
@@ -121,7 +120,6 @@ async function build(work: string, name: string, revision: string | null): Promi
 }
 
 interface Turn {
-  round: number;
   single?: LoadFigures;
   steady?: LoadFigures;
   cold: number[];
@@ -152,9 +150,9 @@ async function main(): Promise<void> {
   out(`A/B screening benchmark, ${new Date().toISOString()}`);
   out(`  A: ${described[0].label}; B: ${described[1].label}`);
   out(`  config: ${JSON.stringify(CONFIG)}`);
-  const builds: Build[] = [];
+  const builds: { label: string; dir: string }[] = [];
   for (const [i, d] of described.entries()) {
-    builds.push({ ...d, dir: await build(work, 'ab'[i], d.revision) });
+    builds.push({ label: d.label, dir: await build(work, 'ab'[i], d.revision) });
   }
 
   const registry = await seededRegistry(work, CONFIG.subjects, todayIn());
@@ -199,7 +197,7 @@ async function main(): Promise<void> {
         'load generator': () => [process.pid],
       };
       const peak = sampleRss(pid);
-      const turn: Turn = { round, cold: [], warm: [], rssKb: 0 };
+      const turn: Turn = { cold: [], warm: [], rssKb: 0 };
       if (CONFIG.duration > 0) {
         await waitForQuiet(cpu, CONFIG.quietWait);
         if (CONFIG.warmup > 0) {

@@ -378,7 +378,6 @@ export interface Registry {
   db: Client;
   /** The PostgreSQL server's processes, for CPU accounting (none when it runs on another host). */
   postgresPids: () => number[];
-  settings: Record<string, string>;
   secrets: BenchSecrets;
   protector: PersonalDataProtector;
   seed: SeedReport;
@@ -494,7 +493,7 @@ export async function seededRegistry(work: string, subjects: number, today: stri
     apiKey.prefix,
     apiKey.hash,
   ]);
-  return { dbUrl, db, postgresPids, settings, secrets, protector, seed, records, size, apiKey: apiKey.key };
+  return { dbUrl, db, postgresPids, secrets, protector, seed, records, size, apiKey: apiKey.key };
 }
 
 /** Compiles `sourceRoot`'s src, migrations and bench with swc (this checkout's) into `outDir`. */
