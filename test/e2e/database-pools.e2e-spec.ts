@@ -32,7 +32,7 @@ async function runCheck(t: TestApp): Promise<void> {
 describe('database pools: idle connections (DATABASE_POOL_IDLE_TIMEOUT_MS)', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await createTestApp({ env: { DATABASE_POOL_IDLE_TIMEOUT_MS: '300' } });
+    t = await createTestApp({ env: { DATABASE_POOL_IDLE_TIMEOUT_MS: '1000' } });
   });
   afterAll(() => t.close());
 
