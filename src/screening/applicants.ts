@@ -130,20 +130,19 @@ function identifierOf(value: Plain, path: string, details: ErrorDetail[]): Appli
       message: `issuingCountry must match ${COUNTRY} regular expression`,
     });
   }
-  const identifier: ApplicantIdentifierDto = {
+  // Members in JCS order (see applicantOf).
+  return {
+    ...(country !== undefined ? { issuingCountry: country as string } : {}),
     type: value.type as ApplicantIdentifierDto['type'],
     value: value.value as string,
   };
-  if (country !== undefined) identifier.issuingCountry = country as string;
-  return identifier;
 }
 
 function applicantOf(value: Plain, path: string, details: ErrorDetail[]): ApplicantDto {
   unknownFields(value, APPLICANT_FIELDS, path, details);
   // Keys are copied as given (null stays null), trimmed where the DTO trims.
-  const applicant: Plain = { name: trimName({ value: value.name }) };
+  const name = trimName({ value: value.name });
   optionalText(value.ref, 'ref', 100, `${path}.ref`, details);
-  if (value.ref !== undefined) applicant.ref = value.ref;
   if (!absent(value.kind) && !isIn(value.kind, KINDS)) {
     details.push({
       field: `${path}.kind`,
@@ -151,29 +150,32 @@ function applicantOf(value: Plain, path: string, details: ErrorDetail[]): Applic
       message: `kind must be one of the following values: ${KINDS.join(', ')}`,
     });
   }
-  if (value.kind !== undefined) applicant.kind = value.kind;
   const nameError =
-    text(applicant.name, 'name', 200, true) ??
-    (hasLetterOrDigit(applicant.name as string)
+    text(name, 'name', 200, true) ??
+    (hasLetterOrDigit(name as string)
       ? null
       : { code: 'HAS_LETTER_OR_DIGIT', message: 'name must contain a letter or a digit' });
   if (nameError) details.push({ field: `${path}.name`, ...nameError });
   const organisation = trimName({ value: value.organisation });
   optionalText(organisation, 'organisation', 200, `${path}.organisation`, details);
-  if (organisation !== undefined) applicant.organisation = organisation;
-  const identifier = value.identifier;
+  let identifier = value.identifier;
   if (isObject(identifier)) {
-    applicant.identifier = identifierOf(identifier, `${path}.identifier`, details);
-  } else if (identifier !== undefined) {
-    if (identifier !== null) {
-      details.push({
-        field: `${path}.identifier`,
-        code: 'NESTED_VALIDATION',
-        message: 'nested property identifier must be either object or array',
-      });
-    }
-    applicant.identifier = identifier;
+    identifier = identifierOf(identifier, `${path}.identifier`, details);
+  } else if (identifier !== undefined && identifier !== null) {
+    details.push({
+      field: `${path}.identifier`,
+      code: 'NESTED_VALIDATION',
+      message: 'nested property identifier must be either object or array',
+    });
   }
+  // Members in JCS order, so that the input hash's canonical JSON (ScreeningService) writes the
+  // applicant without sorting a copy of it.
+  const applicant: Plain = {};
+  if (identifier !== undefined) applicant.identifier = identifier;
+  if (value.kind !== undefined) applicant.kind = value.kind;
+  applicant.name = name;
+  if (organisation !== undefined) applicant.organisation = organisation;
+  if (value.ref !== undefined) applicant.ref = value.ref;
   return applicant as unknown as ApplicantDto;
 }
 
