@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { Env } from '../config/env';
-import { startEmbeddedPostgres } from './embedded-postgres';
+import { hugePagesAdvice, startEmbeddedPostgres } from './embedded-postgres';
 
 export interface OpenDatabase {
   url: string;
@@ -25,8 +25,10 @@ export async function openDatabase(env: Env, logger: Logger): Promise<OpenDataba
     log: (message) => log.debug(message),
   });
   logger.info(
-    { port: pg.port, dataDir: env.DATA_DIR, ms: Date.now() - started },
+    { port: pg.port, dataDir: env.DATA_DIR, ms: Date.now() - started, hugePages: pg.hugePages.status },
     `embedded PostgreSQL ready on 127.0.0.1:${pg.port} (data in ${env.DATA_DIR}/pg)`,
   );
+  const advice = hugePagesAdvice(pg.hugePages);
+  if (advice) logger.info({ hugePagesNeeded: pg.hugePages.pagesNeeded }, advice);
   return { url: pg.url, embedded: true, stop: () => pg.stop() };
 }

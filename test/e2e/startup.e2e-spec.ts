@@ -78,6 +78,12 @@ describe('start-up and shutdown of the real process', () => {
         `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${pgPort}/registry`;
       const client = new Client({ connectionString: pgUrl(embeddedPort(first.output())) });
       await client.connect();
+      // The ready line states whether the server's shared memory is in huge pages, as the server does.
+      const ready = logLines(first.output()).find(
+        (l) => typeof l.msg === 'string' && l.msg.startsWith('embedded PostgreSQL ready'),
+      );
+      const { rows: status } = await client.query(`SELECT current_setting('huge_pages_status') AS s`);
+      expect(ready?.hugePages).toBe(status[0].s);
       await client.query('CREATE TABLE restart_marker (note text)');
       await client.query("INSERT INTO restart_marker VALUES ('kept')");
       await client.end();
