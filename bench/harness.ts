@@ -8,7 +8,8 @@ import 'reflect-metadata';
 import autocannon from 'autocannon';
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -16,7 +17,7 @@ import { Client } from 'pg';
 import { generateApiKey } from '../src/api-clients/api-keys';
 import { generateReceiptSigningKey } from '../src/config/secrets';
 import { createDataSource } from '../src/database/data-source';
-import { startEmbeddedPostgres } from '../src/database/embedded-postgres';
+import { sharedBuffersFor, startEmbeddedPostgres } from '../src/database/embedded-postgres';
 import { Generator } from '../src/demo/demo-data';
 import { PersonalDataProtector } from '../src/personal-data/personal-data.protector';
 import { cpuMeter, CpuShares, formatShares, withChildren } from './cpu-meter';
@@ -394,6 +395,7 @@ export interface Registry {
 export async function seededRegistry(work: string, subjects: number, today: string): Promise<Registry> {
   let adminUrl = process.env.DATABASE_URL;
   if (!adminUrl) {
+    if (process.env.BENCH_HUGE_PAGES === '1') reserveHugePages(sharedBuffersFor(totalmem()));
     const pg = await startEmbeddedPostgres({
       dataDir: join(work, 'pg'),
       port: 0,
@@ -432,8 +434,10 @@ export async function seededRegistry(work: string, subjects: number, today: stri
     'work_mem',
     'fsync',
     'synchronous_commit',
+    'huge_pages_status',
   ]) {
-    settings[name] = (await db.query(`SHOW ${name}`)).rows[0][name] as string;
+    const { rows } = await db.query(`SELECT current_setting($1, true) AS value`, [name]);
+    settings[name] = rows[0].value ?? 'unknown';
   }
   // The server's processes, for CPU accounting, when it runs on this machine.
   const backend = (await db.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
@@ -494,6 +498,24 @@ export async function seededRegistry(work: string, subjects: number, today: stri
     apiKey.hash,
   ]);
   return { dbUrl, db, postgresPids, secrets, protector, seed, records, size, apiKey: apiKey.key };
+}
+
+/**
+ * BENCH_HUGE_PAGES=1 (root, Linux): reserves enough huge pages for the embedded server's shared
+ * memory (`sharedBuffers` and about a fifth more) for the run, and gives them back at clean-up.
+ * PostgreSQL (huge_pages=try) uses them if the kernel found them all; the settings line says whether
+ * it did (huge_pages_status).
+ */
+function reserveHugePages(sharedBuffers: string): void {
+  const file = '/proc/sys/vm/nr_hugepages';
+  const pageKb = Number(/Hugepagesize:\s+(\d+) kB/.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1]);
+  if (!pageKb) throw new Error('BENCH_HUGE_PAGES=1: this system does not report a huge page size');
+  const before = Number(readFileSync(file, 'utf8'));
+  const wanted = Math.ceil((parseInt(sharedBuffers, 10) * 1024 * 1.2) / pageKb);
+  writeFileSync(file, String(before + wanted));
+  const after = Number(readFileSync(file, 'utf8'));
+  cleanups.push(async () => writeFileSync(file, String(before)));
+  out(`  huge pages: vm.nr_hugepages ${before} → ${after} (${wanted} asked for, ${pageKb} kB each)`);
 }
 
 /** Compiles `sourceRoot`'s src, migrations and bench with swc (this checkout's) into `outDir`. */
