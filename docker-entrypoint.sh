@@ -3,4 +3,5 @@
 set -e
 node dist/src/cli.js migration:run
 export DATABASE_MIGRATIONS_RUN=false
-exec node dist/src/main.js
+# The Node.js flags of `npm start` (package.json; docs/operations.md, "Start-up and shutdown").
+exec node --max-semi-space-size=64 dist/src/main.js

@@ -537,9 +537,19 @@ export const baseEnv = (registry: Registry): Record<string, string> => ({
   PII_HMAC_KEY: registry.secrets.piiHmacKey.toString('base64'),
 });
 
+/** The Node.js flags production starts the service with: those of `npm start` (package.json). */
+export const SERVICE_NODE_FLAGS: string[] = (() => {
+  const start = (
+    JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }
+  ).scripts.start;
+  const flags = /^node((?: --\S+)*) dist\/src\/main\.js$/.exec(start);
+  if (!flags) throw new Error(`npm start is not "node [flags] dist/src/main.js": ${start}`);
+  return flags[1].split(' ').filter(Boolean);
+})();
+
 /**
- * The service of a compiled build (`compile`) as production runs it, on `port`: rate limits out of
- * the way, pool size POOL_SIZE, its other settings its defaults.
+ * The service of a compiled build (`compile`) as production runs it, on `port`: the Node.js flags of
+ * `npm start`, rate limits out of the way, pool size POOL_SIZE, its other settings its defaults.
  */
 export function startService(
   build: string,
@@ -562,7 +572,7 @@ export function startService(
       PII_ENCRYPTION_KEYS: `bench:${registry.secrets.encryptionKey.toString('base64')}`,
       DATA_DIR: options.dataDir,
     },
-    options.nodeArgs ?? [],
+    [...SERVICE_NODE_FLAGS, ...(options.nodeArgs ?? [])],
   );
 }
 

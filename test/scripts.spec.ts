@@ -98,3 +98,15 @@ describe('the Node.js floor', () => {
     if (code) expect(run.stderr).toMatch(/older than 20\.19\.0.*Install Node\.js 20\.19\.0 or later/);
   });
 });
+
+describe('the Node.js flags of the service', () => {
+  it('are the same for npm start and the container image', () => {
+    const start = (
+      JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }
+    ).scripts.start;
+    const entrypoint = readFileSync(join(ROOT, 'docker-entrypoint.sh'), 'utf8');
+    const service = /^exec (node .*dist\/src\/main\.js)$/m.exec(entrypoint)?.[1];
+    expect(start).toMatch(/^node --max-semi-space-size=\d+ dist\/src\/main\.js$/);
+    expect(service).toBe(start);
+  });
+});
