@@ -435,9 +435,23 @@ export class PlanResponseDto {
   @ApiProperty({ nullable: true }) publicValueSource: string | null;
   @ApiProperty({ enum: PLAN_STATUSES }) status: string;
   @ApiProperty({ format: 'uuid' }) createdBy: string;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: "The planner's display name as it is now (null: no user has the id)",
+  })
+  createdByName: string | null;
   @ApiProperty({ format: 'uuid', nullable: true }) approvedBy: string | null;
+  @ApiProperty({ type: String, nullable: true, description: "The approver's display name as it is now" })
+  approvedByName: string | null;
   @ApiProperty({ nullable: true }) approvedAt: string | null;
   @ApiProperty({ format: 'uuid', nullable: true }) closedBy: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'The display name, as it is now, of who closed the plan',
+  })
+  closedByName: string | null;
   @ApiProperty({ nullable: true }) closedAt: string | null;
   @ApiProperty() createdAt: string;
   @ApiProperty() version: number;

@@ -306,6 +306,16 @@ export class InspectionsRepository {
     return row;
   }
 
+  /** The display names of these users (an id no user has is left out). */
+  async userNames(ids: readonly string[]): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    const rows: { id: string; name: string }[] = await this.dataSource.query(
+      'SELECT id, display_name AS name FROM app_user WHERE id = ANY($1::uuid[])',
+      [ids],
+    );
+    return new Map(rows.map((r) => [r.id, r.name]));
+  }
+
   async listPlans(f: {
     status?: string;
     offset: number;

@@ -667,6 +667,9 @@ export class InspectionsService {
   /** A plan with its draw, current assignments (names of inspectors, no identifiers) and findings. */
   async get(id: string): Promise<PlanResponseDto> {
     const plan = await this.plan(id);
+    const people = [plan.createdBy, plan.approvedBy, plan.closedBy].filter((u): u is string => u !== null);
+    const names = await this.repository.userNames(people);
+    const nameOf = (user: string | null) => (user === null ? null : (names.get(user) ?? null));
     const drawn = await this.repository.findDraw(id);
     const redraws = drawn ? await this.repository.redraws(id) : [];
     const findings = await this.repository.findings(id);
@@ -703,9 +706,12 @@ export class InspectionsService {
       publicValueSource: plan.publicValueSource,
       status: plan.status,
       createdBy: plan.createdBy,
+      createdByName: nameOf(plan.createdBy),
       approvedBy: plan.approvedBy,
+      approvedByName: nameOf(plan.approvedBy),
       approvedAt: iso(plan.approvedAt),
       closedBy: plan.closedBy,
+      closedByName: nameOf(plan.closedBy),
       closedAt: iso(plan.closedAt),
       createdAt: iso(plan.createdAt)!,
       version: plan.version,

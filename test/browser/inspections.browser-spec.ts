@@ -213,6 +213,13 @@ describe('console: random inspections', () => {
     await approverPage.reload();
     await approverPage.getByTestId('plan-close').click();
     await approverPage.locator('[data-testid="plan-status"][data-status="CLOSED"]').waitFor();
+    // The people of the plan are named, not given as account ids.
+    expect(await approverPage.getByTestId('plan-created-by').innerText()).toBe(suite.users.recorder.username);
+    expect(await approverPage.getByTestId('plan-approved-by').innerText()).toBe(
+      suite.users.approver.username,
+    );
+    expect(await approverPage.getByTestId('plan-closed-by').innerText()).toBe(suite.users.approver.username);
+    await screenshot(approverPage, 'inspection-plan-closed');
     await request(suite.run.t.http).get(`/api/v1/public/inspections/${planId}`).expect(200);
 
     // An approver reads the pools but is offered no upload.

@@ -278,6 +278,15 @@ describe('random inspections (双随机一公开)', () => {
       .set(recorder.auth)
       .expect(200);
     expect(now.body.draw.redraws).toEqual([{ ...redrawn }]);
+    // The people who planned and approved it, by name as well as by id.
+    expect(now.body).toMatchObject({
+      createdBy: recorder.id,
+      createdByName: recorder.username,
+      approvedBy: approver.id,
+      approvedByName: approver.username,
+      closedBy: null,
+      closedByName: null,
+    });
     expect(now.body.assignments[0].inspectors.map((i: Body) => i.key)).toEqual([
       redrawn.replacementKey,
       first.inspectorKeys[1],
@@ -436,6 +445,16 @@ describe('random inspections (双随机一公开)', () => {
     expect(list.body.items.map((p: Body) => p.id)).toEqual([plan.id]);
     const res = await request(t.http).get(`/api/v1/public/inspections/${plan.id}`).expect(200);
     published = res.body;
+    // Who closed it is named to the registry's users, and to nobody in the public view.
+    const internal = await request(t.http)
+      .get(`/api/v1/inspections/plans/${plan.id}`)
+      .set(recorder.auth)
+      .expect(200);
+    expect(internal.body).toMatchObject({ closedBy: approver.id, closedByName: approver.username });
+    for (const user of [recorder, approver]) {
+      expect(JSON.stringify(published)).not.toContain(user.username);
+      expect(JSON.stringify(published)).not.toContain(user.id);
+    }
     expect(published.draw.seed).toBe(drawn.draw.seed);
     expect(published.draw.redraws).toEqual([redrawn]);
     expect(published.findings.find((f: Body) => f.targetKey === drawn.draw.result.targets[0].key)).toEqual({

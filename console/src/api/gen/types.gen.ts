@@ -910,15 +910,27 @@ export type PlanResponseDto = {
     } | null;
     status: 'DRAFT' | 'APPROVED' | 'DRAWN' | 'CLOSED';
     createdBy: string;
+    /**
+     * The planner's display name as it is now (null: no user has the id)
+     */
+    createdByName: string | null;
     approvedBy: {
         [key: string]: unknown;
     } | null;
+    /**
+     * The approver's display name as it is now
+     */
+    approvedByName: string | null;
     approvedAt: {
         [key: string]: unknown;
     } | null;
     closedBy: {
         [key: string]: unknown;
     } | null;
+    /**
+     * The display name, as it is now, of who closed the plan
+     */
+    closedByName: string | null;
     closedAt: {
         [key: string]: unknown;
     } | null;

@@ -33,6 +33,9 @@ const shown = (value: unknown): string =>
       ? JSON.stringify(value)
       : String(value);
 
+/** A user of the registry by display name, by id when no user has it, '—' for nobody. */
+const person = (name: string | null, id: unknown): string => name ?? shown(id);
+
 interface TargetRow {
   key: string;
   stratum: string;
@@ -266,13 +269,30 @@ export function PlanPage() {
               children: p.excludedInspectorKeys.join('、') || text('none'),
             },
             { key: 'pvs', label: text('publicValueSource'), children: shown(plan.publicValueSource) },
-            { key: 'createdBy', label: text('createdBy'), children: plan.createdBy },
+            {
+              key: 'createdBy',
+              label: text('createdBy'),
+              children: (
+                <span data-testid="plan-created-by">{person(plan.createdByName, plan.createdBy)}</span>
+              ),
+            },
             { key: 'createdAt', label: text('createdAt'), children: formatInstant(plan.createdAt) },
-            { key: 'approvedBy', label: text('approvedBy'), children: shown(plan.approvedBy) },
+            {
+              key: 'approvedBy',
+              label: text('approvedBy'),
+              children: (
+                <span data-testid="plan-approved-by">{person(plan.approvedByName, plan.approvedBy)}</span>
+              ),
+            },
             {
               key: 'approvedAt',
               label: text('approvedAt'),
               children: plan.approvedAt ? formatInstant(plan.approvedAt) : '—',
+            },
+            {
+              key: 'closedBy',
+              label: text('closedBy'),
+              children: <span data-testid="plan-closed-by">{person(plan.closedByName, plan.closedBy)}</span>,
             },
             {
               key: 'closedAt',
