@@ -24,6 +24,14 @@ describe('console: random inspections', () => {
       .click();
   }
 
+  /** Picks an option of a searchable antd Select by typing it (long lists render only what is in view). */
+  async function search(testId: string, option: string): Promise<void> {
+    await suite.page.getByTestId(testId).click();
+    await suite.page.keyboard.type(option);
+    await suite.page.keyboard.press('Enter');
+    await suite.page.keyboard.press('Escape');
+  }
+
   async function uploadFile(rows: string[][]): Promise<void> {
     await suite.page
       .locator('input[type=file]')
@@ -171,19 +179,14 @@ describe('console: random inspections', () => {
     await choose('finding-target', drawn[0]);
     await choose('finding-outcome-select', '涉嫌科研失信');
     await suite.page.getByTestId('finding-note').fill('经费使用异常');
-    await suite.page.getByTestId('finding-case').fill(
-      JSON.stringify({
-        authority: '某省科学技术厅',
-        misconductTypes: ['FUNDS_MISUSE'],
-        subjects: [
-          {
-            ref: 'u',
-            subject: { kind: 'LEGAL_PERSON', name: `某研究院${tag}` },
-            roles: ['IMPLEMENTING_UNIT'],
-          },
-        ],
-      }),
-    );
+    // The case it opens is filled in as in Record a decision, not typed as JSON.
+    await suite.page.getByTestId('finding-authority').fill('某省科学技术厅');
+    await search('finding-misconduct', '违规使用科研经费');
+    await suite.page.getByTestId('finding-facts').fill('抽查发现项目经费挪作他用');
+    await choose('finding-subject-0-kind', '法人');
+    await suite.page.getByTestId('finding-subject-0-name').fill(`某研究院${tag}`);
+    await search('finding-subject-0-roles', '项目承担单位');
+    await screenshot(suite.page, 'inspection-finding-case');
     await suite.page.getByTestId('finding-submit').click();
     const link = suite.page.locator(
       `[data-testid="draw-targets"] tr[data-row-key="${drawn[0]}"] [data-testid="finding-case-link"]`,
@@ -199,6 +202,19 @@ describe('console: random inspections', () => {
       expect.objectContaining({ targetKey: drawn[0], outcome: 'SUSPECTED_MISCONDUCT' }),
     ]);
     expect(await link.getAttribute('href')).toBe(`#/records/cases/${withFindings.findings[0].caseId}`);
+    const opened = await request(suite.run.t.http)
+      .get(`/api/v1/cases/${withFindings.findings[0].caseId}`)
+      .set(suite.users.recorder.auth)
+      .expect(200);
+    expect(opened.body).toMatchObject({
+      authority: '某省科学技术厅',
+      misconductTypes: ['FUNDS_MISUSE'],
+      facts: '抽查发现项目经费挪作他用',
+      source: 'RANDOM_INSPECTION',
+    });
+    expect(opened.body.subjects).toEqual([
+      expect.objectContaining({ name: `某研究院${tag}`, roles: ['IMPLEMENTING_UNIT'] }),
+    ]);
     expect(await seriousViolations(suite.page)).toEqual([]);
     for (const key of drawn.slice(1)) {
       await request(suite.run.t.http)

@@ -19,6 +19,9 @@ import {
   type StratumCountDto,
 } from '../../api/client';
 import { useAuth } from '../../auth';
+import { useI18n } from '../../i18n';
+import { CaseSubjectsCard, newSubject, subjectInput, type SubjectValues } from '../records/CaseSubjects';
+import { MISCONDUCT_TYPES, useCodeLabel as useRecordCodeLabel } from '../records/codes';
 import { CardTitle, PageTitle } from '../../components/Titles';
 import { formatInstant } from '../../time';
 import { useSectionText } from '../types';
@@ -35,6 +38,25 @@ const shown = (value: unknown): string =>
 
 /** A user of the registry by display name, by id when no user has it, '—' for nobody. */
 const person = (name: string | null, id: unknown): string => name ?? shown(id);
+
+/** The finding form; the case's fields count only for a suspected misconduct. */
+interface FindingValues {
+  targetKey: string;
+  outcome: string;
+  note?: string;
+  authority?: string;
+  misconductTypes?: FindingCaseDto['misconductTypes'];
+  facts?: string;
+  subjects?: SubjectValues[];
+}
+
+/** The case a suspected misconduct opens, from the finding form (fields as in Record a decision). */
+const findingCase = (v: FindingValues): FindingCaseDto => ({
+  authority: (v.authority ?? '').trim(),
+  misconductTypes: v.misconductTypes ?? [],
+  ...(v.facts?.trim() ? { facts: v.facts.trim() } : {}),
+  subjects: (v.subjects ?? []).map(subjectInput),
+});
 
 interface TargetRow {
   key: string;
@@ -96,9 +118,11 @@ export function PlanPage() {
   const [busy, setBusy] = useState<string>();
   const [publicValue, setPublicValue] = useState('');
   const [redrawForm] = Form.useForm<{ targetKey: string; inspectorKey: string; reason: string }>();
-  const [findingForm] = Form.useForm<{ targetKey: string; outcome: string; note?: string; case?: string }>();
+  const [findingForm] = Form.useForm<FindingValues>();
   const redrawTarget = Form.useWatch('targetKey', redrawForm);
   const outcome = Form.useWatch('outcome', findingForm);
+  const { t } = useI18n();
+  const recordCode = useRecordCodeLabel();
 
   /** Runs one step; the server's refusal is shown as it words it. */
   const step = async (name: string, run: () => Promise<unknown>, after?: () => void) => {
@@ -213,7 +237,6 @@ export function PlanPage() {
       label: `${i.key} ${i.name}`,
     }));
   const required = [{ required: true, message: text('required') }];
-  const parseCase = (value: string | undefined): FindingCaseDto => JSON.parse(value ?? '') as FindingCaseDto;
 
   return (
     <Space orientation="vertical" size="large" style={{ width: '100%' }}>
@@ -507,12 +530,13 @@ export function PlanPage() {
             form={findingForm}
             layout="vertical"
             data-testid="finding-form"
+            initialValues={{ subjects: [newSubject()] }}
             onFinish={(v) => {
               const body: FindingCreateDto = {
                 targetKey: v.targetKey,
                 outcome: v.outcome as FindingCreateDto['outcome'],
                 note: v.note?.trim() || undefined,
-                case: v.outcome === 'SUSPECTED_MISCONDUCT' ? parseCase(v.case) : undefined,
+                case: v.outcome === 'SUSPECTED_MISCONDUCT' ? findingCase(v) : undefined,
               };
               void step(
                 'finding',
@@ -540,25 +564,32 @@ export function PlanPage() {
               <Input.TextArea rows={2} data-testid="finding-note" />
             </Form.Item>
             {outcome === 'SUSPECTED_MISCONDUCT' && (
-              <Form.Item
-                name="case"
-                label={text('caseJson')}
-                rules={[
-                  ...required,
-                  {
-                    validator: (_, value: string | undefined) => {
-                      try {
-                        parseCase(value);
-                        return Promise.resolve();
-                      } catch {
-                        return Promise.reject(new Error(text('badJson')));
-                      }
-                    },
-                  },
-                ]}
-              >
-                <Input.TextArea rows={6} data-testid="finding-case" />
-              </Form.Item>
+              <Space orientation="vertical" size="middle" style={{ width: '100%', marginBottom: 24 }}>
+                <Typography.Text type="secondary">{text('caseOpened')}</Typography.Text>
+                <Form.Item
+                  name="authority"
+                  label={t('authority')}
+                  rules={[{ required: true, whitespace: true, message: text('required') }]}
+                >
+                  <Input maxLength={200} data-testid="finding-authority" />
+                </Form.Item>
+                <Form.Item
+                  name="misconductTypes"
+                  label={text('misconductTypes')}
+                  rules={[{ required: true, type: 'array', min: 1, message: text('required') }]}
+                >
+                  <Select
+                    mode="multiple"
+                    data-testid="finding-misconduct"
+                    showSearch={{ optionFilterProp: 'label' }}
+                    options={MISCONDUCT_TYPES.map((c) => ({ value: c, label: recordCode('misconduct', c) }))}
+                  />
+                </Form.Item>
+                <Form.Item name="facts" label={text('facts')}>
+                  <Input.TextArea rows={3} maxLength={10000} data-testid="finding-facts" />
+                </Form.Item>
+                <CaseSubjectsCard testId="finding" />
+              </Space>
             )}
             <Button
               type="primary"

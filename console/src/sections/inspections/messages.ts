@@ -92,7 +92,9 @@ const zh = {
   findingCreate: '登记检查结果',
   outcome: '结果',
   note: '说明',
-  caseJson: '立案信息（JSON：authority、misconductTypes、facts、subjects，字段同录入处理决定）',
+  caseOpened: '将据此登记案件（状态“已报告”，来源“随机抽查”），涉及主体的填法同录入处理决定。',
+  misconductTypes: '失信行为类型',
+  facts: '事实',
   caseLink: '案件',
   noFinding: '未登记',
   submit: '提交',
@@ -102,7 +104,6 @@ const zh = {
   loadFailed: '加载失败',
   actionFailed: '操作未完成',
   required: '必填',
-  badJson: '不是有效的 JSON',
 };
 
 export const messages: SectionMessages<keyof typeof zh> = {
@@ -198,7 +199,10 @@ export const messages: SectionMessages<keyof typeof zh> = {
     findingCreate: 'Record a finding',
     outcome: 'Outcome',
     note: 'Note',
-    caseJson: 'The case (JSON: authority, misconductTypes, facts, subjects, as in Record a decision)',
+    caseOpened:
+      'A case is opened from it (reported, source: random inspection); give its subjects as in Record a decision.',
+    misconductTypes: 'Misconduct',
+    facts: 'Facts',
     caseLink: 'Case',
     noFinding: 'Not recorded',
     submit: 'Submit',
@@ -208,7 +212,6 @@ export const messages: SectionMessages<keyof typeof zh> = {
     loadFailed: 'Could not load',
     actionFailed: 'Not done',
     required: 'Required',
-    badJson: 'Not valid JSON',
   },
 };
 

@@ -16,41 +16,25 @@ import {
   Typography,
 } from 'antd';
 import type { Dayjs } from 'dayjs';
-import { useRef, useState } from 'react';
+import { useState } from 'react';
 import { useNavigate } from 'react-router-dom';
-import {
-  call,
-  casesControllerCreateCase,
-  subjectsControllerSearchSubjects,
-  type CaseCreateDto,
-  type CaseSubjectInputDto,
-  type IdentifierInputDto,
-  type MeasureInputDto,
-  type SubjectCreateDto,
-  type SubjectSearchResultDto,
-} from '../../api/client';
+import { call, casesControllerCreateCase, type CaseCreateDto, type MeasureInputDto } from '../../api/client';
 import { clearFieldErrors, showFieldErrors } from '../../components/CheckFields';
 import { useAuth } from '../../auth';
 import { useI18n } from '../../i18n';
 import { domainLabel, useRuleSet } from '../../rules';
 import { pickerDay } from '../../time';
 import { useSectionText } from '../types';
-import { CASE_ROLES, MISCONDUCT_TYPES, SEVERITIES, SOURCES, text, useCodeLabel } from './codes';
+import { MISCONDUCT_TYPES, SEVERITIES, SOURCES, useCodeLabel } from './codes';
+import {
+  CaseSubjectsCard,
+  newSubject,
+  subjectInput,
+  useSubjectName,
+  type SubjectValues,
+} from './CaseSubjects';
 import { messages } from './messages';
 import { CardTitle, Forbidden, PageTitle, ReadableErrors, useNamedListboxes } from './shared';
-
-type Kind = SubjectCreateDto['kind'];
-
-interface SubjectValues {
-  source: 'new' | 'existing';
-  subjectId?: string;
-  kind: Kind;
-  name?: string;
-  organisation?: string;
-  formerNames?: string[];
-  identifiers?: { type: IdentifierInputDto['type']; value?: string; issuingCountry?: string }[];
-  roles: CaseSubjectInputDto['roles'];
-}
 
 interface MeasureValues {
   subject: number;
@@ -110,32 +94,6 @@ export function caseFieldOf(apiField: string): (string | number)[] | undefined {
   return top ? [top] : undefined;
 }
 
-function subjectInput(v: SubjectValues, i: number): CaseSubjectInputDto {
-  const ref = `s${i}`;
-  if (v.source === 'existing') return { ref, subjectId: v.subjectId, roles: v.roles };
-  const identifiers = (v.identifiers ?? [])
-    .filter((x) => x.value?.trim())
-    .map((x) => ({
-      type: x.type,
-      value: (x.value ?? '').trim(),
-      ...((x.type === 'PASSPORT' || x.type === 'OTHER') && x.issuingCountry?.trim()
-        ? { issuingCountry: x.issuingCountry.trim().toUpperCase() }
-        : {}),
-    }));
-  const formerNames = (v.formerNames ?? []).map((x) => x.trim()).filter(Boolean);
-  return {
-    ref,
-    roles: v.roles,
-    subject: {
-      kind: v.kind,
-      name: (v.name ?? '').trim(),
-      ...(v.organisation?.trim() ? { organisation: v.organisation.trim() } : {}),
-      ...(formerNames.length ? { formerNames } : {}),
-      ...(identifiers.length ? { identifiers } : {}),
-    },
-  };
-}
-
 function measureInput(v: MeasureValues): MeasureInputDto {
   return {
     subjectRef: `s${v.subject}`,
@@ -146,46 +104,6 @@ function measureInput(v: MeasureValues): MeasureInputDto {
     ...(v.domains?.length ? { domains: v.domains } : {}),
     ...(v.note?.trim() ? { note: v.note.trim() } : {}),
   };
-}
-
-/** A select that finds recorded subjects by name through the subject search. */
-function ExistingSubjectSelect(props: {
-  id?: string;
-  value?: string;
-  onChange?: (value: string) => void;
-  'data-testid'?: string;
-}) {
-  const s = useSectionText(messages);
-  const { label } = useI18n();
-  const [options, setOptions] = useState<SubjectSearchResultDto[]>([]);
-  const [loading, setLoading] = useState(false);
-  const latest = useRef(0);
-  const search = (name: string) => {
-    if (!/[\p{L}\p{N}]/u.test(name)) return;
-    const mine = ++latest.current;
-    setLoading(true);
-    call(subjectsControllerSearchSubjects({ body: { name, pageSize: 10 } }))
-      .then((page) => mine === latest.current && setOptions(page.items))
-      .catch(() => mine === latest.current && setOptions([]))
-      .finally(() => mine === latest.current && setLoading(false));
-  };
-  return (
-    <Select
-      {...props}
-      showSearch={{ filterOption: false, onSearch: search }}
-      loading={loading}
-      placeholder={s('findSubject')}
-      options={options.map((o) => ({
-        value: o.id,
-        label: [
-          o.name,
-          text(o.organisation) && `（${text(o.organisation)}）`,
-          ` ${label('kind', o.kind)}`,
-          o.identifiers[0] ? ` ${o.identifiers[0].masked}` : '',
-        ].join(''),
-      }))}
-    />
-  );
 }
 
 export function CaseNewPage() {
@@ -203,7 +121,7 @@ export function CaseNewPage() {
 
 function CaseForm() {
   const s = useSectionText(messages);
-  const { t, label, lang } = useI18n();
+  const { t, lang } = useI18n();
   const code = useCodeLabel();
   const ruleSet = useRuleSet();
   const navigate = useNavigate();
@@ -244,11 +162,7 @@ function CaseForm() {
     }
   };
 
-  const subjectName = (i: number) => {
-    const v = subjects[i];
-    const name = v?.source === 'new' ? v.name?.trim() : undefined;
-    return name ? `${s('subjectN', { n: i + 1 })}：${name}` : s('subjectN', { n: i + 1 });
-  };
+  const subjectName = useSubjectName(subjects);
 
   const title = (level: 3, content: string) => (
     <Typography.Title level={level} style={{ fontSize: 15, margin: 0 }}>
@@ -267,9 +181,7 @@ function CaseForm() {
         initialValues={{
           status: 'DECIDED',
           misconductTypes: [],
-          subjects: [
-            { source: 'new', kind: 'NATURAL_PERSON', identifiers: [{ type: 'RESIDENT_ID' }], roles: [] },
-          ],
+          subjects: [newSubject()],
           measures: [],
         }}
         onFinish={(v) => void submit(v)}
@@ -368,204 +280,7 @@ function CaseForm() {
             </Row>
           </Card>
 
-          <Card title={<CardTitle>{s('subjects')}</CardTitle>}>
-            <Form.List name="subjects">
-              {(fields, { add, remove }) => (
-                <Space orientation="vertical" size="middle" style={{ width: '100%' }}>
-                  {fields.map((field) => {
-                    const i = field.name;
-                    const v = subjects[i];
-                    const p = `case-subject-${i}`;
-                    return (
-                      <Card
-                        key={field.key}
-                        size="small"
-                        type="inner"
-                        title={title(3, subjectName(i))}
-                        data-testid={p}
-                        extra={
-                          fields.length > 1 && (
-                            <Button
-                              type="text"
-                              danger
-                              icon={<DeleteOutlined />}
-                              aria-label={s('removeSubject', { n: i + 1 })}
-                              onClick={() => remove(i)}
-                            />
-                          )
-                        }
-                      >
-                        <Form.Item name={[i, 'source']} label={s('subjectSource')}>
-                          <Radio.Group
-                            optionType="button"
-                            data-testid={`${p}-source`}
-                            options={[
-                              { value: 'new', label: s('newSubject') },
-                              { value: 'existing', label: s('existingSubject') },
-                            ]}
-                          />
-                        </Form.Item>
-                        {v?.source === 'existing' ? (
-                          <Form.Item
-                            name={[i, 'subjectId']}
-                            label={s('existingSubject')}
-                            rules={[{ required: true, message: s('subjectRequired') }]}
-                          >
-                            <ExistingSubjectSelect data-testid={`${p}-existing`} />
-                          </Form.Item>
-                        ) : (
-                          <Row gutter={16}>
-                            <Col xs={24} md={6}>
-                              <Form.Item name={[i, 'kind']} label={t('kind')}>
-                                <Select
-                                  data-testid={`${p}-kind`}
-                                  options={['NATURAL_PERSON', 'LEGAL_PERSON', 'UNINCORPORATED_ORG'].map(
-                                    (k) => ({ value: k, label: label('kind', k) }),
-                                  )}
-                                />
-                              </Form.Item>
-                            </Col>
-                            <Col xs={24} md={9}>
-                              <Form.Item
-                                name={[i, 'name']}
-                                label={t('name')}
-                                rules={[{ required: true, whitespace: true, message: t('nameRequired') }]}
-                              >
-                                <Input data-testid={`${p}-name`} maxLength={200} />
-                              </Form.Item>
-                            </Col>
-                            <Col xs={24} md={9}>
-                              <Form.Item name={[i, 'organisation']} label={t('organisation')}>
-                                <Input data-testid={`${p}-organisation`} maxLength={200} />
-                              </Form.Item>
-                            </Col>
-                            <Col xs={24}>
-                              <Form.Item name={[i, 'formerNames']} label={`${s('formerNames')}`}>
-                                <Select
-                                  mode="tags"
-                                  open={false}
-                                  suffixIcon={null}
-                                  data-testid={`${p}-former-names`}
-                                  tokenSeparators={[',', '，', '、']}
-                                />
-                              </Form.Item>
-                            </Col>
-                            <Col xs={24}>
-                              <Form.List name={[i, 'identifiers']}>
-                                {(idFields, ids) => (
-                                  <>
-                                    {idFields.map((idField) => {
-                                      const j = idField.name;
-                                      const type = v?.identifiers?.[j]?.type;
-                                      const needsCountry = type === 'PASSPORT' || type === 'OTHER';
-                                      const q = `${p}-id-${j}`;
-                                      return (
-                                        <Row gutter={16} key={idField.key} align="top">
-                                          <Col xs={24} md={6}>
-                                            <Form.Item
-                                              name={[j, 'type']}
-                                              label={`${s('identifierN', { n: j + 1 })}：${t('idType')}`}
-                                            >
-                                              <Select
-                                                data-testid={`${q}-type`}
-                                                options={['RESIDENT_ID', 'USCC', 'PASSPORT', 'OTHER'].map(
-                                                  (k) => ({ value: k, label: label('idType', k) }),
-                                                )}
-                                              />
-                                            </Form.Item>
-                                          </Col>
-                                          <Col xs={24} md={needsCountry ? 9 : 14}>
-                                            <Form.Item
-                                              name={[j, 'value']}
-                                              label={`${s('identifierN', { n: j + 1 })}：${t('idValue')}`}
-                                            >
-                                              <Input
-                                                data-testid={`${q}-value`}
-                                                maxLength={64}
-                                                autoComplete="off"
-                                              />
-                                            </Form.Item>
-                                          </Col>
-                                          {needsCountry && (
-                                            <Col xs={24} md={5}>
-                                              <Form.Item
-                                                name={[j, 'issuingCountry']}
-                                                label={t('issuingCountry')}
-                                                rules={[
-                                                  {
-                                                    required: true,
-                                                    whitespace: true,
-                                                    message: t('countryRequired'),
-                                                  },
-                                                ]}
-                                              >
-                                                <Input data-testid={`${q}-country`} maxLength={2} />
-                                              </Form.Item>
-                                            </Col>
-                                          )}
-                                          <Col xs={24} md={4}>
-                                            <Form.Item label={<span aria-hidden>&nbsp;</span>}>
-                                              <Button
-                                                icon={<DeleteOutlined />}
-                                                onClick={() => ids.remove(j)}
-                                                aria-label={`${s('removeIdentifier')} ${j + 1}`}
-                                              >
-                                                {s('removeIdentifier')}
-                                              </Button>
-                                            </Form.Item>
-                                          </Col>
-                                        </Row>
-                                      );
-                                    })}
-                                    <Button
-                                      type="dashed"
-                                      icon={<PlusOutlined />}
-                                      onClick={() => ids.add({ type: 'RESIDENT_ID' })}
-                                      data-testid={`${p}-add-identifier`}
-                                      style={{ marginBottom: 24 }}
-                                    >
-                                      {s('addIdentifier')}
-                                    </Button>
-                                  </>
-                                )}
-                              </Form.List>
-                            </Col>
-                          </Row>
-                        )}
-                        <Form.Item
-                          name={[i, 'roles']}
-                          label={s('subjectRoles')}
-                          rules={[{ required: true, type: 'array', min: 1, message: s('rolesRequired') }]}
-                        >
-                          <Select
-                            mode="multiple"
-                            data-testid={`${p}-roles`}
-                            showSearch={{ optionFilterProp: 'label' }}
-                            options={CASE_ROLES.map((c) => ({ value: c, label: code('caseRole', c) }))}
-                          />
-                        </Form.Item>
-                      </Card>
-                    );
-                  })}
-                  <Button
-                    type="dashed"
-                    icon={<PlusOutlined />}
-                    data-testid="case-add-subject"
-                    onClick={() =>
-                      add({
-                        source: 'new',
-                        kind: 'NATURAL_PERSON',
-                        identifiers: [{ type: 'RESIDENT_ID' }],
-                        roles: [],
-                      })
-                    }
-                  >
-                    {s('addSubject')}
-                  </Button>
-                </Space>
-              )}
-            </Form.List>
-          </Card>
+          <CaseSubjectsCard />
 
           <Card title={<CardTitle>{s('measures')}</CardTitle>}>
             <Form.List name="measures">
