@@ -20,8 +20,13 @@ import {
 } from '../../api/client';
 import { useAuth } from '../../auth';
 import { useI18n } from '../../i18n';
-import { CaseSubjectsCard, newSubject, subjectInput, type SubjectValues } from '../records/CaseSubjects';
-import { MISCONDUCT_TYPES, useCodeLabel as useRecordCodeLabel } from '../records/codes';
+import {
+  CaseSubjectsCard,
+  MisconductTypesItem,
+  newSubject,
+  subjectInput,
+  type SubjectValues,
+} from '../records/CaseFields';
 import { CardTitle, PageTitle } from '../../components/Titles';
 import { formatInstant } from '../../time';
 import { useSectionText } from '../types';
@@ -122,7 +127,6 @@ export function PlanPage() {
   const redrawTarget = Form.useWatch('targetKey', redrawForm);
   const outcome = Form.useWatch('outcome', findingForm);
   const { t } = useI18n();
-  const recordCode = useRecordCodeLabel();
 
   /** Runs one step; the server's refusal is shown as it words it. */
   const step = async (name: string, run: () => Promise<unknown>, after?: () => void) => {
@@ -573,18 +577,7 @@ export function PlanPage() {
                 >
                   <Input maxLength={200} data-testid="finding-authority" />
                 </Form.Item>
-                <Form.Item
-                  name="misconductTypes"
-                  label={text('misconductTypes')}
-                  rules={[{ required: true, type: 'array', min: 1, message: text('required') }]}
-                >
-                  <Select
-                    mode="multiple"
-                    data-testid="finding-misconduct"
-                    showSearch={{ optionFilterProp: 'label' }}
-                    options={MISCONDUCT_TYPES.map((c) => ({ value: c, label: recordCode('misconduct', c) }))}
-                  />
-                </Form.Item>
+                <MisconductTypesItem testId="finding-misconduct" />
                 <Form.Item name="facts" label={text('facts')}>
                   <Input.TextArea rows={3} maxLength={10000} data-testid="finding-facts" />
                 </Form.Item>

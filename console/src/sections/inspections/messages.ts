@@ -93,7 +93,6 @@ const zh = {
   outcome: '结果',
   note: '说明',
   caseOpened: '将据此登记案件（状态“已报告”，来源“随机抽查”），涉及主体的填法同录入处理决定。',
-  misconductTypes: '失信行为类型',
   facts: '事实',
   caseLink: '案件',
   noFinding: '未登记',
@@ -201,7 +200,6 @@ export const messages: SectionMessages<keyof typeof zh> = {
     note: 'Note',
     caseOpened:
       'A case is opened from it (reported, source: random inspection); give its subjects as in Record a decision.',
-    misconductTypes: 'Misconduct',
     facts: 'Facts',
     caseLink: 'Case',
     noFinding: 'Not recorded',

@@ -25,14 +25,15 @@ import { useI18n } from '../../i18n';
 import { domainLabel, useRuleSet } from '../../rules';
 import { pickerDay } from '../../time';
 import { useSectionText } from '../types';
-import { MISCONDUCT_TYPES, SEVERITIES, SOURCES, useCodeLabel } from './codes';
+import { SEVERITIES, SOURCES, useCodeLabel } from './codes';
 import {
   CaseSubjectsCard,
+  MisconductTypesItem,
   newSubject,
   subjectInput,
   useSubjectName,
   type SubjectValues,
-} from './CaseSubjects';
+} from './CaseFields';
 import { messages } from './messages';
 import { CardTitle, Forbidden, PageTitle, ReadableErrors, useNamedListboxes } from './shared';
 
@@ -254,18 +255,7 @@ function CaseForm() {
                 </Form.Item>
               </Col>
               <Col xs={24}>
-                <Form.Item
-                  name="misconductTypes"
-                  label={s('misconductTypes')}
-                  rules={[{ required: true, type: 'array', min: 1, message: s('misconductRequired') }]}
-                >
-                  <Select
-                    mode="multiple"
-                    data-testid="case-misconduct"
-                    showSearch={{ optionFilterProp: 'label' }}
-                    options={MISCONDUCT_TYPES.map((c) => ({ value: c, label: code('misconduct', c) }))}
-                  />
-                </Form.Item>
+                <MisconductTypesItem testId="case-misconduct" />
               </Col>
               <Col xs={24} md={12}>
                 <Form.Item name="facts" label={s('facts')}>

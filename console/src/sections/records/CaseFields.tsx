@@ -11,14 +11,15 @@ import {
 } from '../../api/client';
 import { useI18n } from '../../i18n';
 import { useSectionText } from '../types';
-import { CASE_ROLES, text, useCodeLabel } from './codes';
+import { CASE_ROLES, MISCONDUCT_TYPES, text, useCodeLabel } from './codes';
 import { messages } from './messages';
 import { CardTitle } from './shared';
 
 /**
- * The subjects of a case being recorded, as a form list named `subjects`: each a new subject (kind,
- * name, organisation, former names, identifiers) or a recorded one found by name, with its roles.
- * Used by the decision form and by an inspection's finding that opens a case.
+ * Fields of a case being recorded that the decision form and an inspection's finding (which opens a
+ * case) share: the misconduct types, and the subjects as a form list named `subjects`, each a new
+ * subject (kind, name, organisation, former names, identifiers) or a recorded one found by name,
+ * with its roles.
  */
 
 type Kind = SubjectCreateDto['kind'];
@@ -106,6 +107,26 @@ function ExistingSubjectSelect(props: {
         ].join(''),
       }))}
     />
+  );
+}
+
+/** The case's misconduct types, at least one, searchable by label. */
+export function MisconductTypesItem({ testId }: { testId: string }) {
+  const s = useSectionText(messages);
+  const code = useCodeLabel();
+  return (
+    <Form.Item
+      name="misconductTypes"
+      label={s('misconductTypes')}
+      rules={[{ required: true, type: 'array', min: 1, message: s('misconductRequired') }]}
+    >
+      <Select
+        mode="multiple"
+        data-testid={testId}
+        showSearch={{ optionFilterProp: 'label' }}
+        options={MISCONDUCT_TYPES.map((c) => ({ value: c, label: code('misconduct', c) }))}
+      />
+    </Form.Item>
   );
 }
 
