@@ -111,6 +111,18 @@ export function consoleSuite<K extends string>(roles: Record<K, Role[]>): Consol
   return suite;
 }
 
+/**
+ * Picks an option of the searchable antd Select with this test id by keyboard, as an officer may:
+ * types `text` to filter the list (long lists render only the options in view) and takes the first
+ * option left.
+ */
+export async function chooseByTyping(page: Page, testId: string, text: string): Promise<void> {
+  await page.getByTestId(testId).click();
+  await page.keyboard.type(text);
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('Escape');
+}
+
 /** Logs in through the console's own form and waits for the menu. */
 export async function logIn(page: Page, baseUrl: string, username: string, password: string): Promise<void> {
   await page.goto(`${baseUrl}/#/login`);

@@ -2,7 +2,15 @@ import { Page } from 'playwright-core';
 import { Role } from '../../src/auth/principal';
 import { addDays, todayIn } from '../../src/rules/rules';
 import { newResidentId, newUser, TestUser } from '../factories';
-import { ConsoleRun, logIn, newPage, screenshot, seriousViolations, startConsole } from './harness';
+import {
+  chooseByTyping,
+  ConsoleRun,
+  logIn,
+  newPage,
+  screenshot,
+  seriousViolations,
+  startConsole,
+} from './harness';
 
 /**
  * The records section (案件与名单) in a real Chromium: a recorder records a decision through the form,
@@ -35,16 +43,8 @@ describe('console: records', () => {
     await page?.context().close();
   });
 
-  /**
-   * Picks an option of the antd Select with this test id by keyboard, as an officer may: types `text`
-   * to filter the list (every select of the form searches) and takes the first option left.
-   */
-  async function choose(testId: string, text: string): Promise<void> {
-    await page.getByTestId(testId).click();
-    await page.keyboard.type(text);
-    await page.keyboard.press('Enter');
-    await page.keyboard.press('Escape');
-  }
+  /** Every select of the case form searches: picks by typing (chooseByTyping). */
+  const choose = (testId: string, text: string) => chooseByTyping(page, testId, text);
 
   /**
    * The harness turns CSS animations off, so antd's popups never hear the end of their opening or

@@ -130,6 +130,15 @@ export function MisconductTypesItem({ testId }: { testId: string }) {
   );
 }
 
+/** The title of a card inside a card of the case form (a subject, a measure). */
+export function InnerTitle({ children }: { children: string }) {
+  return (
+    <Typography.Title level={3} style={{ fontSize: 15, margin: 0 }}>
+      {children}
+    </Typography.Title>
+  );
+}
+
 /** A subject's title in the form: its number, and its name once given. */
 export function useSubjectName(subjects: SubjectValues[]): (i: number) => string {
   const s = useSectionText(messages);
@@ -148,11 +157,6 @@ export function CaseSubjectsCard({ testId = 'case' }: { testId?: string }) {
   const form = Form.useFormInstance();
   const subjects = (Form.useWatch('subjects', form) as SubjectValues[] | undefined) ?? [];
   const subjectName = useSubjectName(subjects);
-  const title = (content: string) => (
-    <Typography.Title level={3} style={{ fontSize: 15, margin: 0 }}>
-      {content}
-    </Typography.Title>
-  );
   return (
     <Card title={<CardTitle>{s('subjects')}</CardTitle>}>
       <Form.List name="subjects">
@@ -167,7 +171,7 @@ export function CaseSubjectsCard({ testId = 'case' }: { testId?: string }) {
                   key={field.key}
                   size="small"
                   type="inner"
-                  title={title(subjectName(i))}
+                  title={<InnerTitle>{subjectName(i)}</InnerTitle>}
                   data-testid={p}
                   extra={
                     fields.length > 1 && (
@@ -290,6 +294,7 @@ export function CaseSubjectsCard({ testId = 'case' }: { testId?: string }) {
                                     <Col xs={24} md={4}>
                                       <Form.Item label={<span aria-hidden>&nbsp;</span>}>
                                         <Button
+                                          block
                                           icon={<DeleteOutlined />}
                                           onClick={() => ids.remove(j)}
                                           aria-label={`${s('removeIdentifier')} ${j + 1}`}

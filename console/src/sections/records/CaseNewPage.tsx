@@ -13,7 +13,6 @@ import {
   Row,
   Select,
   Space,
-  Typography,
 } from 'antd';
 import type { Dayjs } from 'dayjs';
 import { useState } from 'react';
@@ -28,6 +27,7 @@ import { useSectionText } from '../types';
 import { SEVERITIES, SOURCES, useCodeLabel } from './codes';
 import {
   CaseSubjectsCard,
+  InnerTitle,
   MisconductTypesItem,
   newSubject,
   subjectInput,
@@ -165,12 +165,6 @@ function CaseForm() {
 
   const subjectName = useSubjectName(subjects);
 
-  const title = (level: 3, content: string) => (
-    <Typography.Title level={level} style={{ fontSize: 15, margin: 0 }}>
-      {content}
-    </Typography.Title>
-  );
-
   return (
     <Space orientation="vertical" size="large" style={{ width: '100%' }}>
       <PageTitle>{s('newCaseTitle')}</PageTitle>
@@ -288,7 +282,7 @@ function CaseForm() {
                         size="small"
                         type="inner"
                         data-testid={p}
-                        title={title(3, s('measureN', { n: i + 1 }))}
+                        title={<InnerTitle>{s('measureN', { n: i + 1 })}</InnerTitle>}
                         extra={
                           <Button
                             type="text"
