@@ -586,19 +586,24 @@ export class InspectionsService {
         );
       }
       const opened = dto.case
-        ? await this.cases.createWith(
-            m,
-            ctx,
-            {
-              status: 'REPORTED',
-              authority: dto.case.authority,
-              misconductTypes: dto.case.misconductTypes,
-              facts: dto.case.facts,
-              source: 'RANDOM_INSPECTION',
-              subjects: dto.case.subjects,
-            },
-            { inspectionPlanId: id },
-          )
+        ? await this.cases
+            .createWith(
+              m,
+              ctx,
+              {
+                status: 'REPORTED',
+                authority: dto.case.authority,
+                misconductTypes: dto.case.misconductTypes,
+                facts: dto.case.facts,
+                source: 'RANDOM_INSPECTION',
+                subjects: dto.case.subjects,
+              },
+              { inspectionPlanId: id },
+            )
+            .catch((error: unknown) => {
+              // The case is the request's `case`: its refusals name their fields under it.
+              throw error instanceof AppError ? error.within('case') : error;
+            })
         : null;
       const finding = {
         targetKey: dto.targetKey,
@@ -668,11 +673,13 @@ export class InspectionsService {
   async get(id: string): Promise<PlanResponseDto> {
     const plan = await this.plan(id);
     const people = [plan.createdBy, plan.approvedBy, plan.closedBy].filter((u): u is string => u !== null);
-    const names = await this.repository.userNames(people);
+    const [names, drawn, findings] = await Promise.all([
+      this.repository.userNames(people),
+      this.repository.findDraw(id),
+      this.repository.findings(id),
+    ]);
     const nameOf = (user: string | null) => (user === null ? null : (names.get(user) ?? null));
-    const drawn = await this.repository.findDraw(id);
     const redraws = drawn ? await this.repository.redraws(id) : [];
-    const findings = await this.repository.findings(id);
     let assignments: PlanResponseDto['assignments'] = [];
     let expectedStrata = drawn?.document.result.strata;
     if (drawn) {

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { Role } from '../../src/auth/principal';
-import { consoleSuite, logIn, newPage, screenshot, seriousViolations } from './harness';
+import { chooseByTyping, consoleSuite, logIn, newPage, screenshot, seriousViolations } from './harness';
 
 const csv = (rows: string[][]) => Buffer.from(rows.map((r) => r.join(',')).join('\n') + '\n');
 const TARGETS = 50;
@@ -22,14 +22,6 @@ describe('console: random inspections', () => {
       .filter({ hasText: option })
       .first()
       .click();
-  }
-
-  /** Picks an option of a searchable antd Select by typing it (long lists render only what is in view). */
-  async function search(testId: string, option: string): Promise<void> {
-    await suite.page.getByTestId(testId).click();
-    await suite.page.keyboard.type(option);
-    await suite.page.keyboard.press('Enter');
-    await suite.page.keyboard.press('Escape');
   }
 
   async function uploadFile(rows: string[][]): Promise<void> {
@@ -181,12 +173,28 @@ describe('console: random inspections', () => {
     await suite.page.getByTestId('finding-note').fill('经费使用异常');
     // The case it opens is filled in as in Record a decision, not typed as JSON.
     await suite.page.getByTestId('finding-authority').fill('某省科学技术厅');
-    await search('finding-misconduct', '违规使用科研经费');
+    await chooseByTyping(suite.page, 'finding-misconduct', '违规使用科研经费');
     await suite.page.getByTestId('finding-facts').fill('抽查发现项目经费挪作他用');
     await choose('finding-subject-0-kind', '法人');
     await suite.page.getByTestId('finding-subject-0-name').fill(`某研究院${tag}`);
-    await search('finding-subject-0-roles', '项目承担单位');
-    await screenshot(suite.page, 'inspection-finding-case');
+    await chooseByTyping(suite.page, 'finding-subject-0-roles', '项目承担单位');
+    // An identifier the API refuses (a resident ID for a legal person): its message stands beside the
+    // identifier's type, as in Record a decision, and in the error box; nothing is recorded.
+    await suite.page.getByTestId('finding-subject-0-id-0-value').fill('110101199003070011');
+    await suite.page.getByTestId('finding-submit').click();
+    const idError = suite.page
+      .locator('.ant-form-item', { has: suite.page.getByTestId('finding-subject-0-id-0-type') })
+      .locator('.ant-form-item-explain-error');
+    await idError.waitFor();
+    const refused = await suite.page.getByTestId('plan-action-error').innerText();
+    expect(refused).toContain('case.subjects.0.subject.identifiers.0.type');
+    expect(refused).toContain(await idError.innerText());
+    await suite.page.setViewportSize({ width: 1024, height: 768 });
+    // The form alone, on a narrow laptop's width: the page above it is the plan's.
+    await suite.page
+      .getByTestId('finding-form')
+      .screenshot({ path: await screenshot(suite.page, 'inspection-finding-case') });
+    await suite.page.getByTestId('finding-subject-0-id-0-value').fill('');
     await suite.page.getByTestId('finding-submit').click();
     const link = suite.page.locator(
       `[data-testid="draw-targets"] tr[data-row-key="${drawn[0]}"] [data-testid="finding-case-link"]`,

@@ -370,7 +370,7 @@ describe('random inspections (双随机一公开)', () => {
       .expect(400);
     expect(unopened.body).toMatchObject({
       code: 'CASE_SUBJECT_NOT_FOUND',
-      details: [{ field: 'subjects.0.subjectId' }],
+      details: [{ field: 'case.subjects.0.subjectId' }],
     });
     expect(await cases()).toBe(casesBefore);
     const suspected = await request(t.http)

@@ -58,6 +58,15 @@ export class AppError extends Error {
     this.name = 'AppError';
   }
 
+  /**
+   * The same error about a part of a larger request: each detail's field put under `prefix`, so it
+   * names the field of the request as sent (`subjects.0.name` of a finding's case → `case.subjects.0.name`).
+   */
+  within(prefix: string): AppError {
+    const details = this.details.map((d) => (d.field ? { ...d, field: `${prefix}.${d.field}` } : d));
+    return new AppError(this.status, this.code, this.message, details);
+  }
+
   static notFound(code: string, message: string): AppError {
     return new AppError(HttpStatus.NOT_FOUND, code, message);
   }

@@ -9,6 +9,21 @@ import { resolveError } from './error.filter';
 import { flattenValidationErrors } from './validation';
 
 describe('resolveError', () => {
+  it('puts the fields of an AppError about a part of the request under that part (within)', () => {
+    const error = new AppError(400, 'CASE_SUBJECT_NOT_FOUND', 'no such subject', [
+      { field: 'subjects.0.subjectId', code: 'CASE_SUBJECT_NOT_FOUND', message: 'no such subject' },
+      { code: 'OTHER', message: 'about the whole case' },
+    ]);
+    const within = error.within('case');
+    expect(within).toBeInstanceOf(AppError);
+    expect(within).toMatchObject({ status: 400, code: 'CASE_SUBJECT_NOT_FOUND', message: 'no such subject' });
+    expect(within.details).toEqual([
+      { field: 'case.subjects.0.subjectId', code: 'CASE_SUBJECT_NOT_FOUND', message: 'no such subject' },
+      { code: 'OTHER', message: 'about the whole case' },
+    ]);
+    expect(error.details[0].field).toBe('subjects.0.subjectId');
+  });
+
   it('keeps an AppError as it is', () => {
     const error = AppError.badRequest('SUBJECT_ID_CHECKSUM', 'bad check character', 'identifier');
     expect(resolveError(error)).toEqual({

@@ -19,6 +19,7 @@ import {
   type StratumCountDto,
 } from '../../api/client';
 import { useAuth } from '../../auth';
+import { clearFieldErrors, showFieldErrors } from '../../components/CheckFields';
 import { useI18n } from '../../i18n';
 import {
   CaseSubjectsCard,
@@ -27,6 +28,7 @@ import {
   subjectInput,
   type SubjectValues,
 } from '../records/CaseFields';
+import { caseFieldOf } from '../records/CaseNewPage';
 import { CardTitle, PageTitle } from '../../components/Titles';
 import { formatInstant } from '../../time';
 import { useSectionText } from '../types';
@@ -62,6 +64,10 @@ const findingCase = (v: FindingValues): FindingCaseDto => ({
   ...(v.facts?.trim() ? { facts: v.facts.trim() } : {}),
   subjects: (v.subjects ?? []).map(subjectInput),
 });
+
+/** The finding form's field for an API field: the case's (`case.…`) as the decision form maps them. */
+const findingFieldOf = (apiField: string) =>
+  apiField.startsWith('case.') ? caseFieldOf(apiField.slice('case.'.length)) : [apiField];
 
 interface TargetRow {
   key: string;
@@ -542,9 +548,17 @@ export function PlanPage() {
                 note: v.note?.trim() || undefined,
                 case: v.outcome === 'SUSPECTED_MISCONDUCT' ? findingCase(v) : undefined,
               };
+              clearFieldErrors(findingForm);
               void step(
                 'finding',
-                () => call(inspectionsControllerCreateInspectionFinding({ path: { id }, body })),
+                () =>
+                  call(inspectionsControllerCreateInspectionFinding({ path: { id }, body })).catch(
+                    (e: unknown) => {
+                      // Beside its field as well as in the error box, as in Record a decision.
+                      showFieldErrors(findingForm, e, findingFieldOf);
+                      throw e;
+                    },
+                  ),
                 () => findingForm.resetFields(),
               );
             }}
@@ -568,8 +582,8 @@ export function PlanPage() {
               <Input.TextArea rows={2} data-testid="finding-note" />
             </Form.Item>
             {outcome === 'SUSPECTED_MISCONDUCT' && (
-              <Space orientation="vertical" size="middle" style={{ width: '100%', marginBottom: 24 }}>
-                <Typography.Text type="secondary">{text('caseOpened')}</Typography.Text>
+              <div style={{ marginBottom: 24 }}>
+                <Typography.Paragraph type="secondary">{text('caseOpened')}</Typography.Paragraph>
                 <Form.Item
                   name="authority"
                   label={t('authority')}
@@ -582,7 +596,7 @@ export function PlanPage() {
                   <Input.TextArea rows={3} maxLength={10000} data-testid="finding-facts" />
                 </Form.Item>
                 <CaseSubjectsCard testId="finding" />
-              </Space>
+              </div>
             )}
             <Button
               type="primary"
